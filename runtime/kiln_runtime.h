@@ -1,0 +1,58 @@
+/* kiln_runtime.h: the thin runtime that opens and runs any Kiln-compiled model library.
+ *
+ * It dlopens NAME.so, reads its kiln_model_desc, lists inputs and outputs, runs the model on
+ * caller-owned buffers, sets the thread count and reports errors. It depends on nothing of the
+ * compiler (only libc and libdl).
+ */
+#ifndef KILN_RUNTIME_H
+#define KILN_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kiln_model_abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** An opened model library. */
+typedef struct kiln_model kiln_model;
+
+/** Opens a compiled model library. On failure returns NULL; kiln_runtime_last_error() says why. */
+kiln_model* kiln_model_open(const char* library_path);
+/** Closes the library and frees the handle (NULL is allowed). */
+void kiln_model_close(kiln_model* model);
+
+/** The model's descriptor (name, inputs, outputs, symbols). */
+const kiln_model_desc* kiln_model_describe(const kiln_model* model);
+int32_t kiln_model_num_inputs(const kiln_model* model);
+int32_t kiln_model_num_outputs(const kiln_model* model);
+const kiln_tensor_desc* kiln_model_input(const kiln_model* model, int32_t index);
+const kiln_tensor_desc* kiln_model_output(const kiln_model* model, int32_t index);
+/** Index of the input/output with this name, or -1. */
+int32_t kiln_model_find_input(const kiln_model* model, const char* name);
+int32_t kiln_model_find_output(const kiln_model* model, const char* name);
+
+/** Size in bytes of one element of `dtype` (0 if unknown). */
+size_t kiln_dtype_size(kiln_dtype dtype);
+/** Name of a dtype ("f32", ...). */
+const char* kiln_dtype_name(kiln_dtype dtype);
+/** Number of elements of a tensor given the symbol values (-1 on a bad symbol value). */
+int64_t kiln_tensor_element_count(const kiln_model* model, const kiln_tensor_desc* tensor,
+                                  const int64_t* symbol_values);
+
+/** Runs the model on caller-owned buffers (descriptor order). Returns a kiln_status. */
+int kiln_model_run(kiln_model* model, const void* const* inputs, void* const* outputs,
+                   const int64_t* symbol_values);
+/** Sets the number of worker threads used by the model (0 = one per core). */
+void kiln_model_set_num_threads(kiln_model* model, int32_t count);
+
+/** The last error of this runtime or the model on the calling thread ("" if none). */
+const char* kiln_runtime_last_error(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KILN_RUNTIME_H */
