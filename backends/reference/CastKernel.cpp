@@ -1,0 +1,24 @@
+// CastKernel.cpp: Cast between every pair of IR dtypes. Integer sources are converted exactly
+// (no trip through double); float -> integer truncates toward zero, anything -> bool is `!= 0`.
+#include "backends/reference/KernelContext.h"
+#include "backends/reference/TensorUtil.h"
+
+namespace kiln::reference {
+
+Status run_Cast(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  std::string to = ctx.attrs().get_string("to", "");
+  std::optional<DType> target = parse_dtype_name(to);
+  if (!target || *target == DType::Unknown) return make_error("Cast to unknown dtype '" + to + "'");
+  TensorWriter out(*target, x.dims);
+  for (int64_t i = 0; i < out.element_count(); ++i) {
+    if (is_integral(x.dtype))
+      out.set_int(i, x.element_as_int(i));
+    else
+      out.set_double(i, x.element_as_double(i));
+  }
+  ctx.outputs.push_back(out.finish());
+  return Status::ok();
+}
+
+}  // namespace kiln::reference

@@ -1,0 +1,92 @@
+// ReferenceElementwiseTest.cpp: hand-computed cases for the activations, Clip and the
+// broadcasting arithmetic ops of the reference interpreter.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/backends/ReferenceTestUtil.h"
+
+namespace kiln::testing {
+namespace {
+
+using ::testing::DoubleNear;
+using ::testing::ElementsAre;
+using ::testing::Pointwise;
+
+TEST(ReferenceElementwise, Activations) {
+  Tensor x = make_float_tensor({4}, {-2.0f, -0.5f, 0.0f, 3.0f});
+  ASSERT_OK_AND_ASSIGN(relu, run_op("Relu", {x}));
+  EXPECT_THAT(values_of(relu), ElementsAre(0.0, 0.0, 0.0, 3.0));
+  ASSERT_OK_AND_ASSIGN(leaky, run_op("LeakyRelu", {x}, attrs_of({{"alpha", 0.1}})));
+  EXPECT_THAT(values_of(leaky), Pointwise(DoubleNear(1e-6), {-0.2, -0.05, 0.0, 3.0}));
+  ASSERT_OK_AND_ASSIGN(sigmoid, run_op("Sigmoid", {x}));
+  EXPECT_THAT(values_of(sigmoid),
+              Pointwise(DoubleNear(1e-6), {0.1192029, 0.3775407, 0.5, 0.9525741}));
+  ASSERT_OK_AND_ASSIGN(tanh, run_op("Tanh", {x}));
+  EXPECT_THAT(values_of(tanh),
+              Pointwise(DoubleNear(1e-6), {-0.9640276, -0.4621172, 0.0, 0.9950548}));
+}
+
+TEST(ReferenceElementwise, SigmoidOfLargeMagnitudesDoesNotOverflow) {
+  ASSERT_OK_AND_ASSIGN(y, run_op("Sigmoid", {make_float_tensor({2}, {-1000.0f, 1000.0f})}));
+  EXPECT_THAT(values_of(y), ElementsAre(0.0, 1.0));
+}
+
+TEST(ReferenceElementwise, ClipWithAndWithoutBounds) {
+  Tensor x = make_float_tensor({4}, {-5.0f, -1.0f, 1.0f, 5.0f});
+  ASSERT_OK_AND_ASSIGN(both, run_op("Clip", {x}, attrs_of({{"min", -2.0}, {"max", 2.0}})));
+  EXPECT_THAT(values_of(both), ElementsAre(-2.0, -1.0, 1.0, 2.0));
+  ASSERT_OK_AND_ASSIGN(low_only, run_op("Clip", {x}, attrs_of({{"min", 0.0}})));
+  EXPECT_THAT(values_of(low_only), ElementsAre(0.0, 0.0, 1.0, 5.0));
+}
+
+TEST(ReferenceElementwise, AddBroadcastsRowAcrossMatrix) {
+  Tensor a = make_float_tensor({2, 3}, {1, 2, 3, 4, 5, 6});
+  Tensor b = make_float_tensor({3}, {10, 20, 30});
+  ASSERT_OK_AND_ASSIGN(sum, run_op("Add", {a, b}));
+  EXPECT_EQ(sum.dims, (std::vector<int64_t>{2, 3}));
+  EXPECT_THAT(values_of(sum), ElementsAre(11, 22, 33, 14, 25, 36));
+}
+
+TEST(ReferenceElementwise, BroadcastsBothOperands) {
+  Tensor column = make_float_tensor({2, 1}, {1, 2});
+  Tensor row = make_float_tensor({1, 3}, {10, 20, 30});
+  ASSERT_OK_AND_ASSIGN(product, run_op("Mul", {column, row}));
+  EXPECT_EQ(product.dims, (std::vector<int64_t>{2, 3}));
+  EXPECT_THAT(values_of(product), ElementsAre(10, 20, 30, 20, 40, 60));
+  ASSERT_OK_AND_ASSIGN(difference, run_op("Sub", {row, column}));
+  EXPECT_THAT(values_of(difference), ElementsAre(9, 19, 29, 8, 18, 28));
+  ASSERT_OK_AND_ASSIGN(quotient, run_op("Div", {row, column}));
+  EXPECT_THAT(values_of(quotient), ElementsAre(10, 20, 30, 5, 10, 15));
+}
+
+TEST(ReferenceElementwise, IntegerArithmeticIsExactAndWraps) {
+  Tensor a = make_int64_tensor({3}, {7, -7, 4000000000000000001});
+  Tensor b = make_int64_tensor({1}, {2});
+  ASSERT_OK_AND_ASSIGN(quotient, run_op("Div", {a, b}));
+  EXPECT_EQ(quotient.dtype, DType::Int64);
+  EXPECT_THAT(ints_of(quotient), ElementsAre(3, -3, 2000000000000000000));
+  ASSERT_OK_AND_ASSIGN(sum, run_op("Add", {a, b}));
+  EXPECT_THAT(ints_of(sum), ElementsAre(9, -5, 4000000000000000003));
+  Tensor bytes = typed_tensor(DType::UInt8, {2}, {200, 250});
+  ASSERT_OK_AND_ASSIGN(doubled, run_op("Add", {bytes, bytes}));
+  EXPECT_EQ(doubled.dtype, DType::UInt8);
+  EXPECT_THAT(ints_of(doubled), ElementsAre(144, 244));
+}
+
+TEST(ReferenceElementwise, IntegerDivisionByZeroIsAnError) {
+  Result<Tensor> result = run_op("Div", {make_int64_tensor({1}, {1}), make_int64_tensor({1}, {0})});
+  ASSERT_FALSE(result.is_ok());
+  EXPECT_EQ(result.error().node, "Div_node");
+  EXPECT_THAT(result.error().message, ::testing::HasSubstr("division by zero"));
+}
+
+TEST(ReferenceElementwise, IdentityAndDropoutPassThrough) {
+  Tensor x = make_float_tensor({2}, {1.5f, -2.5f});
+  ASSERT_OK_AND_ASSIGN(same, run_op("Identity", {x}));
+  EXPECT_THAT(values_of(same), ElementsAre(1.5, -2.5));
+  ASSERT_OK_AND_ASSIGN(dropped, run_op("Dropout", {x}));
+  EXPECT_THAT(values_of(dropped), ElementsAre(1.5, -2.5));
+}
+
+}  // namespace
+}  // namespace kiln::testing
