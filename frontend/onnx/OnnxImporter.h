@@ -1,6 +1,7 @@
 // OnnxImporter.h: reads an .onnx file into Kiln IR.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "ir/Error.h"
@@ -15,5 +16,12 @@ namespace kiln {
 /// with unsupported ops gets one error listing all of them (op type, node names, domain, opset).
 /// The graph is not shape-inferred: run passes/InferShapes.h next.
 Result<Graph> import_onnx_file(const std::string& path);
+
+/// Same, but each graph input named in `constant_inputs` becomes a constant holding the given
+/// tensor instead of an input. Test harnesses use it where a model takes as an input what Kiln
+/// needs as a constant (the ONNX node tests feed Unsqueeze axes, Clip bounds and Pad pads as
+/// inputs). A name that is not a graph input is an error.
+Result<Graph> import_onnx_file(const std::string& path,
+                               const std::map<std::string, Tensor>& constant_inputs);
 
 }  // namespace kiln

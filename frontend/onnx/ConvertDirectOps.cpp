@@ -1,0 +1,82 @@
+// ConvertDirectOps.cpp: ONNX ops whose every opset from 7 to 18 matches the IR op, so the
+// conversion only checks attributes and wires values.
+#include <map>
+
+#include "frontend/onnx/OpConverters.h"
+
+namespace kiln::onnx_import {
+namespace {
+
+struct DirectOp {
+  std::vector<AttrSpec> attributes;
+  std::vector<std::string> ignored;  ///< attributes with no effect on inference results
+};
+
+const std::map<std::string, DirectOp>& direct_ops() {
+  static const std::vector<AttrSpec> kWindow = {{"kernel_shape", AttrKind::Ints},
+                                                {"strides", AttrKind::Ints},
+                                                {"pads", AttrKind::Ints},
+                                                {"auto_pad", AttrKind::String}};
+  auto with = [](std::vector<AttrSpec> base, std::vector<AttrSpec> extra) {
+    base.insert(base.end(), extra.begin(), extra.end());
+    return base;
+  };
+  static const std::map<std::string, DirectOp> kOps = {
+      {"Conv", {with(kWindow, {{"dilations", AttrKind::Ints}, {"group", AttrKind::Int}}), {}}},
+      {"AveragePool",
+       {with(kWindow, {{"ceil_mode", AttrKind::Int}, {"count_include_pad", AttrKind::Int}}), {}}},
+      {"GlobalAveragePool", {}},
+      {"GlobalMaxPool", {}},
+      {"Relu", {}},
+      {"LeakyRelu", {{{"alpha", AttrKind::Float}}, {}}},
+      {"Sigmoid", {}},
+      {"Tanh", {}},
+      {"Gemm",
+       {{{"alpha", AttrKind::Float},
+         {"beta", AttrKind::Float},
+         {"transA", AttrKind::Int},
+         {"transB", AttrKind::Int}},
+        {}}},
+      {"MatMul", {}},
+      {"Flatten", {{{"axis", AttrKind::Int}}, {}}},
+      {"Reshape", {{{"allowzero", AttrKind::Int}}, {}}},
+      {"Transpose", {{{"perm", AttrKind::Ints}}, {}}},
+      {"Concat", {{{"axis", AttrKind::Int}}, {}}},
+      {"Shape", {{{"start", AttrKind::Int}, {"end", AttrKind::Int}}, {}}},
+      {"Gather", {{{"axis", AttrKind::Int}}, {}}},
+      {"Add", {}},
+      {"Sub", {}},
+      {"Mul", {}},
+      {"Div", {}},
+      {"Identity", {}},
+  };
+  return kOps;
+}
+
+}  // namespace
+
+bool is_direct_op(const std::string& op_type) {
+  return direct_ops().count(op_type) != 0;
+}
+
+Status convert_direct_op(NodeConverter& node) {
+  const DirectOp& spec = direct_ops().at(node.op_type());
+  Result<Attributes> attrs = node.convert_attributes(spec.attributes, spec.ignored);
+  if (!attrs) return attrs.error();
+  if (node.proto().output_size() > 1)
+    return node.error(node.op_type() + " has " + std::to_string(node.proto().output_size()) +
+                      " outputs; it has only one");
+  std::vector<Value*> inputs;
+  for (int i = 0; i < node.proto().input_size(); ++i) {
+    Result<Value*> value = node.input(i);
+    if (!value) return value.error();
+    inputs.push_back(*value);
+  }
+  while (!inputs.empty() && !inputs.back()) inputs.pop_back();  // trailing omitted optionals
+  Result<Value*> output = node.define_output(0);
+  if (!output) return output.error();
+  node.emit(node.op_type(), std::move(inputs), {*output}, std::move(*attrs));
+  return Status::ok();
+}
+
+}  // namespace kiln::onnx_import

@@ -1,0 +1,130 @@
+// ConvertSpecialOps.cpp: Constant (which becomes an IR constant, not a node), Cast (ONNX dtype
+// enum to IR dtype name) and the ops whose extra training-time outputs Kiln drops or rejects.
+#include "frontend/onnx/OnnxTypes.h"
+#include "frontend/onnx/OpConverters.h"
+
+namespace kiln::onnx_import {
+namespace {
+
+/// The tensor a Constant node holds, from whichever of its value attributes is set.
+Result<Tensor> constant_value(NodeConverter& node) {
+  if (node.proto().attribute_size() != 1)
+    return node.error("Constant must have exactly one value attribute");
+  const onnx::AttributeProto& attr = node.proto().attribute(0);
+  const std::string& name = attr.name();
+  if (name == "value") {
+    if (!attr.has_t()) return node.error("Constant attribute 'value' must be a tensor");
+    Result<Tensor> tensor = node.builder().tensors.import(attr.t(), "Constant value");
+    if (!tensor) return node.error(tensor.error().message);
+    return tensor;
+  }
+  if (name == "value_float") return make_float_tensor({}, {attr.f()});
+  if (name == "value_floats")
+    return make_float_tensor({attr.floats_size()},
+                             std::vector<float>(attr.floats().begin(), attr.floats().end()));
+  if (name == "value_int") return make_int64_tensor({}, {attr.i()});
+  if (name == "value_ints")
+    return make_int64_tensor({attr.ints_size()},
+                             std::vector<int64_t>(attr.ints().begin(), attr.ints().end()));
+  return node.error("Constant attribute '" + name + "' is not supported (" +
+                    (name.rfind("value_string", 0) == 0 || name == "sparse_value"
+                         ? "string and sparse tensors have no IR form)"
+                         : "unknown attribute)"));
+}
+
+}  // namespace
+
+Status convert_constant(NodeConverter& node) {
+  Result<Tensor> tensor = constant_value(node);
+  if (!tensor) return tensor.error();
+  if (node.proto().output_size() != 1) return node.error("Constant must have one output");
+  const std::string& name = node.proto().output(0);
+  if (name.empty()) return node.error("Constant output has no name");
+  if (node.builder().graph.find_value(name))
+    return node.error("value '" + name + "' is defined more than once");
+  node.builder().graph.add_constant(name, std::move(*tensor));
+  return Status::ok();
+}
+
+Status convert_cast(NodeConverter& node) {
+  Result<Attributes> attrs = node.convert_attributes({{"to", AttrKind::Int}}, {"saturate"});
+  if (!attrs) return attrs.error();
+  if (!attrs->has("to")) return node.error("Cast needs 'to'");
+  auto onnx_type = static_cast<int32_t>(attrs->get_int("to", 0));
+  std::optional<DType> dtype = dtype_from_onnx(onnx_type);
+  if (!dtype) return node.error("Cast to " + onnx_type_name(onnx_type) + " is not supported");
+  attrs->set("to", std::string(dtype_name(*dtype)));
+  Result<Value*> data = node.required_input(0, "input");
+  if (!data) return data.error();
+  if (node.proto().output_size() > 1) return node.error("Cast has only one output");
+  Result<Value*> output = node.define_output(0);
+  if (!output) return output.error();
+  node.emit("Cast", {*data}, {*output}, std::move(*attrs));
+  return Status::ok();
+}
+
+Status convert_dropout(NodeConverter& node) {
+  // Inference-time Dropout is the identity: ratio and seed do not matter, the mask does not
+  // exist. A constant training_mode of true with a non-zero ratio asks for randomness.
+  Result<Attributes> attrs = node.convert_attributes({}, {"ratio", "seed", "is_test"});
+  if (!attrs) return attrs.error();
+  KILN_RETURN_IF_ERROR(
+      node.reject_used_outputs(1, "Kiln compiles inference graphs, which have no Dropout mask"));
+  Result<std::optional<double>> training = node.constant_scalar(2, "training_mode");
+  Result<std::optional<double>> ratio = node.constant_scalar(1, "ratio");
+  if (training && *training && **training != 0.0 && !(ratio && *ratio && **ratio == 0.0))
+    return node.error("training-mode Dropout (random masking) is not supported");
+  Result<Value*> data = node.required_input(0, "data");
+  if (!data) return data.error();
+  Result<Value*> output = node.define_output(0);
+  if (!output) return output.error();
+  node.emit("Dropout", {*data}, {*output});
+  return Status::ok();
+}
+
+Status convert_batch_normalization(NodeConverter& node) {
+  Result<Attributes> attrs = node.convert_attributes(
+      {{"epsilon", AttrKind::Float}, {"spatial", AttrKind::Int}, {"training_mode", AttrKind::Int}},
+      {"momentum", "is_test", "consumed_inputs"});
+  if (!attrs) return attrs.error();
+  if (attrs->get_int("spatial", 1) != 1)
+    return node.error("BatchNormalization with spatial=0 is not supported");
+  if (attrs->get_int("training_mode", 0) != 0)
+    return node.error("BatchNormalization with training_mode=1 is not supported");
+  attrs->erase("spatial");
+  attrs->erase("training_mode");
+  KILN_RETURN_IF_ERROR(node.reject_used_outputs(
+      1, "the running/saved statistics outputs only exist in training mode"));
+  const char* roles[] = {"X", "scale", "B", "input_mean", "input_var"};
+  std::vector<Value*> inputs;
+  for (size_t i = 0; i < 5; ++i) {
+    Result<Value*> value = node.required_input(i, roles[i]);
+    if (!value) return value.error();
+    inputs.push_back(*value);
+  }
+  Result<Value*> output = node.define_output(0);
+  if (!output) return output.error();
+  node.emit("BatchNormalization", std::move(inputs), {*output}, std::move(*attrs));
+  return Status::ok();
+}
+
+Status convert_max_pool(NodeConverter& node) {
+  // storage_order only changes how the Indices output numbers elements.
+  Result<Attributes> attrs = node.convert_attributes({{"kernel_shape", AttrKind::Ints},
+                                                      {"strides", AttrKind::Ints},
+                                                      {"pads", AttrKind::Ints},
+                                                      {"auto_pad", AttrKind::String},
+                                                      {"dilations", AttrKind::Ints},
+                                                      {"ceil_mode", AttrKind::Int}},
+                                                     {"storage_order"});
+  if (!attrs) return attrs.error();
+  KILN_RETURN_IF_ERROR(node.reject_used_outputs(1, "MaxPool's Indices output is not supported"));
+  Result<Value*> data = node.required_input(0, "X");
+  if (!data) return data.error();
+  Result<Value*> output = node.define_output(0);
+  if (!output) return output.error();
+  node.emit("MaxPool", {*data}, {*output}, std::move(*attrs));
+  return Status::ok();
+}
+
+}  // namespace kiln::onnx_import

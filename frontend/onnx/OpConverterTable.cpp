@@ -1,0 +1,28 @@
+// OpConverterTable.cpp: which ONNX op types the importer supports, and who converts each.
+#include <map>
+
+#include "frontend/onnx/OpConverters.h"
+
+namespace kiln::onnx_import {
+
+ConvertFn find_op_converter(const std::string& op_type) {
+  static const std::map<std::string, ConvertFn> kConverters = {
+      {"Clip", convert_clip},
+      {"Softmax", convert_softmax},
+      {"Squeeze", convert_squeeze},
+      {"Unsqueeze", convert_unsqueeze},
+      {"ReduceMean", convert_reduce_mean},
+      {"Pad", convert_pad},
+      {"Slice", convert_slice},
+      {"Constant", convert_constant},
+      {"Cast", convert_cast},
+      {"Dropout", convert_dropout},
+      {"BatchNormalization", convert_batch_normalization},
+      {"MaxPool", convert_max_pool},
+  };
+  auto it = kConverters.find(op_type);
+  if (it != kConverters.end()) return it->second;
+  return is_direct_op(op_type) ? convert_direct_op : nullptr;
+}
+
+}  // namespace kiln::onnx_import

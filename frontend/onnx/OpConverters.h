@@ -1,0 +1,32 @@
+// OpConverters.h: the converters behind find_op_converter, grouped by how much normalisation the
+// ONNX op needs. Each turns one ONNX node into Kiln IR as described in ir/Ops.def.
+#pragma once
+
+#include "frontend/onnx/NodeConverter.h"
+
+namespace kiln::onnx_import {
+
+/// Ops whose ONNX form (opsets 7-18) already is the IR form: inputs, outputs and a fixed set of
+/// attributes map one to one (ConvertDirectOps.cpp).
+Status convert_direct_op(NodeConverter& node);
+
+// Ops whose older opsets carry attributes that newer ones take as inputs (ConvertLegacyForms.cpp).
+Status convert_clip(NodeConverter& node);
+Status convert_softmax(NodeConverter& node);
+Status convert_squeeze(NodeConverter& node);
+Status convert_unsqueeze(NodeConverter& node);
+Status convert_reduce_mean(NodeConverter& node);
+Status convert_pad(NodeConverter& node);
+Status convert_slice(NodeConverter& node);
+
+// Ops with outputs or modes Kiln drops or rejects, and Constant (ConvertSpecialOps.cpp).
+Status convert_constant(NodeConverter& node);
+Status convert_cast(NodeConverter& node);
+Status convert_dropout(NodeConverter& node);
+Status convert_batch_normalization(NodeConverter& node);
+Status convert_max_pool(NodeConverter& node);
+
+/// True for op types convert_direct_op handles.
+bool is_direct_op(const std::string& op_type);
+
+}  // namespace kiln::onnx_import
