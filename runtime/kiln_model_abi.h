@@ -68,6 +68,9 @@ typedef struct kiln_model_desc {
   const char* (*last_error)(void);
   /** Sets the number of worker threads (0 = one per core). */
   void (*set_num_threads)(int32_t count);
+  /** Multiply-accumulates of one run with every symbolic dimension set to 1 (Conv, Gemm and
+   *  MatMul; see `kiln inspect --summary`), for reporting GFLOP/s. */
+  int64_t macs_per_unit_run;
 } kiln_model_desc;
 
 #ifdef __cplusplus

@@ -86,6 +86,7 @@ Result<LibraryArtifacts> emit_native_library(const Graph& graph, const LibraryOp
   spec.pipeline_header = pipeline_function + ".h";
   spec.weights_size = blob.total_size;
   spec.external_weights = external_weights;
+  spec.macs_per_unit_run = options.macs_per_unit_run;
   for (const WeightsEntry& entry : blob.entries)
     spec.weights.push_back({entry.offset, entry.value->constant->dtype, entry.value->constant->dims});
 

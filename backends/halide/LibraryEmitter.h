@@ -17,6 +17,7 @@ struct LibraryOptions {
   std::string target = "host";
   bool external_weights = false;  ///< write NAME.weights, mapped at run time, instead of linking
   std::string source_model;       ///< shown in the header comment
+  int64_t macs_per_unit_run = 0;  ///< recorded in the descriptor for GFLOP/s reports
   ScheduleOptions schedule;
 };
 

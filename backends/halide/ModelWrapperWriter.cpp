@@ -39,7 +39,7 @@ std::string int_list(const std::vector<int>& values) {
 }
 
 // Static data behind the descriptor: dims, symbol indices, tensor and model descriptors.
-void write_descriptor(std::ostream& out, const ModelInterface& model) {
+void write_descriptor(std::ostream& out, const ModelInterface& model, int64_t macs) {
   const std::string& n = model.name;
   auto tensor_table = [&](const char* kind, const std::vector<InterfaceTensor>& tensors) {
     for (size_t i = 0; i < tensors.size(); ++i) {
@@ -84,7 +84,8 @@ void write_descriptor(std::ostream& out, const ModelInterface& model) {
       << "  " << model.inputs.size() << ", input_descs, " << model.outputs.size()
       << ", output_descs,\n"
       << "  " << model.symbols.size() << ", symbol_names,\n"
-      << "  generic_run, " << n << "_last_error, " << n << "_set_num_threads};\n\n"
+      << "  generic_run, " << n << "_last_error, " << n << "_set_num_threads, " << macs
+      << "ll};\n\n"
       << "KILN_EXPORT const kiln_model_desc* " << n << "_describe(void) { return &model_desc; }\n"
       << "/* The generic entry the runtime looks up after dlopen. Weak, so that several models'\n"
       << " * static libraries link into one program (which then uses NAME_describe). */\n"
@@ -268,7 +269,7 @@ std::string write_model_wrapper(const ModelInterface& model, const WrapperSpec& 
       << "                                                          : \"pipeline failed\");\n"
       << "  last_error[0] = '\\0';\n  return KILN_OK;\n}\n\n";
 
-  write_descriptor(out, model);
+  write_descriptor(out, model, spec.macs_per_unit_run);
   return out.str();
 }
 

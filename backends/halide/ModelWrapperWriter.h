@@ -25,6 +25,7 @@ struct WrapperSpec {
   std::vector<WrapperWeight> weights;
   uint64_t weights_size = 0;
   bool external_weights = false;  ///< map NAME.weights at run time instead of a linked symbol
+  int64_t macs_per_unit_run = 0;  ///< for the descriptor (every symbolic dim = 1)
 };
 
 /// The C source of NAME_wrapper.c.

@@ -1,0 +1,85 @@
+// LowerConv.cpp: Halide lowering of Conv (any spatial rank, groups, dilations, pads) as an
+// accumulator with an RDom over (kernel window, input channels of the group).
+#include "backends/halide/OpLowerings.h"
+#include "backends/halide/SpatialWindow.h"
+
+namespace kiln::halide_lowering {
+
+using Halide::Expr;
+using Halide::Func;
+
+Result<NodeLowering> lower_Conv(LoweringContext& ctx, const Node& node) {
+  KILN_HALIDE_ASSIGN(x, ctx.value(node.input(0)));
+  KILN_HALIDE_ASSIGN(w, ctx.value(node.input(1)));
+  KILN_HALIDE_ASSIGN(out_extents, ctx.extents_of(node.output(0)));
+  const Value* weight = node.input(1);
+  if (x.rank() < 3 || w.rank() != x.rank() || out_extents.size() != x.rank())
+    return make_error("Conv needs input and weight of equal rank >= 3");
+  if (!weight->type.shape || !is_static(*weight->type.shape))
+    return make_error("Conv needs a weight of static shape");
+  const size_t rank = x.rank(), spatial = rank - 2;
+  std::vector<int64_t> wdims;
+  for (const Dim& d : *weight->type.shape) wdims.push_back(d.value);
+  const int64_t group = node.attrs.get_int("group", 1);
+  const int64_t out_channels = wdims[0], in_channels_per_group = wdims[1];
+  if (group < 1 || out_channels % group != 0)
+    return make_error("Conv group " + std::to_string(group) + " does not divide " +
+                      std::to_string(out_channels) + " output channels");
+
+  std::vector<int64_t> kernel(wdims.begin() + 2, wdims.end());
+  std::vector<Expr> in_spatial(x.extents.begin() + 2, x.extents.end());
+  std::vector<Expr> out_spatial(out_extents.begin() + 2, out_extents.end());
+  KILN_HALIDE_ASSIGN(window, resolve_spatial_window(node, kernel, in_spatial, out_spatial));
+
+  KILN_HALIDE_ASSIGN(type, to_halide_type(x.dtype));
+  // The padded input is stored (a cheap copy) so the inner loop reads without bounds selects.
+  Func input = x.func;
+  std::vector<Func> helpers;
+  if (window.has_padding()) {
+    input = pad_spatial(x.func, x.extents, spatial, Halide::cast(type, 0),
+                        ctx.make_func(node, "padded").name());
+    helpers.push_back(input);
+  }
+
+  // RDom dims innermost first: kernel W, kernel H, ..., then input channels.
+  Halide::Region region;
+  for (size_t i = spatial; i-- > 0;) region.emplace_back(0, int(kernel[i]));
+  region.emplace_back(0, int(in_channels_per_group));
+  Halide::RDom r(region, ctx.make_func(node, "r").name());
+  auto kernel_var = [&](size_t spatial_index) { return r[int(spatial - 1 - spatial_index)]; };
+  Halide::RVar in_channel = r[int(spatial)];
+
+  std::vector<Halide::Var> vars = ctx.make_vars(rank);
+  const Halide::Var& n = vars[0];
+  const Halide::Var& c = vars[1];
+  Expr channel = in_channel;
+  if (group > 1)
+    channel = (c / int(out_channels / group)) * int(in_channels_per_group) + in_channel;
+  std::vector<Expr> x_index = {n, channel};
+  std::vector<Expr> w_index = {c, in_channel};
+  for (size_t i = 0; i < spatial; ++i) {
+    x_index.push_back(vars[2 + i] * int(window.strides[i]) +
+                      kernel_var(i) * int(window.dilations[i]) - int(window.pad_begin[i]));
+    w_index.push_back(kernel_var(i));
+  }
+
+  Func acc = ctx.make_func(node, "acc");
+  const Value* bias_value = node.input(2);
+  if (bias_value) {
+    KILN_HALIDE_ASSIGN(bias, ctx.value(bias_value));
+    define_pure(acc, vars, bias.func(c));
+  } else {
+    define_pure(acc, vars, Halide::cast(type, 0));
+  }
+  acc(to_halide_order(as_exprs(vars))) += input(to_halide_order(x_index)) * w.at(w_index);
+
+  Func out = ctx.make_func(node);
+  define_pure(out, vars, acc(to_halide_order(as_exprs(vars))));
+  NodeLowering lowering = single_output(out, out_extents, x.dtype);
+  lowering.funcs.accumulator = acc;
+  lowering.funcs.helpers = helpers;
+  for (int i = 0; i < r.dimensions(); ++i) lowering.funcs.reduction_vars.push_back(r[i]);
+  return lowering;
+}
+
+}  // namespace kiln::halide_lowering

@@ -1,0 +1,162 @@
+// LowerIndexing.cpp: Halide lowerings of Slice (compile-time bounds), Gather (constant or
+// run-time indices), Pad (constant mode) and Shape.
+#include <algorithm>
+#include <limits>
+
+#include "backends/halide/OpLowerings.h"
+
+namespace kiln::halide_lowering {
+namespace {
+
+using Halide::Expr;
+using Halide::Func;
+
+// Keeps ONNX's "to the end" sentinels (INT64_MAX) from overflowing 32-bit Halide constants.
+int64_t clamp_to_int32_range(int64_t v) {
+  constexpr int64_t kLimit = int64_t(1) << 30;
+  return std::clamp<int64_t>(v, -kLimit, kLimit);
+}
+
+// The first index and the element count one Slice axis resolves to (ONNX clamping rules).
+std::pair<Expr, Expr> slice_bounds(Expr dim, int64_t start, int64_t end, int64_t step) {
+  start = clamp_to_int32_range(start);
+  end = clamp_to_int32_range(end);
+  Expr s = start < 0 ? Expr(int(start)) + dim : Expr(int(start));
+  Expr e = end < 0 ? Expr(int(end)) + dim : Expr(int(end));
+  if (step > 0) {
+    s = Halide::clamp(s, 0, dim);
+    e = Halide::clamp(e, 0, dim);
+    Expr count = Halide::max((e - s + int(step - 1)) / int(step), 0);
+    return {Halide::Internal::simplify(s), Halide::Internal::simplify(count)};
+  }
+  s = Halide::clamp(s, 0, dim - 1);
+  e = Halide::clamp(e, -1, dim - 1);
+  Expr count = Halide::max((s - e + int(-step - 1)) / int(-step), 0);
+  return {Halide::Internal::simplify(s), Halide::Internal::simplify(count)};
+}
+
+}  // namespace
+
+Result<NodeLowering> lower_Slice(LoweringContext& ctx, const Node& node) {
+  KILN_HALIDE_ASSIGN(x, ctx.value(node.input(0)));
+  auto starts = ctx.constant_ints(node.input(1));
+  auto ends = ctx.constant_ints(node.input(2));
+  if (!starts || !ends) return make_error("Slice needs constant starts and ends");
+  std::vector<int64_t> axes, steps;
+  if (node.input(3)) {
+    auto a = ctx.constant_ints(node.input(3));
+    if (!a) return make_error("Slice needs constant axes");
+    axes = *a;
+  } else {
+    for (size_t i = 0; i < starts->size(); ++i) axes.push_back(int64_t(i));
+  }
+  if (node.input(4)) {
+    auto s = ctx.constant_ints(node.input(4));
+    if (!s) return make_error("Slice needs constant steps");
+    steps = *s;
+  } else {
+    steps.assign(starts->size(), 1);
+  }
+  if (ends->size() != starts->size() || axes.size() != starts->size() ||
+      steps.size() != starts->size())
+    return make_error("Slice starts, ends, axes and steps differ in length");
+
+  std::vector<Halide::Var> vars = ctx.make_vars(x.rank());
+  std::vector<Expr> index = as_exprs(vars), extents = x.extents;
+  for (size_t i = 0; i < axes.size(); ++i) {
+    KILN_HALIDE_ASSIGN(axis, normalize_axis(axes[i], x.rank()));
+    if (steps[i] == 0) return make_error("Slice step must not be 0");
+    auto [first, count] = slice_bounds(x.extents[size_t(axis)], (*starts)[i], (*ends)[i], steps[i]);
+    index[size_t(axis)] = first + vars[size_t(axis)] * int(steps[i]);
+    extents[size_t(axis)] = count;
+  }
+  Func f = ctx.make_func(node);
+  define_pure(f, vars, x.at(index));
+  return single_output(f, extents, x.dtype);
+}
+
+Result<NodeLowering> lower_Gather(LoweringContext& ctx, const Node& node) {
+  KILN_HALIDE_ASSIGN(x, ctx.value(node.input(0)));
+  KILN_HALIDE_ASSIGN(axis, normalize_axis(node.attrs.get_int("axis", 0), x.rank()));
+  const size_t a = size_t(axis);
+  const Value* indices_value = node.input(1);
+  const bool scalar_constant =
+      indices_value && indices_value->is_constant() && indices_value->constant->dims.empty();
+  size_t index_rank = 0;
+  LoweredValue indices;
+  if (!scalar_constant) {
+    KILN_HALIDE_ASSIGN(lowered, ctx.value(indices_value));
+    indices = lowered;
+    index_rank = indices.rank();
+  }
+  const size_t out_rank = x.rank() - 1 + index_rank;
+  std::vector<Halide::Var> vars = ctx.make_vars(out_rank);
+  Expr dim = x.extents[a];
+  Expr position;
+  if (scalar_constant) {
+    const int64_t i = indices_value->constant->element_as_int(0);
+    position = i < 0 ? Expr(int(i)) + dim : Expr(int(i));
+  } else {
+    std::vector<Expr> at(vars.begin() + long(a), vars.begin() + long(a + index_rank));
+    Expr raw = Halide::cast<int>(indices.at(at));
+    position = Halide::select(raw < 0, raw + dim, raw);
+  }
+  // Clamped so a bad run-time index reads a valid element rather than outside the tensor.
+  position = Halide::clamp(position, 0, dim - 1);
+  std::vector<Expr> index, extents;
+  for (size_t i = 0; i < a; ++i) {
+    index.push_back(vars[i]);
+    extents.push_back(x.extents[i]);
+  }
+  index.push_back(position);
+  for (size_t i = 0; i < index_rank; ++i) extents.push_back(indices.extents[i]);
+  for (size_t i = a + 1; i < x.rank(); ++i) {
+    index.push_back(vars[i - 1 + index_rank]);
+    extents.push_back(x.extents[i]);
+  }
+  Func f = ctx.make_func(node);
+  define_pure(f, vars, x.at(index));
+  return single_output(f, extents, x.dtype);
+}
+
+Result<NodeLowering> lower_Pad(LoweringContext& ctx, const Node& node) {
+  KILN_HALIDE_ASSIGN(x, ctx.value(node.input(0)));
+  const std::string mode = node.attrs.get_string("mode", "constant");
+  if (mode != "constant") return make_error("Pad mode '" + mode + "' is not supported");
+  std::vector<int64_t> pads = node.attrs.get_ints("pads", std::vector<int64_t>(2 * x.rank(), 0));
+  if (pads.size() != 2 * x.rank())
+    return make_error("Pad pads must have " + std::to_string(2 * x.rank()) + " entries");
+  KILN_HALIDE_ASSIGN(type, to_halide_type(x.dtype));
+  const Expr fill = Halide::cast(type, Expr(node.attrs.get_float("value", 0.0)));
+  std::vector<Halide::Var> vars = ctx.make_vars(x.rank());
+  std::vector<Expr> index, extents;
+  Expr inside = Halide::Internal::const_true();
+  for (size_t i = 0; i < x.rank(); ++i) {
+    Expr source = vars[i] - int(pads[i]);
+    inside = inside && source >= 0 && source < x.extents[i];
+    index.push_back(Halide::clamp(source, 0, x.extents[i] - 1));
+    extents.push_back(Halide::Internal::simplify(x.extents[i] + int(pads[i] + pads[i + x.rank()])));
+  }
+  Func f = ctx.make_func(node);
+  define_pure(f, vars, Halide::select(inside, x.at(index), fill));
+  return single_output(f, extents, x.dtype);
+}
+
+Result<NodeLowering> lower_Shape(LoweringContext& ctx, const Node& node) {
+  KILN_HALIDE_ASSIGN(x, ctx.value(node.input(0)));
+  const int64_t rank = int64_t(x.rank());
+  int64_t start = node.attrs.get_int("start", 0), end = node.attrs.get_int("end", rank);
+  if (start < 0) start += rank;
+  if (end < 0) end += rank;
+  start = std::clamp<int64_t>(start, 0, rank);
+  end = std::clamp<int64_t>(end, start, rank);
+  Halide::Var i("d0");
+  Expr value = Halide::cast<int64_t>(end > start ? x.extents[size_t(end - 1)] : Expr(0));
+  for (int64_t k = end - 1; k-- > start;)
+    value = Halide::select(i == int(k - start), Halide::cast<int64_t>(x.extents[size_t(k)]), value);
+  Func f = ctx.make_func(node);
+  f(i) = value;
+  return single_output(f, {Expr(int(end - start))}, DType::Int64);
+}
+
+}  // namespace kiln::halide_lowering

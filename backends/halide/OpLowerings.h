@@ -1,0 +1,25 @@
+// OpLowerings.h: the Halide lowering of each op, one function per entry of ir/Ops.def.
+#pragma once
+
+#include <string_view>
+
+#include "backends/halide/LoweringContext.h"
+
+namespace kiln::halide_lowering {
+
+/// Builds the Funcs of one node from its (already lowered) inputs.
+using OpLoweringFn = Result<NodeLowering> (*)(LoweringContext& ctx, const Node& node);
+
+// One lowering per op of ir/Ops.def: an op without a lowering is a link error.
+#define KILN_OP(NAME, MIN_IN, MAX_IN, MIN_OUT, MAX_OUT) \
+  Result<NodeLowering> lower_##NAME(LoweringContext& ctx, const Node& node);
+#include "ir/Ops.def"
+#undef KILN_OP
+
+/// The lowering for `op`, or null for an op Kiln does not know.
+OpLoweringFn find_op_lowering(std::string_view op);
+
+/// A one-output lowering whose Func is both the value and the scheduled output.
+NodeLowering single_output(Halide::Func f, std::vector<Halide::Expr> extents, DType dtype);
+
+}  // namespace kiln::halide_lowering

@@ -1,0 +1,53 @@
+// HalideElementwiseTest.cpp: the JIT against the reference for the per-element ops, broadcasting,
+// BatchNormalization, Softmax and ReduceMean (one JIT compile per group of ops).
+#include "tests/halide/HalideTestUtil.h"
+
+namespace kiln::halide_test {
+namespace {
+
+TEST(HalideElementwise, ActivationsArithmeticAndCastMatchReference) {
+  Graph graph;
+  GraphBuilder b(graph);
+  Value* x = b.input("x", static_shape({2, 3, 4, 5}));
+  Value* row = b.input("row", static_shape({5}));
+  Value* per_channel = b.constant("per_channel", random_tensor({3, 1, 1}, 7));
+  Value* scalar = b.constant("scalar", make_float_tensor({}, {0.75f}));
+  Value* divisor = b.constant("divisor", random_tensor({4, 1}, 8, 0.5f, 1.5f));
+  b.output(b.node("Relu", "relu", {x}));
+  b.output(b.node("LeakyRelu", "leaky", {x}, attrs({{"alpha", 0.2}})));
+  b.output(b.node("Sigmoid", "sigmoid", {x}));
+  b.output(b.node("Tanh", "tanh", {x}));
+  b.output(b.node("Clip", "clip", {x}, attrs({{"min", -0.5}, {"max", 0.25}})));
+  b.output(b.node("Clip", "clip_low", {x}, attrs({{"min", 0.0}})));
+  b.output(b.node("Add", "add", {x, per_channel}));
+  b.output(b.node("Sub", "sub", {x, row}));
+  b.output(b.node("Mul", "mul", {scalar, x}));
+  b.output(b.node("Div", "div", {x, divisor}));
+  Value* scaled = b.node("Mul", "scaled", {x, b.constant("ten", make_float_tensor({}, {10.0f}))});
+  b.output(b.node("Cast", "to_int", {scaled}, attrs({{"to", std::string("i32")}})));
+  b.output(b.node("Identity", "identity", {x}));
+  b.output(b.node("Dropout", "dropout", {b.node("Relu", "relu2", {x})}));
+  expect_matches_reference(graph, {{random_tensor({2, 3, 4, 5}, 1), random_tensor({5}, 2)}});
+}
+
+TEST(HalideElementwise, BatchNormSoftmaxReduceMeanMatchReference) {
+  Graph graph;
+  GraphBuilder b(graph);
+  Value* x = b.input("x", static_shape({2, 4, 3, 5}));
+  Value* scale = b.constant("scale", random_tensor({4}, 11));
+  Value* bias = b.constant("bias", random_tensor({4}, 12));
+  Value* mean = b.constant("mean", random_tensor({4}, 13));
+  Value* var = b.constant("var", random_tensor({4}, 14, 0.5f, 2.0f));
+  b.output(
+      b.node("BatchNormalization", "bn", {x, scale, bias, mean, var}, attrs({{"epsilon", 1e-3}})));
+  b.output(b.node("Softmax", "softmax_last", {x}));
+  b.output(b.node("Softmax", "softmax_channels", {x}, attrs({{"axis", int64_t{1}}})));
+  b.output(b.node("ReduceMean", "mean_hw", {x}, attrs({{"axes", std::vector<int64_t>{2, 3}}})));
+  b.output(b.node("ReduceMean", "mean_c_flat", {x},
+                  attrs({{"axes", std::vector<int64_t>{1}}, {"keepdims", int64_t{0}}})));
+  b.output(b.node("ReduceMean", "mean_all", {x}, attrs({{"keepdims", int64_t{0}}})));
+  expect_matches_reference(graph, {{random_tensor({2, 4, 3, 5}, 3, -3.0f, 3.0f)}});
+}
+
+}  // namespace
+}  // namespace kiln::halide_test
