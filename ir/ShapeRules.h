@@ -6,6 +6,7 @@
 // interpreter (which knows every value at run time) both use them.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,9 @@ struct ShapeContext {
   std::vector<const Tensor*> input_constants;
   /// Known element values of small integer inputs, possibly symbolic (null where unknown).
   std::vector<const std::vector<Dim>*> input_known_dims;
+  /// Storage for known dims the context derives itself (from integer constants); entries of
+  /// input_known_dims may point into it. Shared so that copies of the context stay valid.
+  std::vector<std::shared_ptr<const std::vector<Dim>>> owned_known_dims;
 
   /// Filled by the rule: one type per node output.
   std::vector<TensorType> output_types;

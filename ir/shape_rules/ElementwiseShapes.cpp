@@ -1,0 +1,99 @@
+// ElementwiseShapes.cpp: shape rules of the elementwise ops: unary activations keep their input's
+// type; Add/Sub/Mul/Div broadcast numpy-style and also compute known dims (shape arithmetic).
+#include "ir/shape_rules/DimArithmetic.h"
+#include "ir/shape_rules/ShapeRuleSupport.h"
+
+namespace kiln::shape_rules {
+namespace {
+
+Status same_as_input(ShapeContext& ctx) {
+  KILN_SHAPE_ASSIGN(x, input_type(ctx, 0));
+  std::optional<std::vector<Dim>> known = std::nullopt;
+  if (ctx.input_known_dims[0]) known = *ctx.input_known_dims[0];
+  return set_output(ctx, x, known);
+}
+
+Status floating_same_as_input(ShapeContext& ctx) {
+  KILN_SHAPE_ASSIGN(x, input_type(ctx, 0));
+  if (!is_floating(x.dtype))
+    return make_error(ctx.op + " needs a floating-point input but got " + x.to_string());
+  return set_output(ctx, x);
+}
+
+using DimOperator = Dim (*)(const Dim&, const Dim&);
+
+// Elementwise arithmetic on the known elements of two small integer tensors (rank <= 1).
+std::optional<std::vector<Dim>> combine_known_dims(const ShapeContext& ctx, const Shape& out_shape,
+                                                   DimOperator op) {
+  if (out_shape.size() > 1 || !ctx.input_known_dims[0] || !ctx.input_known_dims[1])
+    return std::nullopt;
+  const std::vector<Dim>& a = *ctx.input_known_dims[0];
+  const std::vector<Dim>& b = *ctx.input_known_dims[1];
+  const size_t count = std::max(a.size(), b.size());
+  if ((a.size() != count && a.size() != 1) || (b.size() != count && b.size() != 1))
+    return std::nullopt;
+  std::vector<Dim> result;
+  for (size_t i = 0; i < count; ++i) {
+    const Dim& lhs = a[a.size() == 1 ? 0 : i];
+    const Dim& rhs = b[b.size() == 1 ? 0 : i];
+    if (op == divide_dims && is_integer_dim(rhs) && rhs.value == 0) return std::nullopt;
+    result.push_back(op(lhs, rhs));
+  }
+  return result;
+}
+
+Status binary_arithmetic(ShapeContext& ctx, DimOperator op) {
+  KILN_SHAPE_ASSIGN(a, input_type(ctx, 0));
+  KILN_SHAPE_ASSIGN(b, input_type(ctx, 1));
+  if (a.dtype != b.dtype)
+    return make_error(ctx.op + " inputs have different dtypes: " + a.to_string() + " and " +
+                      b.to_string());
+  std::string conflict;
+  std::optional<Shape> shape = broadcast_shapes(*a.shape, *b.shape, &conflict);
+  if (!shape)
+    return make_error(ctx.op + " cannot broadcast " + a.to_string() + " with " + b.to_string() +
+                      " (" + conflict + ")");
+  std::optional<std::vector<Dim>> known;
+  if (is_integer_dtype(a.dtype)) known = combine_known_dims(ctx, *shape, op);
+  return set_output(ctx, TensorType{a.dtype, *shape}, known);
+}
+
+}  // namespace
+
+Status infer_Relu(ShapeContext& ctx) {
+  return same_as_input(ctx);
+}
+Status infer_LeakyRelu(ShapeContext& ctx) {
+  return floating_same_as_input(ctx);
+}
+Status infer_Sigmoid(ShapeContext& ctx) {
+  return floating_same_as_input(ctx);
+}
+Status infer_Tanh(ShapeContext& ctx) {
+  return floating_same_as_input(ctx);
+}
+Status infer_Identity(ShapeContext& ctx) {
+  return same_as_input(ctx);
+}
+Status infer_Dropout(ShapeContext& ctx) {
+  return same_as_input(ctx);
+}
+
+Status infer_Clip(ShapeContext& ctx) {
+  return same_as_input(ctx);
+}
+
+Status infer_Add(ShapeContext& ctx) {
+  return binary_arithmetic(ctx, add_dims);
+}
+Status infer_Sub(ShapeContext& ctx) {
+  return binary_arithmetic(ctx, subtract_dims);
+}
+Status infer_Mul(ShapeContext& ctx) {
+  return binary_arithmetic(ctx, multiply_dims);
+}
+Status infer_Div(ShapeContext& ctx) {
+  return binary_arithmetic(ctx, divide_dims);
+}
+
+}  // namespace kiln::shape_rules

@@ -1,0 +1,123 @@
+// WindowGeometry.cpp: auto_pad resolution and output sizes of sliding windows.
+#include "ir/shape_rules/WindowGeometry.h"
+
+namespace kiln {
+namespace {
+
+int64_t ceil_div(int64_t a, int64_t b) {
+  return a >= 0 ? (a + b - 1) / b : -((-a) / b);
+}
+int64_t floor_div(int64_t a, int64_t b) {
+  return a >= 0 ? a / b : -ceil_div(-a, b);
+}
+
+std::string list_to_string(const std::vector<int64_t>& values) {
+  std::string text = "[";
+  for (size_t i = 0; i < values.size(); ++i) text += (i ? "," : "") + std::to_string(values[i]);
+  return text + "]";
+}
+
+}  // namespace
+
+Result<AutoPad> parse_auto_pad(const std::string& name) {
+  if (name == "NOTSET" || name.empty()) return AutoPad::NotSet;
+  if (name == "SAME_UPPER") return AutoPad::SameUpper;
+  if (name == "SAME_LOWER") return AutoPad::SameLower;
+  if (name == "VALID") return AutoPad::Valid;
+  return make_error("unknown auto_pad '" + name +
+                    "' (expected NOTSET, SAME_UPPER, SAME_LOWER or VALID)");
+}
+
+Result<WindowAttributes> read_window_attributes(const Attributes& attrs,
+                                                const std::vector<int64_t>& kernel) {
+  const size_t n = kernel.size();
+  WindowAttributes w;
+  w.kernel = kernel;
+  w.strides = attrs.get_ints("strides", std::vector<int64_t>(n, 1));
+  w.dilations = attrs.get_ints("dilations", std::vector<int64_t>(n, 1));
+  std::vector<int64_t> pads = attrs.get_ints("pads", std::vector<int64_t>(2 * n, 0));
+  // An empty list attribute means the default.
+  if (w.strides.empty()) w.strides.assign(n, 1);
+  if (w.dilations.empty()) w.dilations.assign(n, 1);
+  if (pads.empty()) pads.assign(2 * n, 0);
+  const std::string dims = std::to_string(n) + " spatial dim" + (n == 1 ? "" : "s");
+  if (w.strides.size() != n)
+    return make_error("strides " + list_to_string(w.strides) + " do not match the " + dims);
+  if (w.dilations.size() != n)
+    return make_error("dilations " + list_to_string(w.dilations) + " do not match the " + dims);
+  if (pads.size() != 2 * n)
+    return make_error("pads " + list_to_string(pads) + " should hold " + std::to_string(2 * n) +
+                      " values (begins then ends) for the " + dims);
+  for (size_t i = 0; i < n; ++i) {
+    if (w.kernel[i] < 1)
+      return make_error("kernel size " + list_to_string(w.kernel) + " must be positive");
+    if (w.strides[i] < 1)
+      return make_error("strides " + list_to_string(w.strides) + " must be positive");
+    if (w.dilations[i] < 1)
+      return make_error("dilations " + list_to_string(w.dilations) + " must be positive");
+  }
+  for (int64_t pad : pads)
+    if (pad < 0) return make_error("pads " + list_to_string(pads) + " must not be negative");
+  w.pad_begin.assign(pads.begin(), pads.begin() + static_cast<long>(n));
+  w.pad_end.assign(pads.begin() + static_cast<long>(n), pads.end());
+  Result<AutoPad> auto_pad = parse_auto_pad(attrs.get_string("auto_pad", "NOTSET"));
+  if (!auto_pad) return auto_pad.error();
+  w.auto_pad = *auto_pad;
+  w.ceil_mode = attrs.get_int("ceil_mode", 0) != 0;
+  return w;
+}
+
+Result<WindowDim> resolve_window_dim(const WindowAttributes& window, size_t dim, int64_t input) {
+  const int64_t stride = window.strides[dim];
+  const int64_t span = window.span(dim);
+  WindowDim out;
+  switch (window.auto_pad) {
+    case AutoPad::SameUpper:
+    case AutoPad::SameLower: {
+      out.output = ceil_div(input, stride);
+      int64_t total = std::max<int64_t>((out.output - 1) * stride + span - input, 0);
+      int64_t smaller = total / 2;
+      out.pad_begin = window.auto_pad == AutoPad::SameUpper ? smaller : total - smaller;
+      out.pad_end = total - out.pad_begin;
+      return out;
+    }
+    case AutoPad::Valid:
+      break;
+    case AutoPad::NotSet:
+      out.pad_begin = window.pad_begin[dim];
+      out.pad_end = window.pad_end[dim];
+      break;
+  }
+  const int64_t room = input + out.pad_begin + out.pad_end - span;
+  if (room < 0)
+    return make_error("window of extent " + std::to_string(span) + " (kernel " +
+                      std::to_string(window.kernel[dim]) + ", dilation " +
+                      std::to_string(window.dilations[dim]) + ") does not fit in spatial dim " +
+                      std::to_string(dim) + " of size " + std::to_string(input) + " padded by " +
+                      std::to_string(out.pad_begin) + "+" + std::to_string(out.pad_end));
+  if (window.ceil_mode && window.auto_pad == AutoPad::NotSet) {
+    out.output = ceil_div(room, stride) + 1;
+    // The last window must start inside the input or its left padding.
+    if ((out.output - 1) * stride >= input + out.pad_begin) --out.output;
+  } else {
+    out.output = floor_div(room, stride) + 1;
+  }
+  return out;
+}
+
+Result<std::vector<WindowDim>> resolve_window(const WindowAttributes& window,
+                                              const std::vector<int64_t>& input) {
+  if (input.size() != window.spatial_rank())
+    return make_error("input has " + std::to_string(input.size()) +
+                      " spatial dims but the window " + "has " +
+                      std::to_string(window.spatial_rank()));
+  std::vector<WindowDim> dims;
+  for (size_t i = 0; i < input.size(); ++i) {
+    Result<WindowDim> dim = resolve_window_dim(window, i, input[i]);
+    if (!dim) return dim.error();
+    dims.push_back(*dim);
+  }
+  return dims;
+}
+
+}  // namespace kiln
