@@ -1,0 +1,173 @@
+// CostAnalysis.cpp: parameters, MACs and receptive fields of a graph (see CostAnalysis.h for the
+// counting conventions).
+#include "passes/CostAnalysis.h"
+
+#include <algorithm>
+#include <set>
+
+#include "ir/shape_rules/WindowGeometry.h"
+
+namespace kiln {
+namespace {
+
+/// A dimension's size for cost purposes: symbolic and unknown dims count as 1.
+int64_t dim_for_cost(const Dim& dim) {
+  return dim.is_static() ? dim.value : 1;
+}
+
+int64_t element_count_for_cost(const Shape& shape) {
+  int64_t count = 1;
+  for (const Dim& dim : shape) count *= dim_for_cost(dim);
+  return count;
+}
+
+const Shape* shape_of(const Value* value) {
+  if (value == nullptr || !value->type.shape) return nullptr;
+  return &*value->type.shape;
+}
+
+int64_t floating_constant_elements(const Value* value) {
+  if (value == nullptr || !value->is_constant() || !is_floating(value->constant->dtype)) return 0;
+  return value->constant->element_count();
+}
+
+/// Conv: every output element accumulates (Cin / group) x kernel-area products, which is the
+/// product of the weight dims after the first.
+int64_t conv_macs(const Node& node) {
+  const Shape* output = shape_of(node.output(0));
+  const Shape* weight = shape_of(node.input(1));
+  if (output == nullptr || weight == nullptr || weight->empty()) return 0;
+  Shape per_output(weight->begin() + 1, weight->end());
+  return element_count_for_cost(*output) * element_count_for_cost(per_output);
+}
+
+/// Gemm and MatMul: every output element is a dot product over the reduction dim K of A.
+int64_t matrix_product_macs(const Node& node) {
+  const Shape* output = shape_of(node.output(0));
+  const Shape* a = shape_of(node.input(0));
+  if (output == nullptr || a == nullptr || a->empty()) return 0;
+  size_t k_axis = a->size() - 1;
+  if (node.op == "Gemm" && node.attrs.get_int("transA", 0) != 0) k_axis = 0;
+  return element_count_for_cost(*output) * dim_for_cost((*a)[k_axis]);
+}
+
+int64_t node_macs(const Node& node) {
+  if (node.op == "Conv") return conv_macs(node);
+  if (node.op == "Gemm" || node.op == "MatMul") return matrix_product_macs(node);
+  return 0;
+}
+
+/// Number of spatial axes of an activation (NC + spatial layout), 0 below rank 3.
+size_t spatial_axes(const Value* value) {
+  const Shape* shape = shape_of(value);
+  return shape != nullptr && shape->size() >= 3 ? shape->size() - 2 : 0;
+}
+
+ReceptiveField unit_field(size_t axes) {
+  return ReceptiveField{std::vector<int64_t>(axes, 1), std::vector<int64_t>(axes, 1)};
+}
+
+/// Kernel sizes of a window op along each spatial axis (Conv reads them from its weight when the
+/// attribute is absent; global pools cover the whole input).
+std::vector<int64_t> window_kernel(const Node& node, size_t axes) {
+  std::vector<int64_t> kernel = node.attrs.get_ints("kernel_shape");
+  if (node.op == "GlobalAveragePool" || node.op == "GlobalMaxPool") {
+    kernel.clear();
+    const Shape* input = shape_of(node.input(0));
+    for (size_t i = 0; i < axes; ++i) kernel.push_back(dim_for_cost((*input)[i + 2]));
+  } else if (kernel.empty() && node.op == "Conv") {
+    if (const Shape* weight = shape_of(node.input(1)); weight != nullptr && weight->size() > 2) {
+      for (size_t i = 2; i < weight->size(); ++i) kernel.push_back(dim_for_cost((*weight)[i]));
+    }
+  }
+  kernel.resize(axes, 1);
+  return kernel;
+}
+
+ReceptiveField window_field(const Node& node, const ReceptiveField& in) {
+  size_t axes = in.size.size();
+  std::vector<int64_t> kernel = window_kernel(node, axes);
+  std::vector<int64_t> strides(axes, 1);
+  std::vector<int64_t> spans = kernel;
+  bool global = node.op == "GlobalAveragePool" || node.op == "GlobalMaxPool";
+  if (global) {
+    strides = kernel;
+  } else if (Result<WindowAttributes> window = read_window_attributes(node.attrs, kernel)) {
+    for (size_t i = 0; i < axes && i < window->spatial_rank(); ++i) {
+      strides[i] = window->strides[i];
+      spans[i] = window->span(i);
+    }
+  }
+  ReceptiveField out = in;
+  for (size_t i = 0; i < axes; ++i) {
+    out.size[i] = in.size[i] + (spans[i] - 1) * in.jump[i];
+    out.jump[i] = in.jump[i] * strides[i];
+  }
+  return out;
+}
+
+/// Element-wise maximum of the inputs' fields, aligned on the trailing (spatial) axes so that
+/// rank changes such as a channel shuffle's 5-D reshape keep the height and width fields.
+ReceptiveField merged_input_field(const Node& node, size_t axes,
+                                  const std::map<const Value*, ReceptiveField>& fields) {
+  ReceptiveField out = unit_field(axes);
+  for (const Value* input : node.inputs) {
+    auto found = fields.find(input);
+    if (found == fields.end()) continue;
+    const ReceptiveField& in = found->second;
+    size_t shared = std::min(axes, in.size.size());
+    for (size_t i = 0; i < shared; ++i) {
+      size_t out_axis = axes - 1 - i;
+      size_t in_axis = in.size.size() - 1 - i;
+      out.size[out_axis] = std::max(out.size[out_axis], in.size[in_axis]);
+      out.jump[out_axis] = std::max(out.jump[out_axis], in.jump[in_axis]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool is_spatial_window_op(const std::string& op) {
+  return op == "Conv" || op == "MaxPool" || op == "AveragePool" || op == "GlobalAveragePool" ||
+         op == "GlobalMaxPool";
+}
+
+CostReport analyze_costs(const Graph& graph) {
+  CostReport report;
+  for (const Value* input : graph.inputs) {
+    if (size_t axes = spatial_axes(input); axes > 0)
+      report.receptive_fields[input] = unit_field(axes);
+  }
+  std::set<const Value*> counted_constants;
+  for (const auto& node : graph.nodes()) {
+    NodeCost cost;
+    for (const Value* input : node->inputs) {
+      int64_t elements = floating_constant_elements(input);
+      cost.params += elements;
+      if (elements > 0 && counted_constants.insert(input).second) report.total_params += elements;
+    }
+    cost.macs = node_macs(*node);
+    report.total_macs += cost.macs;
+
+    const Value* first_input = node->input(0);
+    auto input_field = report.receptive_fields.find(first_input);
+    bool window = is_spatial_window_op(node->op) && input_field != report.receptive_fields.end();
+    for (const Value* output : node->outputs) {
+      size_t axes = spatial_axes(output);
+      if (axes == 0) continue;
+      report.receptive_fields[output] =
+          window && axes == input_field->second.size.size()
+              ? window_field(*node, input_field->second)
+              : merged_input_field(*node, axes, report.receptive_fields);
+    }
+    if (window && node->output(0) != nullptr) {
+      auto found = report.receptive_fields.find(node->output(0));
+      if (found != report.receptive_fields.end()) cost.receptive_field = found->second;
+    }
+    report.nodes.push_back(std::move(cost));
+  }
+  return report;
+}
+
+}  // namespace kiln

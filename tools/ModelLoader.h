@@ -1,0 +1,23 @@
+// ModelLoader.h: the one place where CLI subcommands turn a model path into a checked,
+// shape-inferred Graph, whatever the model's format.
+#pragma once
+
+#include <string>
+
+#include "ir/Error.h"
+#include "ir/IR.h"
+
+namespace kiln::cli {
+
+/// The model formats Kiln recognises.
+enum class ModelFormat { Onnx, KilnIr, Keras };
+
+/// Works out a file's format from its extension and its first bytes. Fails, naming the file,
+/// when the file is missing, not a regular file, empty, or of no recognised format.
+Result<ModelFormat> detect_model_format(const std::string& path);
+
+/// Loads the model at `path` (ONNX or Kiln IR text), verifies it and infers every shape. Every
+/// error names the file.
+Result<Graph> load_model(const std::string& path);
+
+}  // namespace kiln::cli

@@ -1,0 +1,52 @@
+// ModelRunner.h: one interface over the three ways the CLI can execute a model: a compiled
+// library opened with the thin runtime, a model file JIT-compiled by the Halide backend, or a
+// model file interpreted by the reference backend.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ir/Error.h"
+#include "ir/IR.h"
+
+namespace kiln::cli {
+
+/// The declared type of one model input or output; symbolic dims carry their symbol name.
+struct TensorSignature {
+  std::string name;
+  DType dtype = DType::Unknown;
+  Shape shape;
+};
+
+/// Something the CLI can run.
+class ModelRunner {
+ public:
+  virtual ~ModelRunner() = default;
+  const std::vector<TensorSignature>& inputs() const { return inputs_; }
+  const std::vector<TensorSignature>& outputs() const { return outputs_; }
+  /// Runs on one tensor per input (signature order); checks shapes and binds symbolic dims.
+  virtual Result<std::vector<Tensor>> run(const std::vector<Tensor>& inputs) = 0;
+  /// Multiply-accumulates of one run with every symbolic dim = 1 (for GFLOP/s).
+  virtual int64_t macs_per_unit_run() const = 0;
+  /// A short description ("library digits.so", "Halide JIT of model.onnx").
+  virtual std::string description() const = 0;
+
+ protected:
+  std::vector<TensorSignature> inputs_;
+  std::vector<TensorSignature> outputs_;
+};
+
+/// Opens `path`: a compiled library (.so) through the runtime, or a model file (ONNX, Kiln IR,
+/// Keras) compiled in-process by `backend` ("halide" = JIT, "reference" = interpreter).
+/// `threads` > 0 sets the worker count before anything runs.
+Result<std::unique_ptr<ModelRunner>> open_model_runner(const std::string& path,
+                                                       const std::string& backend, int threads);
+
+/// Checks `tensors` against `signatures` (count, dtype, rank, static dims) and returns the size
+/// bound to each symbol, in order of first appearance. Errors name the input and both shapes.
+Result<std::vector<std::pair<std::string, int64_t>>> bind_symbols(
+    const std::vector<TensorSignature>& signatures, const std::vector<Tensor>& tensors);
+
+}  // namespace kiln::cli

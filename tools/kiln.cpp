@@ -1,0 +1,55 @@
+// kiln.cpp: the `kiln` command-line tool's entry point: builds the subcommand table and runs
+// the chosen one.
+#include <exception>
+#include <iostream>
+#include <utility>
+#include <vector>
+
+#include "tools/Commands.h"
+#include "tools/Diagnostics.h"
+
+namespace {
+
+/// Every subcommand, in the order `kiln --help` lists them.
+constexpr kiln::cli::CommandRegistration kCommands[] = {
+    kiln::cli::register_inspect_command,
+    kiln::cli::register_compile_command,
+    kiln::cli::register_run_command,
+    kiln::cli::register_bench_command,
+};
+
+int run(int argc, char** argv) {
+  CLI::App app{"Kiln: an ahead-of-time compiler for convolutional neural networks", "kiln"};
+  app.require_subcommand(1);
+  std::vector<std::pair<CLI::App*, kiln::cli::CommandAction>> actions;
+  for (kiln::cli::CommandRegistration registration : kCommands) {
+    size_t before = app.get_subcommands({}).size();
+    kiln::cli::CommandAction action = registration(app);
+    actions.emplace_back(app.get_subcommands({}).at(before), std::move(action));
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // CLI11 prints the problem (or the help text); its own exit codes are folded into one.
+    return app.exit(error) == 0 ? kiln::cli::kExitOk : kiln::cli::kExitUsage;
+  }
+  for (auto& [subcommand, action] : actions) {
+    if (subcommand->parsed()) return action();
+  }
+  return kiln::cli::kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Errors are values inside Kiln; this guard only keeps an unexpected exception (such as
+  // std::bad_alloc on an absurd model) from ending in a crash report instead of one line.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& error) {
+    std::cerr << "kiln: error: " << error.what() << std::endl;
+  } catch (...) {
+    std::cerr << "kiln: error: unexpected internal failure" << std::endl;
+  }
+  return kiln::cli::kExitModelError;
+}
