@@ -50,6 +50,10 @@ class StageLog {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     std::fprintf(stderr, " %.2f s\n", seconds);
   }
+  /// Ends an unfinished stage line so that the error starts on a line of its own.
+  void fail() {
+    if (!quiet_) std::cerr << "\n";
+  }
 
  private:
   bool quiet_;
@@ -69,14 +73,17 @@ int run_compile(const CompileOptions& options) {
 
   log.begin("loading " + options.model_path);
   Result<Graph> graph = load_model(options.model_path);
-  if (!graph) return report_error(graph.error());
+  if (!graph) {
+    log.fail();
+    return report_error(graph.error());
+  }
   log.end();
   library.macs_per_unit_run = analyze_costs(*graph).total_macs;
 
   log.begin("lowering, scheduling and compiling with Halide (" + options.target + ")");
   auto artifacts = emit_native_library(*graph, library);
   if (!artifacts) {
-    if (!options.quiet) std::cerr << "\n";
+    log.fail();
     Error error = artifacts.error();
     if (error.file.empty()) error.file = options.model_path;
     return report_error(error);

@@ -42,6 +42,11 @@ Result<std::vector<Tensor>> read_inputs(const RunOptions& options, const ModelRu
       files[spec.substr(0, eq)] = spec.substr(eq + 1);
     }
   }
+  for (const auto& [name, file] : files) {
+    bool known = false;
+    for (const TensorSignature& input : runner.inputs()) known = known || input.name == name;
+    if (!known) return make_error("the model has no input named '" + name + "'");
+  }
   std::vector<Tensor> tensors;
   for (const TensorSignature& input : runner.inputs()) {
     auto it = files.find(input.name);
@@ -49,10 +54,7 @@ Result<std::vector<Tensor>> read_inputs(const RunOptions& options, const ModelRu
     auto tensor = read_npy_file(it->second);
     if (!tensor) return tensor.error();
     tensors.push_back(std::move(*tensor));
-    files.erase(it);
   }
-  if (!files.empty())
-    return make_error("the model has no input named '" + files.begin()->first + "'");
   return tensors;
 }
 

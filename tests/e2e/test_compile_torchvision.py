@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""test_compile_torchvision.py: issue-3 acceptance. torchvision's ResNet-18, MobileNetV2 and
+SqueezeNet 1.0 (random weights, opset 13, dynamic batch) compile with `kiln compile`, run through
+`kiln run` at batch 1 and batch 3, and match PyTorch within 1e-4 relative max error, where
+relative max error = max|kiln - torch| / max|torch|. `ldd` on each .so shows no Halide, LLVM,
+protobuf or onnx library.
+
+Usage: test_compile_torchvision.py --kiln PATH --models DIR   (exit status 0 = pass)
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "models"))
+import export_models  # noqa: E402  (the same fixed-seed modules the fixture exports)
+
+MODELS = ["resnet18", "mobilenet_v2", "squeezenet1_0"]
+BATCHES = [1, 3]
+TOLERANCE = 1e-4
+FORBIDDEN_LIBRARIES = ["halide", "llvm", "protobuf", "onnx"]
+
+
+def run(command):
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n"
+                           f"{result.stdout}{result.stderr}")
+    return result.stdout
+
+
+def check_model(kiln, name, work):
+    failures = []
+    model = export_models.build_model(name)
+    onnx_path = os.path.join(work, f"{name}.onnx")
+    export_models.export_model(name, onnx_path)
+    library_dir = os.path.join(work, f"{name}_lib")
+    run([kiln, "compile", onnx_path, "-o", library_dir, "--quiet"])
+    library = os.path.join(library_dir, f"{name}.so")
+
+    linked = run(["ldd", library]).lower()
+    for forbidden in FORBIDDEN_LIBRARIES:
+        if forbidden in linked:
+            failures.append(f"{name}: ldd shows a {forbidden} library:\n{linked}")
+
+    _, input_shape = export_models.MODELS[name]
+    for batch in BATCHES:
+        x = torch.randn(batch, *input_shape, generator=torch.Generator().manual_seed(batch))
+        with torch.no_grad():
+            expected = model(x).numpy()
+        input_path = os.path.join(work, f"{name}_x{batch}.npy")
+        np.save(input_path, x.numpy())
+        out_dir = os.path.join(work, f"{name}_out{batch}")
+        run([kiln, "run", library, "--input", input_path, "--output-dir", out_dir])
+        outputs = [f for f in os.listdir(out_dir) if f.endswith(".npy")]
+        if len(outputs) != 1:
+            failures.append(f"{name}: expected one output file, got {outputs}")
+            continue
+        actual = np.load(os.path.join(out_dir, outputs[0]))
+        if actual.shape != expected.shape:
+            failures.append(f"{name} batch {batch}: shape {actual.shape} != {expected.shape}")
+            continue
+        error = float(np.abs(actual - expected).max() / np.abs(expected).max())
+        status = "ok" if error <= TOLERANCE else "FAIL"
+        print(f"{name} batch {batch}: relative max error {error:.2e} ({status})")
+        if error > TOLERANCE:
+            failures.append(f"{name} batch {batch}: relative max error {error:.2e} > {TOLERANCE}")
+    return failures
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--kiln", required=True)
+    parser.add_argument("--models", required=True)
+    args = parser.parse_args()
+    failures = []
+    with tempfile.TemporaryDirectory() as work:
+        for name in MODELS:
+            try:
+                failures += check_model(args.kiln, name, work)
+            except RuntimeError as error:
+                failures.append(f"{name}: {error}")
+    for failure in failures:
+        print("FAIL:", failure)
+    print(f"{len(MODELS) * len(BATCHES) - len(failures)} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
