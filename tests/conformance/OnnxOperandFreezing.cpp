@@ -1,4 +1,5 @@
-// OnnxOperandFreezing.cpp: rewrites a node-test model so attribute-like operands are initializers.
+// OnnxOperandFreezing.cpp: finds a node-test model's attribute-like operands and imports the model
+// with them bound to the test data.
 #include "tests/conformance/OnnxOperandFreezing.h"
 
 #include <onnx/onnx_pb.h>
@@ -7,12 +8,14 @@
 #include <map>
 #include <set>
 
+#include "frontend/onnx/OnnxImporter.h"
+
 namespace kiln::testing {
 
 namespace {
 
 // Per op, the input positions Kiln's IR keeps as attributes.
-const std::map<std::string, std::set<int>> kAttributeOperands = {
+const OperandPositions kAttributeOperands = {
     {"Clip", {1, 2}},   {"Pad", {1, 2, 3}},  {"Squeeze", {1}},
     {"Unsqueeze", {1}}, {"ReduceMean", {1}}, {"Dropout", {1, 2}},
 };
@@ -24,55 +27,58 @@ Result<onnx::ModelProto> read_model(const std::string& path) {
   return model;
 }
 
-}  // namespace
-
-Result<FrozenOperands> freeze_attribute_operands(const std::string& model_path,
-                                                 const std::string& data_set_dir,
-                                                 const std::string& copy_path) {
-  Result<onnx::ModelProto> model = read_model(model_path);
-  if (!model) return model.error();
-  onnx::GraphProto* graph = model->mutable_graph();
-
-  std::set<std::string> initializers;
-  for (const auto& init : graph->initializer()) initializers.insert(init.name());
-  std::set<std::string> to_freeze;
-  for (const onnx::NodeProto& node : graph->node()) {
-    auto operands = kAttributeOperands.find(node.op_type());
-    if (operands == kAttributeOperands.end()) continue;
+// Names of the values fed to attribute-like operand positions.
+std::set<std::string> operand_names(const onnx::GraphProto& graph,
+                                    const OperandPositions& positions) {
+  std::set<std::string> names;
+  for (const onnx::NodeProto& node : graph.node()) {
+    auto operands = positions.find(node.op_type());
+    if (operands == positions.end()) continue;
     for (int position : operands->second)
       if (position < node.input_size() && !node.input(position).empty())
-        to_freeze.insert(node.input(position));
+        names.insert(node.input(position));
   }
+  return names;
+}
 
-  FrozenOperands result{model_path, {}, false};
+}  // namespace
+
+Result<FrozenImport> import_with_frozen_operands(const std::string& model_path,
+                                                 const OnnxTestDataSet& data_set,
+                                                 const OperandPositions& also_freeze) {
+  Result<onnx::ModelProto> model = read_model(model_path);
+  if (!model) return model.error();
+  const onnx::GraphProto& graph = model->graph();
+  std::set<std::string> initializers;
+  for (const auto& init : graph.initializer()) initializers.insert(init.name());
+  std::set<std::string> to_freeze = operand_names(graph, kAttributeOperands);
+  to_freeze.merge(operand_names(graph, also_freeze));
+
   // Test data inputs follow the graph inputs that are not initializers, in order.
-  google::protobuf::RepeatedPtrField<onnx::ValueInfoProto> kept_inputs;
+  std::map<std::string, Tensor> constants;
+  std::vector<Tensor> remaining;
   size_t data_index = 0;
-  for (const onnx::ValueInfoProto& input : graph->input()) {
-    if (initializers.count(input.name())) {
-      *kept_inputs.Add() = input;
-      continue;
+  for (const onnx::ValueInfoProto& input : graph.input()) {
+    if (initializers.count(input.name())) continue;
+    bool freeze = to_freeze.count(input.name()) != 0;
+    if (data_index >= data_set.inputs.size()) {
+      if (!freeze) continue;  // running the graph reports the missing input
+      return Error{
+          data_set.dir, "",
+          "no input_" + std::to_string(data_index) + ".pb for graph input '" + input.name() + "'"};
     }
-    if (!to_freeze.count(input.name())) {
-      *kept_inputs.Add() = input;
-      ++data_index;
-      continue;
-    }
-    std::string pb_path = data_set_dir + "/input_" + std::to_string(data_index) + ".pb";
-    std::ifstream in(pb_path, std::ios::binary);
-    onnx::TensorProto* tensor = graph->add_initializer();
-    if (!in || !tensor->ParseFromIstream(&in)) return Error{pb_path, "", "cannot read TensorProto"};
-    tensor->set_name(input.name());
-    result.frozen_inputs.push_back(data_index++);
+    const Tensor& value = data_set.inputs[data_index++];
+    if (freeze)
+      constants.emplace(input.name(), value);
+    else
+      remaining.push_back(value);
   }
-  if (result.frozen_inputs.empty()) return result;
-
-  *graph->mutable_input() = kept_inputs;
-  std::ofstream out(copy_path, std::ios::binary | std::ios::trunc);
-  if (!out || !model->SerializeToOstream(&out)) return Error{copy_path, "", "cannot write model"};
-  result.model_path = copy_path;
-  result.wrote_copy = true;
-  return result;
+  // Surplus data inputs are passed on so the run reports the count mismatch.
+  for (; data_index < data_set.inputs.size(); ++data_index)
+    remaining.push_back(data_set.inputs[data_index]);
+  Result<Graph> imported = import_onnx_file(model_path, constants);
+  if (!imported) return imported.error();
+  return FrozenImport{std::move(*imported), std::move(remaining)};
 }
 
 }  // namespace kiln::testing

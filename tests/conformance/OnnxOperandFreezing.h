@@ -1,27 +1,36 @@
 // OnnxOperandFreezing.h: ONNX node tests feed some operands as graph inputs (Clip's bounds, Pad's
 // pads, Squeeze/Unsqueeze/ReduceMean axes, Dropout's ratio and training_mode) that Kiln's IR holds
-// as attributes and so requires to be constant. For those tests the runner turns the graph inputs
-// into initializers carrying the test data's values, as any static compiler would see them.
+// as attributes and so requires to be constant. For those tests the runner imports the model with
+// those graph inputs bound to the test data's values (the importer's constant_inputs overload), as
+// any static compiler would see them.
 #pragma once
 
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "ir/Error.h"
+#include "ir/IR.h"
+#include "tests/conformance/OnnxTestData.h"
 
 namespace kiln::testing {
 
-/// A copy of a model with some graph inputs turned into initializers.
-struct FrozenOperands {
-  std::string model_path;             ///< the model to import (the original when nothing froze)
-  std::vector<size_t> frozen_inputs;  ///< indices (into the test data inputs) now constant
-  bool wrote_copy = false;            ///< true when model_path is a temporary file to delete
+/// Per op type, input positions to freeze.
+using OperandPositions = std::map<std::string, std::set<int>>;
+
+/// A node-test model imported for one data set.
+struct FrozenImport {
+  Graph graph;                 ///< attribute-like operands are constants here
+  std::vector<Tensor> inputs;  ///< the data set's inputs that remain graph inputs, in order
 };
 
-/// Freezes the attribute-like operands of `model_path` fed by graph inputs, reading their values
-/// from `data_set_dir`/input_K.pb, and writes the result to `copy_path` when anything froze.
-Result<FrozenOperands> freeze_attribute_operands(const std::string& model_path,
-                                                 const std::string& data_set_dir,
-                                                 const std::string& copy_path);
+/// Imports `model_path` with its attribute-like operands fed by graph inputs bound to their
+/// values in `data_set`; the other inputs of the data set are returned for running the graph.
+/// `also_freeze` adds operands a backend needs constant beyond the IR's attributes (a static
+/// compiler needs Reshape's shape and Slice's bounds at compile time).
+Result<FrozenImport> import_with_frozen_operands(const std::string& model_path,
+                                                 const OnnxTestDataSet& data_set,
+                                                 const OperandPositions& also_freeze = {});
 
 }  // namespace kiln::testing

@@ -55,7 +55,7 @@ TEST(HalidePipeline, OnePipelineServesBatchOneAndThree) {
 TEST(HalidePipeline, ParametersAndAotArguments) {
   Graph graph;
   build_small_cnn(graph);
-  ASSERT_TRUE(infer_types(graph).is_ok());
+  ASSERT_TRUE(infer_shapes(graph).is_ok());
   Result<LoweredGraph> lowered = lower_to_halide(graph, Halide::get_host_target());
   ASSERT_TRUE(lowered.is_ok()) << lowered.error().to_string();
   // Weights are parameters, not baked in; constants read only at compile time are not.
@@ -89,7 +89,7 @@ TEST(HalidePipeline, RuntimeGatherIndicesMatchReference) {
 TEST(HalidePipeline, SchedulesAreChosenPerNode) {
   Graph graph;
   build_small_cnn(graph);
-  ASSERT_TRUE(infer_types(graph).is_ok());
+  ASSERT_TRUE(infer_shapes(graph).is_ok());
   Halide::Target arm("arm-64-linux");
   ScheduleOptions options;
   EXPECT_EQ(choose_schedule(graph, *graph.find_node("conv_node"), arm, options).kind,
@@ -128,7 +128,7 @@ TEST(HalidePipeline, BadTargetsAndInputsAreErrors) {
 
   Graph graph;
   build_small_cnn(graph);
-  ASSERT_TRUE(infer_types(graph).is_ok());
+  ASSERT_TRUE(infer_shapes(graph).is_ok());
   Result<HalideJitProgram> program = HalideJitProgram::compile(graph);
   ASSERT_TRUE(program.is_ok()) << program.error().to_string();
   Result<std::vector<Tensor>> wrong_size = program->run({random_tensor({1, 3, 7, 8}, 1)});
@@ -147,7 +147,7 @@ TEST(HalidePipeline, UnlowerableNodeIsNamedInTheError) {
   Value* x = b.input("x", static_shape({4, 5}));
   Value* starts = b.input("starts", static_shape({1}), DType::Int64);
   b.output(b.node("Slice", "dynamic_slice", {x, starts, b.ints("ends", {3})}));
-  (void)infer_types(graph);  // the rule may leave the sliced dim unknown; lowering must still fail
+  (void)infer_shapes(graph);  // the rule may leave the sliced dim unknown; lowering must still fail
   Result<LoweredGraph> lowered = lower_to_halide(graph, Halide::get_host_target());
   ASSERT_FALSE(lowered.is_ok());
   EXPECT_EQ(lowered.error().node, "dynamic_slice_node");

@@ -1,6 +1,5 @@
 // HalideTestUtil.h: helpers for the Halide backend tests: a small graph builder, deterministic
-// random tensors, type inference through the shared shape rules, and a comparison of the JIT's
-// results against the reference interpreter.
+// random tensors, and a comparison of the JIT's results against the reference interpreter.
 //
 // Tolerance: |halide - reference| <= 1e-4 * |reference| + 1e-5 (relative 1e-4; the absolute
 // floor covers values that cancel to near zero, where a relative bound is meaningless).
@@ -14,7 +13,7 @@
 
 #include "backends/halide/HalideJit.h"
 #include "backends/reference/ReferenceInterpreter.h"
-#include "ir/ShapeRules.h"
+#include "passes/InferShapes.h"
 
 namespace kiln::halide_test {
 
@@ -33,20 +32,6 @@ inline Tensor random_tensor(const std::vector<int64_t>& dims, uint32_t seed, flo
     v = lo + (hi - lo) * float(state >> 8) / float(1u << 24);
   }
   return make_float_tensor(dims, values);
-}
-
-/// Gives every node output a type (and known dims) by running the shared shape rules in order.
-inline Status infer_types(Graph& graph) {
-  for (const auto& node : graph.nodes()) {
-    ShapeContext ctx = make_shape_context(*node);
-    Status status = infer_output_types(ctx);
-    if (!status) return Error{"", node->name, status.error().message};
-    for (size_t i = 0; i < node->outputs.size() && i < ctx.output_types.size(); ++i) {
-      node->outputs[i]->type = ctx.output_types[i];
-      if (i < ctx.output_known_dims.size()) node->outputs[i]->known_dims = ctx.output_known_dims[i];
-    }
-  }
-  return Status::ok();
 }
 
 /// Builds test graphs tersely: named values, attribute lists, one-output nodes.
@@ -111,7 +96,7 @@ inline void expect_tensors_close(const std::vector<Tensor>& expected,
 inline void expect_matches_reference(Graph& graph,
                                      const std::vector<std::vector<Tensor>>& input_sets,
                                      const ScheduleOptions& options = {}) {
-  Status typed = infer_types(graph);
+  Status typed = infer_shapes(graph);
   ASSERT_TRUE(typed.is_ok()) << typed.error().to_string();
   Result<HalideJitProgram> program = HalideJitProgram::compile(graph, "host", options);
   ASSERT_TRUE(program.is_ok()) << program.error().to_string();
