@@ -15,7 +15,7 @@ std::string describe_shape(const ModelInterface& model, const InterfaceTensor& t
   std::string out = "[";
   for (size_t d = 0; d < tensor.dims.size(); ++d) {
     if (d) out += ", ";
-    out += tensor.dim_symbols[d] >= 0 ? model.symbols[tensor.dim_symbols[d]]
+    out += tensor.dim_symbols[d] >= 0 ? comment_safe(model.symbols[tensor.dim_symbols[d]])
                                       : std::to_string(tensor.dims[d]);
   }
   return out + "]";
@@ -31,16 +31,17 @@ std::string write_model_header(const ModelInterface& model, const std::string& s
       << " * Every tensor is a dense, row-major (C-order) buffer owned by the caller; image tensors\n"
       << " * keep the model's layout (NCHW for ONNX models).\n *\n * Inputs:\n";
   for (const auto& t : model.inputs)
-    out << " *   " << t.c_name << " (\"" << t.name << "\"): " << c_type_name(t.dtype) << " "
-        << describe_shape(model, t) << "\n";
+    out << " *   " << t.c_name << " (" << comment_safe(c_string_literal(t.name))
+        << "): " << c_type_name(t.dtype) << " " << describe_shape(model, t) << "\n";
   out << " * Outputs:\n";
   for (const auto& t : model.outputs)
-    out << " *   " << t.c_name << " (\"" << t.name << "\"): " << c_type_name(t.dtype) << " "
-        << describe_shape(model, t) << "\n";
+    out << " *   " << t.c_name << " (" << comment_safe(c_string_literal(t.name))
+        << "): " << c_type_name(t.dtype) << " " << describe_shape(model, t) << "\n";
   if (!model.symbols.empty()) {
     out << " * Symbolic dimensions (set them in " << n << "_inputs; each must be >= 1):\n";
     for (size_t i = 0; i < model.symbols.size(); ++i)
-      out << " *   " << model.symbol_c_names[i] << " (\"" << model.symbols[i] << "\")\n";
+      out << " *   " << model.symbol_c_names[i] << " ("
+          << comment_safe(c_string_literal(model.symbols[i])) << ")\n";
   }
   out << " *\n * " << n << "_run returns 0 on success or a kiln_status code; " << n
       << "_last_error() then\n * describes the failure. Calls from several threads at once are "

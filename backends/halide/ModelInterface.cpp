@@ -81,6 +81,34 @@ Result<ModelInterface> describe_model_interface(const Graph& graph, const std::s
   return model;
 }
 
+std::string c_string_literal(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c >= 0x7f) {
+      static const char* digits = "01234567";
+      out += '\\';
+      out += digits[(c >> 6) & 7];
+      out += digits[(c >> 3) & 7];
+      out += digits[c & 7];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+std::string comment_safe(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    out += text[i];
+    if (text[i] == '*' && i + 1 < text.size() && text[i + 1] == '/') out += ' ';
+  }
+  return out;
+}
+
 const char* c_type_name(DType dtype) {
   switch (dtype) {
     case DType::Float32: return "float";

@@ -35,6 +35,12 @@ Result<ModelInterface> describe_model_interface(const Graph& graph, const std::s
 /// True when `name` is a valid C identifier.
 bool is_c_identifier(const std::string& name);
 
+/// `text` as a C string literal, quotes included, with escapes for '"', '\\' and control bytes.
+std::string c_string_literal(const std::string& text);
+
+/// `text` made safe inside a C block comment (no "*/").
+std::string comment_safe(const std::string& text);
+
 /// The C type for a dtype ("float", "int64_t", ...).
 const char* c_type_name(DType dtype);
 

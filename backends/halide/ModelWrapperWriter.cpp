@@ -50,7 +50,7 @@ void write_descriptor(std::ostream& out, const ModelInterface& model, int64_t ma
     }
     out << "static const kiln_tensor_desc " << kind << "_descs[] = {\n";
     for (size_t i = 0; i < tensors.size(); ++i)
-      out << "  {\"" << tensors[i].name << "\", " << abi_dtype_name(tensors[i].dtype) << ", "
+      out << "  {" << c_string_literal(tensors[i].name) << ", " << abi_dtype_name(tensors[i].dtype) << ", "
           << tensors[i].dims.size() << ", " << kind << "_dims_" << i << ", " << kind << "_symbols_"
           << i << "},\n";
     if (tensors.empty()) out << "  {0}\n";
@@ -59,7 +59,7 @@ void write_descriptor(std::ostream& out, const ModelInterface& model, int64_t ma
   tensor_table("input", model.inputs);
   tensor_table("output", model.outputs);
   out << "static const char* const symbol_names[] = {";
-  for (const auto& s : model.symbols) out << "\"" << s << "\", ";
+  for (const auto& s : model.symbols) out << c_string_literal(s) << ", ";
   out << (model.symbols.empty() ? "0" : "") << "};\n\n";
 
   out << "static int generic_run(const void* const* inputs, void* const* outputs,\n"
@@ -219,16 +219,18 @@ std::string write_model_wrapper(const ModelInterface& model, const WrapperSpec& 
       << "_run: null inputs or outputs\");\n";
   for (size_t i = 0; i < model.symbols.size(); ++i)
     out << "  if (in->" << model.symbol_c_names[i] << " < 1)\n"
-        << "    return fail(KILN_ERROR_INVALID_ARGUMENT, \"symbolic dimension '" << model.symbols[i]
-        << "' must be >= 1\");\n";
+        << "    return fail(KILN_ERROR_INVALID_ARGUMENT, "
+        << c_string_literal("symbolic dimension '" + model.symbols[i] + "' must be >= 1")
+        << ");\n";
   auto declare_buffers = [&](const char* kind, const std::vector<InterfaceTensor>& tensors,
                              const char* holder, bool is_output) {
     for (size_t i = 0; i < tensors.size(); ++i) {
       const InterfaceTensor& t = tensors[i];
       auto type = to_halide_type(t.dtype);
+      const std::string role = is_output ? "output '" : "input '";
       out << "  if (!" << holder << "->" << t.c_name << ")\n"
-          << "    return fail(KILN_ERROR_INVALID_ARGUMENT, \"" << (is_output ? "output" : "input")
-          << " '" << t.name << "' is null\");\n";
+          << "    return fail(KILN_ERROR_INVALID_ARGUMENT, "
+          << c_string_literal(role + t.name + "' is null") << ");\n";
       out << "  halide_buffer_t " << kind << i << ";\n  halide_dimension_t " << kind << i
           << "_dims[" << std::max<size_t>(t.dims.size(), 1) << "];\n  {\n    const int64_t sizes[] = {";
       for (size_t d = 0; d < t.dims.size(); ++d) {
@@ -242,8 +244,8 @@ std::string write_model_wrapper(const ModelInterface& model, const WrapperSpec& 
           << "    if (!wrap(&" << kind << i << ", " << kind << i << "_dims, " << holder << "->"
           << t.c_name << ", " << type.code << ", " << type.bits << ", " << t.dims.size()
           << ", sizes))\n"
-          << "      return fail(KILN_ERROR_INVALID_ARGUMENT, \"" << (is_output ? "output" : "input")
-          << " '" << t.name << "' is too large\");\n  }\n";
+          << "      return fail(KILN_ERROR_INVALID_ARGUMENT, "
+          << c_string_literal(role + t.name + "' is too large") << ");\n  }\n";
     }
   };
   declare_buffers("in", model.inputs, "in", false);
