@@ -1,0 +1,160 @@
+// ConvertCoreLayers.cpp: activation layers (Activation, ReLU, LeakyReLU, Softmax), the
+// inference-time identities (Dropout and friends), Flatten, Reshape and Rescaling.
+#include "frontend/keras/LayerConverters.h"
+
+namespace kiln::keras_import {
+namespace {
+
+using nlohmann::json;
+
+Result<KerasTensor> convert_activation(LayerContext& context) {
+  Result<KerasTensor*> input = context.single_input();
+  if (!input) return input.error();
+  return apply_activation(context, **input, activation_name(context.config()));
+}
+
+/// Dropout, noise and regularisation layers do nothing at inference.
+Result<KerasTensor> convert_identity(LayerContext& context) {
+  Result<KerasTensor*> input = context.single_input();
+  if (!input) return input.error();
+  return **input;
+}
+
+Result<KerasTensor> convert_relu(LayerContext& context) {
+  Result<KerasTensor*> input = context.single_input();
+  if (!input) return input.error();
+  const json& config = context.config();
+  double slope = config_number(config, {"negative_slope"}, 0.0);
+  double threshold = config_number(config, {"threshold"}, 0.0);
+  const json& max_value = config_field(config, {"max_value"});
+  if (threshold != 0.0) return context.error("ReLU with a nonzero threshold is not supported");
+  bool channels_first = false;
+  Result<Value*> x = elementwise_operand(context, **input, channels_first);
+  if (!x) return x.error();
+  Attributes attrs;
+  Result<Value*> y = Error{};
+  if (slope != 0.0) {
+    attrs.set("alpha", slope);
+    y = context.add("LeakyRelu", {*x}, attrs);
+    if (y && max_value.is_number()) {
+      Attributes clip;
+      clip.set("max", max_value.get<double>());
+      y = context.add("Clip", {*y}, clip);
+    }
+  } else if (max_value.is_number()) {
+    attrs.set("min", 0.0);
+    attrs.set("max", max_value.get<double>());
+    y = context.add("Clip", {*x}, attrs);
+  } else {
+    y = context.add("Relu", {*x});
+  }
+  if (!y) return y.error();
+  return tensor_in_layout(*y, channels_first);
+}
+
+Result<KerasTensor> convert_leaky_relu(LayerContext& context) {
+  Result<KerasTensor*> input = context.single_input();
+  if (!input) return input.error();
+  bool channels_first = false;
+  Result<Value*> x = elementwise_operand(context, **input, channels_first);
+  if (!x) return x.error();
+  Attributes attrs;
+  attrs.set("alpha", config_number(context.config(), {"negative_slope", "alpha"}, 0.3));
+  Result<Value*> y = context.add("LeakyRelu", {*x}, attrs);
+  if (!y) return y.error();
+  return tensor_in_layout(*y, channels_first);
+}
+
+Result<KerasTensor> convert_softmax(LayerContext& context) {
+  Result<KerasTensor*> input = context.single_input();
+  if (!input) return input.error();
+  const json& axis_field = config_field(context.config(), {"axis"});
+  int64_t axis = -1;
+  if (axis_field.is_number_integer()) axis = axis_field;
+  if (axis_field.is_array() && axis_field.size() == 1) axis = axis_field[0];
+  bool channels_first = false;
+  Result<Value*> x = elementwise_operand(context, **input, channels_first);
+  if (!x) return x.error();
+  if (channels_first) axis = nhwc_axis_to_nchw(axis < 0 ? axis + 4 : axis);
+  Attributes attrs;
+  attrs.set("axis", axis);
+  Result<Value*> y = context.add("Softmax", {*x}, attrs);
+  if (!y) return y.error();
+  return tensor_in_layout(*y, channels_first);
+}
+
+/// Flatten in Keras's element order; a channels_first Flatten moves channels last first, as
+/// Keras does so that Dense weights do not depend on the data format.
+Result<KerasTensor> convert_flatten(LayerContext& context) {
+  Result<KerasTensor*> input = context.single_input();
+  if (!input) return input.error();
+  Result<Value*> x = context.builder.keras_view(**input, context.layer.name);
+  if (!x) return x.error();
+  if (is_channels_first(context.config()) && KerasGraphBuilder::rank_of(*x) == 4) {
+    Attributes perm;
+    perm.set("perm", std::vector<int64_t>{0, 2, 3, 1});
+    x = context.add("Transpose", {*x}, perm);
+    if (!x) return x.error();
+  }
+  Attributes attrs;
+  attrs.set("axis", int64_t{1});
+  Result<Value*> y = context.add("Flatten", {*x}, attrs);
+  if (!y) return y.error();
+  return tensor_in_layout(*y, false);
+}
+
+Result<KerasTensor> convert_reshape(LayerContext& context) {
+  Result<KerasTensor*> input = context.single_input();
+  if (!input) return input.error();
+  const json& target = config_field(context.config(), {"target_shape", "dims"});
+  if (!target.is_array()) return context.error("has no target_shape");
+  std::vector<int64_t> shape = {0};  // 0 copies the batch dimension
+  for (const json& dim : target) {
+    if (!dim.is_number_integer()) return context.error("target_shape " + target.dump());
+    shape.push_back(dim);
+  }
+  Result<Value*> x = context.builder.keras_view(**input, context.layer.name);
+  if (!x) return x.error();
+  Value* shape_value = context.builder.int64_constant(context.layer.name, "shape", shape);
+  Result<Value*> y = context.add("Reshape", {*x, shape_value});
+  if (!y) return y.error();
+  return tensor_in_layout(*y, false);
+}
+
+Result<KerasTensor> convert_rescaling(LayerContext& context) {
+  Result<KerasTensor*> input = context.single_input();
+  if (!input) return input.error();
+  const json& scale = config_field(context.config(), {"scale"});
+  const json& offset = config_field(context.config(), {"offset"});
+  if ((!scale.is_null() && !scale.is_number()) || (!offset.is_null() && !offset.is_number()))
+    return context.error("only scalar scale and offset are supported");
+  bool channels_first = false;
+  Result<Value*> x = elementwise_operand(context, **input, channels_first);
+  if (!x) return x.error();
+  Value* scale_value = context.constant(
+      "scale", make_float_tensor({}, {scale.is_number() ? scale.get<float>() : 1.0f}));
+  Result<Value*> y = context.add("Mul", {*x, scale_value});
+  if (y && offset.is_number() && offset.get<double>() != 0.0) {
+    Value* offset_value = context.constant("offset", make_float_tensor({}, {offset.get<float>()}));
+    y = context.add("Add", {*y, offset_value});
+  }
+  if (!y) return y.error();
+  return tensor_in_layout(*y, channels_first);
+}
+
+}  // namespace
+
+void register_core_layers(LayerConverterTable& table) {
+  table["Activation"] = convert_activation;
+  table["ReLU"] = convert_relu;
+  table["LeakyReLU"] = convert_leaky_relu;
+  table["Softmax"] = convert_softmax;
+  for (const char* name : {"Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
+                           "AlphaDropout", "ActivityRegularization"})
+    table[name] = convert_identity;
+  table["Flatten"] = convert_flatten;
+  table["Reshape"] = convert_reshape;
+  table["Rescaling"] = convert_rescaling;
+}
+
+}  // namespace kiln::keras_import

@@ -1,0 +1,217 @@
+// Hdf5Reader.cpp: the libhdf5 calls behind Hdf5File, with every handle closed on every path.
+#include "frontend/keras/Hdf5Reader.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace kiln::keras_import {
+namespace {
+
+/// Closes an hid_t with the matching H5?close when it goes out of scope.
+class Handle {
+ public:
+  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  ~Handle() {
+    if (id_ >= 0) close_(id_);
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  hid_t get() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+
+ private:
+  hid_t id_;
+  herr_t (*close_)(hid_t);
+};
+
+void silence_hdf5_errors() {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    if (end > start) parts.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return parts;
+}
+
+/// Reads every element of a string-typed attribute, fixed- or variable-length.
+Result<std::vector<std::string>> read_string_elements(hid_t attribute, hid_t type,
+                                                      const std::string& what) {
+  Handle space(H5Aget_space(attribute), H5Sclose);
+  hssize_t count = H5Sget_simple_extent_npoints(space.get());
+  if (count < 0) return make_error("cannot read the dataspace of " + what);
+  std::vector<std::string> strings;
+  Handle memory_type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_cset(memory_type.get(), H5Tget_cset(type));
+  if (H5Tis_variable_str(type) > 0) {
+    H5Tset_size(memory_type.get(), H5T_VARIABLE);
+    std::vector<char*> pointers(static_cast<size_t>(count), nullptr);
+    if (count > 0 && H5Aread(attribute, memory_type.get(), pointers.data()) < 0)
+      return make_error("cannot read " + what);
+    for (char* text : pointers) strings.emplace_back(text ? text : "");
+    if (count > 0) H5Dvlen_reclaim(memory_type.get(), space.get(), H5P_DEFAULT, pointers.data());
+    return strings;
+  }
+  size_t width = H5Tget_size(type);
+  H5Tset_size(memory_type.get(), width);
+  // numpy writes null-padded strings that fill their width; a null-terminated memory type
+  // would drop their last character.
+  H5Tset_strpad(memory_type.get(), H5T_STR_NULLPAD);
+  std::vector<char> buffer(static_cast<size_t>(count) * width + 1, '\0');
+  if (count > 0 && H5Aread(attribute, memory_type.get(), buffer.data()) < 0)
+    return make_error("cannot read " + what);
+  for (hssize_t i = 0; i < count; ++i) {
+    const char* start = buffer.data() + static_cast<size_t>(i) * width;
+    strings.emplace_back(start, strnlen(start, width));
+  }
+  return strings;
+}
+
+}  // namespace
+
+Hdf5File::Hdf5File(hid_t file, std::string display_name, std::vector<uint8_t> image)
+    : file_(file), display_name_(std::move(display_name)), image_(std::move(image)) {}
+
+Hdf5File::~Hdf5File() {
+  if (file_ >= 0) H5Fclose(file_);
+}
+
+Result<std::shared_ptr<Hdf5File>> Hdf5File::open(const std::string& path) {
+  silence_hdf5_errors();
+  if (H5Fis_hdf5(path.c_str()) <= 0)
+    return Error{path, "", "not a readable HDF5 file (missing, truncated or corrupt)"};
+  hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0) return Error{path, "", "cannot open the HDF5 file (truncated or corrupt?)"};
+  return std::shared_ptr<Hdf5File>(new Hdf5File(file, path, {}));
+}
+
+Result<std::shared_ptr<Hdf5File>> Hdf5File::open_image(std::vector<uint8_t> image,
+                                                       const std::string& display_name) {
+  silence_hdf5_errors();
+  Handle access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  // The core driver reads the image in place; the buffer outlives the file through image_.
+  if (image.empty() || H5Pset_fapl_core(access.get(), 1 << 16, false) < 0 ||
+      H5Pset_file_image(access.get(), image.data(), image.size()) < 0)
+    return Error{display_name, "", "cannot read the HDF5 image (empty or corrupt)"};
+  hid_t file = H5Fopen(display_name.c_str(), H5F_ACC_RDONLY, access.get());
+  if (file < 0) return Error{display_name, "", "not a readable HDF5 file (truncated or corrupt?)"};
+  return std::shared_ptr<Hdf5File>(new Hdf5File(file, display_name, std::move(image)));
+}
+
+bool Hdf5File::exists(const std::string& path) const {
+  std::string prefix;
+  for (const std::string& part : split_path(path)) {
+    prefix += "/" + part;
+    if (H5Lexists(file_, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+  }
+  return true;
+}
+
+bool Hdf5File::is_group(const std::string& path) const {
+  if (!exists(path)) return false;
+  H5O_info_t info;
+  if (H5Oget_info_by_name(file_, path.empty() ? "/" : path.c_str(), &info, H5P_DEFAULT) < 0)
+    return false;
+  return info.type == H5O_TYPE_GROUP;
+}
+
+std::vector<std::string> Hdf5File::children(const std::string& path) const {
+  std::vector<std::string> names;
+  if (!is_group(path)) return names;
+  Handle group(H5Gopen2(file_, path.empty() ? "/" : path.c_str(), H5P_DEFAULT), H5Gclose);
+  H5G_info_t info;
+  if (!group.valid() || H5Gget_info(group.get(), &info) < 0) return names;
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    ssize_t size = H5Lget_name_by_idx(group.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0,
+                                      H5P_DEFAULT);
+    if (size < 0) continue;
+    std::string name(static_cast<size_t>(size) + 1, '\0');
+    H5Lget_name_by_idx(group.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size(),
+                       H5P_DEFAULT);
+    name.resize(static_cast<size_t>(size));
+    names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+bool Hdf5File::has_attribute(const std::string& path, const std::string& name) const {
+  if (!exists(path)) return false;
+  return H5Aexists_by_name(file_, path.empty() ? "/" : path.c_str(), name.c_str(), H5P_DEFAULT) > 0;
+}
+
+Result<std::vector<std::string>> Hdf5File::string_list_attribute(const std::string& path,
+                                                                 const std::string& name) const {
+  std::string what = "attribute '" + name + "' of '" + (path.empty() ? "/" : path) + "'";
+  if (!has_attribute(path, name)) {
+    // Keras splits attributes over 64 KiB into name0, name1, ...
+    if (!has_attribute(path, name + "0")) return Error{display_name_, "", "missing " + what};
+    std::vector<std::string> all;
+    for (int chunk = 0; has_attribute(path, name + std::to_string(chunk)); ++chunk) {
+      Result<std::vector<std::string>> part =
+          string_list_attribute(path, name + std::to_string(chunk));
+      if (!part) return part.error();
+      all.insert(all.end(), part->begin(), part->end());
+    }
+    return all;
+  }
+  Handle attribute(H5Aopen_by_name(file_, path.empty() ? "/" : path.c_str(), name.c_str(),
+                                   H5P_DEFAULT, H5P_DEFAULT),
+                   H5Aclose);
+  if (!attribute.valid()) return Error{display_name_, "", "cannot open " + what};
+  Handle type(H5Aget_type(attribute.get()), H5Tclose);
+  H5T_class_t type_class = H5Tget_class(type.get());
+  if (type_class != H5T_STRING) {
+    Handle space(H5Aget_space(attribute.get()), H5Sclose);
+    if (H5Sget_simple_extent_npoints(space.get()) == 0) return std::vector<std::string>{};
+    return Error{display_name_, "", what + " is not a string"};
+  }
+  Result<std::vector<std::string>> strings =
+      read_string_elements(attribute.get(), type.get(), what);
+  if (!strings) return Error{display_name_, "", strings.error().message};
+  return strings;
+}
+
+Result<std::string> Hdf5File::string_attribute(const std::string& path,
+                                               const std::string& name) const {
+  Result<std::vector<std::string>> strings = string_list_attribute(path, name);
+  if (!strings) return strings.error();
+  if (strings->size() != 1)
+    return Error{display_name_, "", "attribute '" + name + "' is not a single string"};
+  return strings->front();
+}
+
+Result<WeightArray> Hdf5File::read_floats(const std::string& path) const {
+  if (!exists(path)) return Error{display_name_, "", "missing dataset '" + path + "'"};
+  Handle dataset(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!dataset.valid()) return Error{display_name_, "", "'" + path + "' is not a dataset"};
+  Handle type(H5Dget_type(dataset.get()), H5Tclose);
+  H5T_class_t type_class = H5Tget_class(type.get());
+  if (type_class != H5T_FLOAT && type_class != H5T_INTEGER)
+    return Error{display_name_, "", "dataset '" + path + "' is not numeric"};
+  Handle space(H5Dget_space(dataset.get()), H5Sclose);
+  int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0) return Error{display_name_, "", "cannot read the shape of '" + path + "'"};
+  std::vector<hsize_t> dims(static_cast<size_t>(rank));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  WeightArray array;
+  array.name = path;
+  size_t count = 1;
+  for (hsize_t dim : dims) {
+    array.dims.push_back(static_cast<int64_t>(dim));
+    count *= static_cast<size_t>(dim);
+  }
+  array.values.resize(count);
+  if (count > 0 && H5Dread(dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                           array.values.data()) < 0)
+    return Error{display_name_, "", "cannot read dataset '" + path + "' (truncated file?)"};
+  return array;
+}
+
+}  // namespace kiln::keras_import
