@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string_view>
 
+#include "frontend/keras/KerasImporter.h"
 #include "frontend/onnx/OnnxImporter.h"
 #include "ir/Parser.h"
 #include "ir/Verifier.h"
@@ -77,9 +78,9 @@ Result<Graph> import_by_format(const std::string& path, ModelFormat format) {
     case ModelFormat::KilnIr:
       return parse_graph_file(path);
     case ModelFormat::Keras:
-      break;
+      return import_keras_file(path);
   }
-  return file_error(path, "Keras models are not supported yet (convert the model to ONNX)");
+  return file_error(path, "unrecognised model format");
 }
 
 }  // namespace
@@ -93,14 +94,16 @@ Result<ModelFormat> detect_model_format(const std::string& path) {
   if (prefix.empty()) return file_error(path, "file is empty");
 
   std::string extension = lowercase_extension(path);
-  if (looks_like_hdf5(prefix)) return ModelFormat::Keras;
+  if (looks_like_hdf5(prefix) || looks_like_keras_file(path)) return ModelFormat::Keras;
   if (extension == ".kir" || looks_like_ir_text(prefix)) return ModelFormat::KilnIr;
   if (looks_like_onnx(prefix)) return ModelFormat::Onnx;
   if (extension == ".onnx") {
     return file_error(path,
                       "not an ONNX model (the file does not start like a protobuf ModelProto)");
   }
-  return file_error(path, "unrecognised model format (expected an .onnx model or .kir IR text)");
+  return file_error(path,
+                    "unrecognised model format (expected .onnx, .kir IR text, or a Keras .json, "
+                    ".h5 or .keras file)");
 }
 
 Result<Graph> load_model(const std::string& path) {

@@ -16,7 +16,7 @@ enum class ModelFormat { Onnx, KilnIr, Keras };
 /// when the file is missing, not a regular file, empty, or of no recognised format.
 Result<ModelFormat> detect_model_format(const std::string& path);
 
-/// Loads the model at `path` (ONNX or Kiln IR text), verifies it and infers every shape. Every
+/// Loads the model at `path` (ONNX, Kiln IR text or Keras), verifies it and infers every shape. Every
 /// error names the file.
 Result<Graph> load_model(const std::string& path);
 

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""test_keras_compile.py: issue-5 acceptance. The seed MNIST CNN as a tf.keras 2 full-model .h5
+and as a Keras 3 .keras archive (written in Keras's on-disk layouts by
+tests/keras/fixtures/write_keras_fixtures.py, with the outputs of an independent PyTorch twin
+carrying the same weights) compiles with `kiln compile`, runs through `kiln run` on its NHWC
+input, and matches PyTorch within 1e-4 relative max error (max|kiln - torch| / max|torch|).
+`kiln inspect --summary` reports Keras's parameter counts.
+
+Usage: test_keras_compile.py --kiln PATH --models DIR   (exit status 0 = pass)
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(HERE, "..", "keras", "fixtures", "write_keras_fixtures.py")
+TOLERANCE = 1e-4
+KERAS_PARAMS = ["320", "18,496", "401,536", "1,290", "421,642"]
+
+
+def run(command):
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
+    return result.stdout
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--kiln", required=True)
+    parser.add_argument("--models", required=True)
+    args = parser.parse_args()
+    failures, checked = [], 0
+    with tempfile.TemporaryDirectory() as work:
+        run([sys.executable, FIXTURES, "--out", work])
+        with open(os.path.join(work, "manifest.json")) as f:
+            cases = [c for c in json.load(f)["cases"] if c["name"] in ("mnist_h5", "mnist_keras3")]
+        if len(cases) != 2:
+            failures.append(f"expected the two MNIST fixtures, found {[c['name'] for c in cases]}")
+        for case in cases:
+            checked += 1
+            model = os.path.join(work, case["model"])
+            try:
+                summary = run([args.kiln, "inspect", "--summary", model])
+                missing = [p for p in KERAS_PARAMS if p not in summary]
+                if missing:
+                    failures.append(f"{case['name']}: summary lacks Keras's counts {missing}")
+                lib = os.path.join(work, case["name"] + "_lib")
+                run([args.kiln, "compile", model, "-o", lib, "--name", "mnist", "-q"])
+                x = np.fromfile(os.path.join(work, case["input"]["file"]), "<f4")
+                x = x.reshape(case["input"]["shape"])
+                np.save(os.path.join(work, "x.npy"), x)
+                out_dir = os.path.join(work, case["name"] + "_out")
+                run([args.kiln, "run", os.path.join(lib, "mnist.so"), "--input",
+                     os.path.join(work, "x.npy"), "--output-dir", out_dir])
+                expected = np.fromfile(os.path.join(work, case["outputs"][0]["file"]), "<f4")
+                expected = expected.reshape(case["outputs"][0]["shape"])
+                files = sorted(f for f in os.listdir(out_dir) if f.endswith(".npy"))
+                actual = np.load(os.path.join(out_dir, files[0]))
+                if actual.shape != expected.shape:
+                    failures.append(f"{case['name']}: shape {actual.shape} != {expected.shape}")
+                    continue
+                error = float(np.abs(actual - expected).max() / np.abs(expected).max())
+                print(f"{case['name']}: relative max error {error:.2e}")
+                if error > TOLERANCE:
+                    failures.append(f"{case['name']}: relative max error {error:.2e} > {TOLERANCE}")
+            except RuntimeError as error:
+                failures.append(f"{case['name']}: {error}")
+    for failure in failures:
+        print("FAIL:", failure)
+    print(f"{checked - len(failures)} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
