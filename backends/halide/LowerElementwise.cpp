@@ -54,6 +54,17 @@ Result<NodeLowering> lower_LeakyRelu(LoweringContext& ctx, const Node& node) {
   });
 }
 
+Result<NodeLowering> lower_Elu(LoweringContext& ctx, const Node& node) {
+  const double alpha = node.attrs.get_float("alpha", 1.0);
+  return lower_unary(ctx, node, [alpha](const Expr& x) {
+    const Expr zero = constant_like(x, 0);
+    // exp of a positive input is never selected; clamping keeps it from overflowing to inf.
+    return Halide::select(x > zero, x,
+                          constant_like(x, alpha) * (Halide::exp(Halide::min(x, zero)) -
+                                                     constant_like(x, 1)));
+  });
+}
+
 Result<NodeLowering> lower_Sigmoid(LoweringContext& ctx, const Node& node) {
   return lower_unary(ctx, node, [](const Expr& x) {
     const Expr one = constant_like(x, 1);

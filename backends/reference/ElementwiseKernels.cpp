@@ -100,6 +100,11 @@ Status run_LeakyRelu(KernelContext& ctx) {
   return map_elements(ctx, [alpha](double x) { return x >= 0.0 ? x : alpha * x; });
 }
 
+Status run_Elu(KernelContext& ctx) {
+  double alpha = ctx.attrs().get_float("alpha", 1.0);
+  return map_elements(ctx, [alpha](double x) { return x > 0.0 ? x : alpha * std::expm1(x); });
+}
+
 Status run_Sigmoid(KernelContext& ctx) {
   // Written so that neither branch overflows exp() for large |x|.
   return map_elements(ctx, [](double x) {

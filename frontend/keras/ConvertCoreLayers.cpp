@@ -65,6 +65,20 @@ Result<KerasTensor> convert_leaky_relu(LayerContext& context) {
   return tensor_in_layout(*y, channels_first);
 }
 
+// ELU: x if x > 0 else alpha * (exp(x) - 1).
+Result<KerasTensor> convert_elu(LayerContext& context) {
+  Result<KerasTensor*> input = context.single_input();
+  if (!input) return input.error();
+  bool channels_first = false;
+  Result<Value*> x = elementwise_operand(context, **input, channels_first);
+  if (!x) return x.error();
+  Attributes attrs;
+  attrs.set("alpha", config_number(context.config(), {"alpha"}, 1.0));
+  Result<Value*> y = context.add("Elu", {*x}, attrs);
+  if (!y) return y.error();
+  return tensor_in_layout(*y, channels_first);
+}
+
 Result<KerasTensor> convert_softmax(LayerContext& context) {
   Result<KerasTensor*> input = context.single_input();
   if (!input) return input.error();
@@ -148,6 +162,7 @@ void register_core_layers(LayerConverterTable& table) {
   table["Activation"] = convert_activation;
   table["ReLU"] = convert_relu;
   table["LeakyReLU"] = convert_leaky_relu;
+  table["ELU"] = convert_elu;
   table["Softmax"] = convert_softmax;
   for (const char* name : {"Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
                            "AlphaDropout", "ActivityRegularization"})

@@ -109,6 +109,26 @@ Result<KerasTensor> convert_zero_padding(LayerContext& context) {
   return tensor_in_layout(*y, !channels_first);
 }
 
+// UpSampling2D (nearest): each pixel repeated size[0] x size[1] times.
+Result<KerasTensor> convert_up_sampling(LayerContext& context) {
+  Result<KerasTensor*> input = context.single_input();
+  if (!input) return input.error();
+  const nlohmann::json& interpolation = config_field(context.config(), {"interpolation"});
+  if (interpolation.is_string() && interpolation.get<std::string>() != "nearest")
+    return context.error("UpSampling2D interpolation '" + interpolation.get<std::string>() +
+                         "' is not supported (only 'nearest')");
+  std::vector<int64_t> size = config_pair(context.config(), {"size"}, {2, 2});
+  if (size[0] < 1 || size[1] < 1) return context.error("UpSampling2D size must be positive");
+  bool channels_first = is_channels_first(context.config());
+  Result<Value*> x = nchw_input(context, **input, channels_first);
+  if (!x) return x.error();
+  Attributes attrs;
+  attrs.set("scales", std::vector<int64_t>{1, 1, size[0], size[1]});
+  Result<Value*> y = context.add("UpsampleNearest", {*x}, attrs);
+  if (!y) return y.error();
+  return tensor_in_layout(*y, !channels_first);
+}
+
 Result<KerasTensor> convert_cropping(LayerContext& context) {
   Result<KerasTensor*> input = context.single_input();
   if (!input) return input.error();
@@ -142,6 +162,7 @@ void register_spatial_layers(LayerConverterTable& table) {
   table["GlobalMaxPool2D"] = convert_global_max_pooling;
   table["ZeroPadding2D"] = convert_zero_padding;
   table["Cropping2D"] = convert_cropping;
+  table["UpSampling2D"] = convert_up_sampling;
 }
 
 }  // namespace kiln::keras_import

@@ -22,10 +22,7 @@ struct UnsupportedKind {
 
 /// Why a class cannot be converted, for the classes users meet most.
 std::string unsupported_hint(const std::string& kind) {
-  if (kind == "ELU" || kind.find("'elu'") != std::string::npos ||
-      kind.find("'selu'") != std::string::npos)
-    return " (Kiln has no Elu op yet)";
-  if (kind == "UpSampling2D") return " (Kiln has no Resize op yet)";
+  if (kind.find("'selu'") != std::string::npos) return " (the selu activation is not supported)";
   if (kind == "Lambda") return " (holds Python code, which cannot be imported)";
   if (kind == "Sequential" || kind == "Model" || kind == "Functional")
     return " (nested models are not supported)";

@@ -107,7 +107,7 @@ std::string activation_name(const json& config) {
 
 bool is_supported_activation(const std::string& name) {
   static const std::vector<std::string> kSupported = {
-      "linear", "relu", "relu6", "sigmoid", "tanh", "softmax", "swish", "silu", "leaky_relu"};
+      "linear", "relu", "relu6", "sigmoid", "tanh", "softmax", "swish", "silu", "leaky_relu", "elu"};
   return std::find(kSupported.begin(), kSupported.end(), name) != kSupported.end();
 }
 
@@ -148,6 +148,9 @@ Result<KerasTensor> apply_activation(LayerContext& context, KerasTensor input,
     y = context.add("Sigmoid", {*x});
   } else if (name == "tanh") {
     y = context.add("Tanh", {*x});
+  } else if (name == "elu") {
+    attrs.set("alpha", 1.0);
+    y = context.add("Elu", {*x}, attrs);
   } else if (name == "leaky_relu") {
     attrs.set("alpha", 0.2);
     y = context.add("LeakyRelu", {*x}, attrs);

@@ -29,6 +29,7 @@ const std::map<std::string, DirectOp>& direct_ops() {
       {"GlobalMaxPool", {}},
       {"Relu", {}},
       {"LeakyRelu", {{{"alpha", AttrKind::Float}}, {}}},
+      {"Elu", {{{"alpha", AttrKind::Float}}, {}}},
       {"Sigmoid", {}},
       {"Tanh", {}},
       {"Gemm",

@@ -66,6 +66,9 @@ Status infer_Relu(ShapeContext& ctx) {
 Status infer_LeakyRelu(ShapeContext& ctx) {
   return floating_same_as_input(ctx);
 }
+Status infer_Elu(ShapeContext& ctx) {
+  return floating_same_as_input(ctx);
+}
 Status infer_Sigmoid(ShapeContext& ctx) {
   return floating_same_as_input(ctx);
 }

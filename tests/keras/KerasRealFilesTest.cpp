@@ -21,7 +21,7 @@ struct RealFile {
 
 const RealFile kRealFiles[] = {
     {"h5full_k2.0.5_model_mini_xception_oarriaga.hdf5", "", ""},
-    {"h5full_k2.2.4tf_model_cnn_AmitPr.h5", "", "activation 'elu'"},
+    {"h5full_k2.2.4tf_model_cnn_AmitPr.h5", "", ""},
     {"h5full_k3.3.3_seq_dense_legacyh5_4bumuhammad.h5", "", ""},
     {"json_k1.2.0_seq_cnn_bn_avgpool_dventimiglia.json", "h5w_k1.2.0_weights_dventimiglia.h5", ""},
     {"json_k1.2.1_seq_cnn_lambda_crop_3lLobo.json", "", "Lambda"},
@@ -29,13 +29,13 @@ const RealFile kRealFiles[] = {
     {"json_k2.10.0_seq_cnn_inputlayer_5simon.json", "h5w_k2.10.0_weights_5simon.h5", ""},
     {"json_k2.15.0_seq_cnn_module_1atharvad.json", "", ""},
     {"json_k2.2.0_model_mobilenet_depthwise_102757017.json", "", ""},
-    {"json_k2.2.4_seq_cnn_elu_2dongheee.json", "", "ELU"},
+    {"json_k2.2.4_seq_cnn_elu_2dongheee.json", "", ""},
     {"json_k2.2.4tf_seq_cnn_bn_4vedi.json", "", ""},
     {"json_k2.3.1_seq_cnn_bn_avgpool_dventimiglia.json", "h5w_k2.3.1_weights_dventimiglia.h5", ""},
-    {"keras_k2.13.1_functional_depthwise_add_AliElgamel9.keras", "", "UpSampling2D"},
+    {"keras_k2.13.1_functional_depthwise_add_AliElgamel9.keras", "", ""},
     {"keras_k3.13.2_functional_dense_bn_add_Ololade18.keras", "", ""},
     {"keras_k3.4.1_seq_cnn_ASLaskin.keras", "", ""},
-    {"keras_k3.8.0_functional_conv_autoencoder_NotPocik.keras", "", "UpSampling2D"},
+    {"keras_k3.8.0_functional_conv_autoencoder_NotPocik.keras", "", ""},
 };
 
 void PrintTo(const RealFile& file, std::ostream* out) {
