@@ -70,9 +70,11 @@ Status convert_dropout(NodeConverter& node) {
   if (!attrs) return attrs.error();
   KILN_RETURN_IF_ERROR(
       node.reject_used_outputs(1, "Kiln compiles inference graphs, which have no Dropout mask"));
+  // A training_mode known only at run time could ask for randomness, so it must be constant.
   Result<std::optional<double>> training = node.constant_scalar(2, "training_mode");
+  if (!training) return training.error();
   Result<std::optional<double>> ratio = node.constant_scalar(1, "ratio");
-  if (training && *training && **training != 0.0 && !(ratio && *ratio && **ratio == 0.0))
+  if (*training && **training != 0.0 && !(ratio && *ratio && **ratio == 0.0))
     return node.error("training-mode Dropout (random masking) is not supported");
   Result<Value*> data = node.required_input(0, "data");
   if (!data) return data.error();

@@ -5,7 +5,6 @@
 // ops are listed below as known exceptions, each with its reason.
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -17,6 +16,7 @@
 #include "frontend/onnx/OnnxTypes.h"
 #include "ir/OpSchema.h"
 #include "passes/InferShapes.h"
+#include "tests/conformance/OnnxOperandFreezing.h"
 #include "tests/conformance/OnnxTestData.h"
 
 namespace kiln::testing {
@@ -39,6 +39,8 @@ const std::map<std::string, std::string> kShapeExceptions = {
     {"test_batchnorm_epsilon_training_mode", "training-mode BatchNormalization (inference only)"},
     {"test_batchnorm_example_training_mode", "training-mode BatchNormalization (inference only)"},
     {"test_dropout_default_mask", "Dropout's mask output (inference graphs have none)"},
+    {"test_training_dropout", "training-mode Dropout (random masking)"},
+    {"test_training_dropout_default", "training-mode Dropout (random masking)"},
     {"test_dropout_default_mask_ratio", "Dropout's mask output (inference graphs have none)"},
     {"test_training_dropout_default_mask", "Dropout's mask output (inference graphs have none)"},
     {"test_training_dropout_mask", "Dropout's mask output (inference graphs have none)"},
@@ -58,12 +60,9 @@ const std::map<std::string, std::string> kShapeExceptions = {
     {"test_identity_sequence", "sequence-typed values (tensors only)"},
 };
 
-// Ops whose inputs after the first act as attributes (Reshape's shape, Slice's starts, Clip's
-// bounds, Pad's pads, Squeeze/Unsqueeze/ReduceMean axes). Kiln compiles ahead of time, so it
-// needs them constant, while the node tests feed them as graph inputs; the harness specialises
-// such a model to its test data by turning those inputs into initializers first.
-const std::set<std::string> kAttributeInputOps = {"Reshape", "Slice",     "Clip",      "Pad",
-                                                  "Squeeze", "Unsqueeze", "ReduceMean"};
+// Beyond the IR's attribute-like operands (which OnnxOperandFreezing binds to the test data),
+// shape inference needs Reshape's shape and Slice's bounds known to give static output shapes.
+const OperandPositions kShapeOperands = {{"Reshape", {1}}, {"Slice", {1, 2, 3, 4}}};
 
 enum class Verdict { Pass, Fail, Skip, Exception };
 
@@ -91,46 +90,6 @@ Result<TensorType> expected_type(const std::string& path) {
   return TensorType{*dtype, static_shape(dims)};
 }
 
-// The path of the model to import: the node test's own, or a specialised copy in which graph
-// inputs feeding attribute-like inputs are initializers holding test_data_set_0's values.
-Result<std::string> specialised_model_path(const std::string& dir, const std::string& name) {
-  const std::string original = dir + "/model.onnx";
-  onnx::ModelProto model;
-  {
-    std::ifstream file(original, std::ios::binary);
-    if (!file || !model.ParseFromIstream(&file)) return Error{original, "", "cannot parse model"};
-  }
-  std::set<std::string> attribute_like;
-  for (const onnx::NodeProto& node : model.graph().node())
-    if (kAttributeInputOps.count(node.op_type()))
-      for (int i = 1; i < node.input_size(); ++i) attribute_like.insert(node.input(i));
-  onnx::GraphProto* graph = model.mutable_graph();
-  google::protobuf::RepeatedPtrField<onnx::ValueInfoProto> kept_inputs;
-  bool changed = false;
-  for (int i = 0; i < graph->input_size(); ++i) {
-    const onnx::ValueInfoProto& input = graph->input(i);
-    if (!attribute_like.count(input.name())) {
-      *kept_inputs.Add() = input;
-      continue;
-    }
-    const std::string data = dir + "/test_data_set_0/input_" + std::to_string(i) + ".pb";
-    std::ifstream file(data, std::ios::binary);
-    onnx::TensorProto* initializer = graph->add_initializer();
-    if (!file || !initializer->ParseFromIstream(&file))
-      return Error{data, "", "cannot read TensorProto"};
-    initializer->set_name(input.name());
-    changed = true;
-  }
-  if (!changed) return original;
-  *graph->mutable_input() = kept_inputs;
-  const std::string path = (std::filesystem::temp_directory_path() /
-                            ("kiln_shape_" + name + "_" + std::to_string(::getpid()) + ".onnx"))
-                               .string();
-  std::ofstream out(path, std::ios::binary);
-  if (!out || !model.SerializeToOstream(&out)) return Error{path, "", "cannot write model"};
-  return path;
-}
-
 ShapeOutcome run_shape_test(const std::string& name) {
   const std::string dir = node_test_root() + "/" + name;
   Result<std::vector<std::string>> ops = read_model_op_types(dir + "/model.onnx");
@@ -142,11 +101,13 @@ ShapeOutcome run_shape_test(const std::string& name) {
   if (auto known = kShapeExceptions.find(name); known != kShapeExceptions.end())
     return {Verdict::Exception, "known exception: " + known->second};
 
-  Result<std::string> model_path = specialised_model_path(dir, name);
-  if (!model_path) return {Verdict::Fail, model_path.error().to_string()};
-  Result<Graph> graph = import_onnx_file(*model_path);
-  if (*model_path != dir + "/model.onnx") std::filesystem::remove(*model_path);
-  if (!graph) return {Verdict::Fail, "import failed: " + graph.error().to_string()};
+  Result<std::vector<OnnxTestDataSet>> data_sets = load_test_data_sets(dir);
+  if (!data_sets) return {Verdict::Fail, data_sets.error().to_string()};
+  if (data_sets->empty()) return {Verdict::Fail, "no test_data_set_* folder"};
+  Result<FrozenImport> frozen =
+      import_with_frozen_operands(dir + "/model.onnx", data_sets->front(), kShapeOperands);
+  if (!frozen) return {Verdict::Fail, "import failed: " + frozen.error().to_string()};
+  Graph* graph = &frozen->graph;
   Status inferred = infer_shapes(*graph);
   if (!inferred) return {Verdict::Fail, "shape inference failed: " + inferred.error().to_string()};
   for (size_t i = 0; i < graph->outputs.size(); ++i) {

@@ -214,6 +214,13 @@ TEST(OnnxOpsetForms, DropoutBatchNormMaxPoolOutputs) {
   set_int(used_mask.mutable_graph()->mutable_node(1), "to", onnx::TensorProto::FLOAT);
   expect_node_error(used_mask, "drop", "mask");
 
+  // A training flag known only at run time could ask for random masking: rejected.
+  onnx::ModelProto runtime_training = model_with_input(13);
+  add_input(runtime_training, "training", {}, onnx::TensorProto::BOOL);
+  add_initializer(runtime_training, raw_float_tensor("ratio", {}, {0.5f}));
+  add_node(runtime_training, "Dropout", {"x", "ratio", "training"}, {"y"}, "drop");
+  expect_node_error(runtime_training, "drop", "training_mode");
+
   onnx::ModelProto maxpool = model_with_input(13);
   set_ints(add_node(maxpool, "MaxPool", {"x"}, {"y", "indices"}, "pool"), "kernel_shape", {2});
   add_output(maxpool, "indices");
