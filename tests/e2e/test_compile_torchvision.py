@@ -3,7 +3,8 @@
 SqueezeNet 1.0 (random weights, opset 13, dynamic batch) compile with `kiln compile`, run through
 `kiln run` at batch 1 and batch 3, and match PyTorch within 1e-4 relative max error, where
 relative max error = max|kiln - torch| / max|torch|. `ldd` on each .so shows no Halide, LLVM,
-protobuf or onnx library.
+protobuf or onnx library. The seed AlexNet (250 MB of weights, linked into the .so) runs the
+same checks.
 
 Usage: test_compile_torchvision.py --kiln PATH --models DIR   (exit status 0 = pass)
 """
@@ -19,7 +20,7 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "models"))
 import export_models  # noqa: E402  (the same fixed-seed modules the fixture exports)
 
-MODELS = ["resnet18", "mobilenet_v2", "squeezenet1_0"]
+MODELS = ["resnet18", "mobilenet_v2", "squeezenet1_0", "alexnet"]
 BATCHES = [1, 3]
 TOLERANCE = 1e-4
 FORBIDDEN_LIBRARIES = ["halide", "llvm", "protobuf", "onnx"]
