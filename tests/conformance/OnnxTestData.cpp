@@ -3,6 +3,8 @@
 
 #include <onnx/onnx_pb.h>
 
+#include "frontend/onnx/OnnxTypes.h"
+
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
@@ -13,31 +15,6 @@ namespace kiln::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::optional<DType> kiln_dtype(int onnx_type) {
-  switch (onnx_type) {
-    case onnx::TensorProto::FLOAT:
-      return DType::Float32;
-    case onnx::TensorProto::DOUBLE:
-      return DType::Float64;
-    case onnx::TensorProto::FLOAT16:
-      return DType::Float16;
-    case onnx::TensorProto::INT8:
-      return DType::Int8;
-    case onnx::TensorProto::INT16:
-      return DType::Int16;
-    case onnx::TensorProto::INT32:
-      return DType::Int32;
-    case onnx::TensorProto::INT64:
-      return DType::Int64;
-    case onnx::TensorProto::UINT8:
-      return DType::UInt8;
-    case onnx::TensorProto::BOOL:
-      return DType::Bool;
-    default:
-      return std::nullopt;
-  }
-}
 
 template <typename T, typename Field>
 std::vector<uint8_t> pack(const Field& field) {
@@ -76,7 +53,7 @@ std::vector<uint8_t> typed_field_bytes(const onnx::TensorProto& proto, DType dty
 }
 
 Result<Tensor> tensor_from_proto(const onnx::TensorProto& proto, const std::string& path) {
-  std::optional<DType> dtype = kiln_dtype(proto.data_type());
+  std::optional<DType> dtype = onnx_import::dtype_from_onnx(proto.data_type());
   if (!dtype)
     return Error{path, "",
                  "tensor dtype " +

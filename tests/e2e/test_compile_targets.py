@@ -6,27 +6,18 @@ source and external weights for the user's cross toolchain; a bad target is a cl
 
 Usage: test_compile_targets.py --kiln PATH --models DIR   (exit status 0 = pass)
 """
-import argparse
 import os
 import subprocess
 import sys
 import tempfile
 
 import numpy as np
+from kiln_e2e import finish, parse_args, run
 
-
-def run(command, **kwargs):
-    result = subprocess.run(command, capture_output=True, text=True, **kwargs)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
-    return result.stdout
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--kiln", required=True)
-    parser.add_argument("--models", required=True)
-    args = parser.parse_args()
+    args = parse_args()
     model = os.path.join(args.models, "mnist_cnn.onnx")
     failures = []
     with tempfile.TemporaryDirectory() as work:
@@ -65,10 +56,7 @@ def main():
             failures.append(f"bad target not reported clearly: {bad.returncode} {bad.stderr}")
         else:
             print("bad target:", bad.stderr.strip().splitlines()[-1])
-    for failure in failures:
-        print("FAIL:", failure)
-    print(f"{3 - len(failures)} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return finish(3, failures)
 
 
 if __name__ == "__main__":

@@ -8,9 +8,7 @@ same checks.
 
 Usage: test_compile_torchvision.py --kiln PATH --models DIR   (exit status 0 = pass)
 """
-import argparse
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -19,19 +17,13 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "models"))
 import export_models  # noqa: E402  (the same fixed-seed modules the fixture exports)
+from kiln_e2e import finish, parse_args, relative_max_error, run
 
 MODELS = ["resnet18", "mobilenet_v2", "squeezenet1_0", "alexnet"]
 BATCHES = [1, 3]
 TOLERANCE = 1e-4
 FORBIDDEN_LIBRARIES = ["halide", "llvm", "protobuf", "onnx"]
 
-
-def run(command):
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n"
-                           f"{result.stdout}{result.stderr}")
-    return result.stdout
 
 
 def check_model(kiln, name, work):
@@ -65,7 +57,7 @@ def check_model(kiln, name, work):
         if actual.shape != expected.shape:
             failures.append(f"{name} batch {batch}: shape {actual.shape} != {expected.shape}")
             continue
-        error = float(np.abs(actual - expected).max() / np.abs(expected).max())
+        error = relative_max_error(actual, expected)
         status = "ok" if error <= TOLERANCE else "FAIL"
         print(f"{name} batch {batch}: relative max error {error:.2e} ({status})")
         if error > TOLERANCE:
@@ -74,10 +66,7 @@ def check_model(kiln, name, work):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--kiln", required=True)
-    parser.add_argument("--models", required=True)
-    args = parser.parse_args()
+    args = parse_args()
     failures = []
     with tempfile.TemporaryDirectory() as work:
         for name in MODELS:
@@ -85,10 +74,7 @@ def main():
                 failures += check_model(args.kiln, name, work)
             except RuntimeError as error:
                 failures.append(f"{name}: {error}")
-    for failure in failures:
-        print("FAIL:", failure)
-    print(f"{len(MODELS) * len(BATCHES) - len(failures)} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return finish(len(MODELS) * len(BATCHES), failures)
 
 
 if __name__ == "__main__":

@@ -8,14 +8,13 @@ input, and matches PyTorch within 1e-4 relative max error (max|kiln - torch| / m
 
 Usage: test_keras_compile.py --kiln PATH --models DIR   (exit status 0 = pass)
 """
-import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
 import numpy as np
+from kiln_e2e import finish, parse_args, relative_max_error, run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "keras", "fixtures", "write_keras_fixtures.py")
@@ -23,18 +22,9 @@ TOLERANCE = 1e-4
 KERAS_PARAMS = ["320", "18,496", "401,536", "1,290", "421,642"]
 
 
-def run(command):
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
-    return result.stdout
-
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--kiln", required=True)
-    parser.add_argument("--models", required=True)
-    args = parser.parse_args()
+    args = parse_args()
     failures, checked = [], 0
     with tempfile.TemporaryDirectory() as work:
         run([sys.executable, FIXTURES, "--out", work])
@@ -65,16 +55,13 @@ def main():
                 if actual.shape != expected.shape:
                     failures.append(f"{case['name']}: shape {actual.shape} != {expected.shape}")
                     continue
-                error = float(np.abs(actual - expected).max() / np.abs(expected).max())
+                error = relative_max_error(actual, expected)
                 print(f"{case['name']}: relative max error {error:.2e}")
                 if error > TOLERANCE:
                     failures.append(f"{case['name']}: relative max error {error:.2e} > {TOLERANCE}")
             except RuntimeError as error:
                 failures.append(f"{case['name']}: {error}")
-    for failure in failures:
-        print("FAIL:", failure)
-    print(f"{checked - len(failures)} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return finish(checked, failures)
 
 
 if __name__ == "__main__":

@@ -6,13 +6,13 @@ file, an input name the model lacks, and a file that is not a Kiln library.
 
 Usage: test_run_errors.py --kiln PATH --models DIR   (exit status 0 = pass)
 """
-import argparse
 import os
 import subprocess
 import sys
 import tempfile
 
 import numpy as np
+from kiln_e2e import finish, parse_args
 
 CRASH_SIGNS = ["Traceback", "terminate called", "Segmentation", "Aborted", "core dumped"]
 
@@ -29,10 +29,7 @@ def unsupported_model(path):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--kiln", required=True)
-    parser.add_argument("--models", required=True)
-    args = parser.parse_args()
+    args = parse_args()
     kiln, failures = args.kiln, []
     with tempfile.TemporaryDirectory() as work:
         model = os.path.join(args.models, "mnist_cnn.onnx")
@@ -86,8 +83,7 @@ def main():
             print(f"{description}: exit {result.returncode}: {message.splitlines()[0] if message else ''} [{status}]")
             if problems:
                 failures.append(description)
-    print(f"{len(cases) - len(failures)} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return finish(len(cases), failures)
 
 
 if __name__ == "__main__":

@@ -10,30 +10,20 @@
 
 Usage: test_runtime_c_api.py --kiln PATH --models DIR   (exit status 0 = pass)
 """
-import argparse
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from kiln_e2e import finish, parse_args, run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
 
 
-def run(command, **kwargs):
-    result = subprocess.run(command, capture_output=True, text=True, **kwargs)
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n"
-                           f"{result.stdout}{result.stderr}")
-    return result.stdout
-
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--kiln", required=True)
-    parser.add_argument("--models", required=True)
-    args = parser.parse_args()
+    args = parse_args()
     build = os.path.dirname(os.path.dirname(os.path.abspath(args.kiln)))
     runtime_lib = os.path.join(build, "lib")
     model = os.path.join(args.models, "mnist_cnn.onnx")
@@ -74,10 +64,7 @@ def main():
                 print(f"--- header API ({compiler})\n" + run([binary]))
             except RuntimeError as error:
                 failures.append(f"header API ({compiler}): {error}")
-    for failure in failures:
-        print("FAIL:", failure)
-    print(f"{5 - len(failures)} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return finish(5, failures)
 
 
 if __name__ == "__main__":
