@@ -13,6 +13,8 @@
 #include "tools/Commands.h"
 #include "tools/Diagnostics.h"
 #include "tools/ModelLoader.h"
+#include "tools/inspect/FusionReport.h"
+#include "tools/PassOptions.h"
 
 namespace kiln::cli {
 namespace {
@@ -24,6 +26,7 @@ struct CompileOptions {
   std::string target = "host";
   std::string weights = "embedded";
   bool quiet = false;
+  PassOptions passes;
 };
 
 // The default library name: the model file's stem as a C identifier ("resnet-18" -> "resnet_18").
@@ -78,6 +81,12 @@ int run_compile(const CompileOptions& options) {
     return report_error(graph.error());
   }
   log.end();
+  log.begin("running graph passes");
+  if (Status status = run_pass_pipeline(*graph, options.passes, options.model_path); !status) {
+    log.fail();
+    return report_error(status.error());
+  }
+  log.end();
   library.macs_per_unit_run = analyze_costs(*graph).total_macs;
 
   log.begin("lowering, scheduling and compiling with Halide (" + options.target + ")");
@@ -89,6 +98,9 @@ int run_compile(const CompileOptions& options) {
     return report_error(error);
   }
   log.end();
+  auto fusion_files = write_fusion_files(*graph, options.output_dir, library.name);
+  if (!fusion_files) return report_error(fusion_files.error());
+  for (const std::string& path : *fusion_files) std::cout << "wrote " << path << "\n";
   for (const std::string* path :
        {&artifacts->shared_library, &artifacts->static_library, &artifacts->header,
         &artifacts->weights_file, &artifacts->wrapper_source, &artifacts->pipeline_library})
@@ -112,6 +124,7 @@ CommandAction register_compile_command(CLI::App& app) {
   compile->add_option("--weights", options->weights,
                       "embedded (inside the library, default) or external (DIR/NAME.weights)")
       ->check(CLI::IsMember({"embedded", "external"}));
+  add_pass_options(*compile, options->passes);
   compile->add_flag("-q,--quiet", options->quiet, "No progress output");
   return [options] { return run_compile(*options); };
 }

@@ -3,8 +3,10 @@
 #include "backends/halide/HalideLowering.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
+#include "backends/halide/GroupSchedule.h"
 #include "backends/halide/LoweringContext.h"
 #include "backends/halide/OpLowerings.h"
 #include "ir/shape_rules/DimArithmetic.h"
@@ -74,6 +76,34 @@ Result<NodeLowering> lower_node(LoweringContext& ctx, const Node& node) {
   return fn(ctx, node);
 }
 
+// Fusion groups (the `fusion_group` attributes) whose members were all lowered and whose
+// intermediates are read only inside the group; any other group falls back to node schedules.
+std::map<int64_t, std::vector<const Node*>> schedulable_groups(
+    const Graph& graph, const std::set<const Node*>& lowered) {
+  std::map<int64_t, std::vector<const Node*>> groups;
+  for (const auto& node : graph.nodes())
+    if (node->attrs.has("fusion_group"))
+      groups[node->attrs.get_int("fusion_group", -1)].push_back(node.get());
+  std::set<const Value*> graph_outputs(graph.outputs.begin(), graph.outputs.end());
+  for (auto it = groups.begin(); it != groups.end();) {
+    const std::vector<const Node*>& members = it->second;
+    std::set<const Node*> inside(members.begin(), members.end());
+    bool ok = members.size() >= 2;
+    for (size_t i = 0; ok && i < members.size(); ++i) {
+      if (!lowered.count(members[i])) ok = false;
+      if (i + 1 == members.size()) break;
+      for (const Value* out : members[i]->outputs) {
+        if (!out) continue;
+        if (graph_outputs.count(out)) ok = false;
+        for (const Node* user : graph.users(out))
+          if (!inside.count(user)) ok = false;
+      }
+    }
+    it = ok ? std::next(it) : groups.erase(it);
+  }
+  return groups;
+}
+
 }  // namespace
 
 std::vector<Halide::Argument> LoweredGraph::arguments() const {
@@ -134,10 +164,28 @@ Result<LoweredGraph> lower_to_halide(const Graph& graph, const Halide::Target& t
       result.output_extents.push_back(value->extents);
     }
 
+    std::set<const Node*> lowered_set;
+    for (const Lowered& l : lowered_nodes) lowered_set.insert(l.node);
+    const auto groups = schedulable_groups(graph, lowered_set);
+    std::map<const Node*, int64_t> group_of;
+    for (const auto& [id, members] : groups)
+      for (const Node* member : members) group_of[member] = id;
+    std::map<int64_t, std::vector<GroupMember>> group_members;
     for (Lowered& l : lowered_nodes) {
+      auto group = group_of.find(l.node);
+      if (group != group_of.end()) {
+        group_members[group->second].push_back({l.node, l.funcs});
+        continue;
+      }
       NodeSchedule schedule = choose_schedule(graph, *l.node, target, options);
       apply_schedule(schedule, l.funcs, used_outputs.count(l.funcs.output.name()) != 0);
       result.schedules.emplace_back(l.node->name, schedule);
+    }
+    for (auto& [id, members] : group_members) {
+      GroupSchedule schedule = choose_group_schedule(graph, groups.at(id), target, options);
+      apply_group_schedule(schedule, members,
+                           used_outputs.count(members.back().funcs.output.name()) != 0);
+      result.group_schedules.emplace_back(members.back().node->name, schedule.to_string());
     }
     result.inputs = ctx.input_params();
     result.weights = ctx.weight_params();

@@ -33,6 +33,9 @@ struct LoweredGraph {
   Halide::Pipeline pipeline;  ///< over `outputs`
   /// The schedule chosen for each node, by node name (for logs and tuners).
   std::vector<std::pair<std::string, NodeSchedule>> schedules;
+  /// The schedule of each fusion group, by the name of its stage (last) node; its members do not
+  /// appear in `schedules`.
+  std::vector<std::pair<std::string, std::string>> group_schedules;
 
   /// Pipeline arguments: inputs then weights, the order the AOT C wrapper passes them.
   std::vector<Halide::Argument> arguments() const;

@@ -108,7 +108,15 @@ void apply_root(const NodeSchedule& s, Func f, bool store) {
   if (s.parallel) parallelize_outer(f, args);
 }
 
-void apply_conv_tiled(const NodeSchedule& s, NodeFuncs& funcs, bool is_output) {
+void apply_conv_tiled(const NodeSchedule& s, NodeFuncs& funcs, bool is_output,
+                      bool guard_accumulator = false) {
+  auto vectorize_acc = [&](Halide::Stage stage, const VarOrRVar& v) {
+    if (guard_accumulator) {
+      vectorize_inner(stage, v, s.vector_width, false);
+    } else {
+      vectorize_tile(stage, v, s.vector_width);
+    }
+  };
   Func out = funcs.output;
   Func acc = funcs.accumulator;
   std::vector<Var> args = out.args();
@@ -132,14 +140,14 @@ void apply_conv_tiled(const NodeSchedule& s, NodeFuncs& funcs, bool is_output) {
   }
   acc.compute_at(out, xo);
   std::vector<Var> acc_args = acc.args();
-  vectorize_tile(acc, acc_args[0], s.vector_width);
+  vectorize_acc(acc, acc_args[0]);
   Halide::Stage update = acc.update();
   std::vector<VarOrRVar> update_order = {acc_args[0], acc_args[rank - 2]};
   for (const Halide::RVar& r : funcs.reduction_vars) update_order.push_back(r);
   for (size_t i = 1; i + 2 < rank; ++i) update_order.push_back(acc_args[i]);
   update_order.push_back(acc_args[rank - 1]);
   update.reorder(update_order);
-  vectorize_tile(update, acc_args[0], s.vector_width);
+  vectorize_acc(update, acc_args[0]);
   if (s.tile_channels > 1) {
     acc.unroll(acc_args[rank - 2]);
     update.unroll(acc_args[rank - 2]);
@@ -173,6 +181,19 @@ void apply_gemm_tiled(const NodeSchedule& s, NodeFuncs& funcs, bool is_output) {
 }
 
 }  // namespace
+
+void apply_root_schedule(const NodeSchedule& schedule, Halide::Func func, bool store) {
+  apply_root(schedule, func, store);
+}
+
+void apply_conv_tiled_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, bool store,
+                               bool guard_accumulator) {
+  apply_conv_tiled(schedule, funcs, !store, guard_accumulator);
+}
+
+void apply_gemm_tiled_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, bool store) {
+  apply_gemm_tiled(schedule, funcs, !store);
+}
 
 const char* schedule_template_name(ScheduleTemplate t) {
   switch (t) {

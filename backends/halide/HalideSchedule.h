@@ -62,6 +62,15 @@ struct NodeFuncs {
   std::vector<Halide::RVar> reduction_vars;  ///< the accumulator's update loops, innermost first
 };
 
+/// The templates one at a time, for group schedules (backends/halide/GroupSchedule.h). `store`:
+/// compute the output at root (false: the caller places it, or it is a pipeline output).
+/// `guard_accumulator`: vectorise the accumulator with guarded tails, for output tiles that may
+/// be trimmed (an accumulator rounded up could read past its inputs).
+void apply_root_schedule(const NodeSchedule& schedule, Halide::Func func, bool store);
+void apply_conv_tiled_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, bool store,
+                               bool guard_accumulator);
+void apply_gemm_tiled_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, bool store);
+
 /// Applies `schedule` to the node's Funcs. `is_output` marks pipeline outputs (already stored,
 /// so compute_root is neither needed nor allowed to be skipped).
 void apply_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, bool is_output);

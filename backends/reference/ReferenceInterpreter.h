@@ -21,3 +21,12 @@ namespace kiln {
 Result<std::vector<Tensor>> run_reference(const Graph& graph, const std::vector<Tensor>& inputs);
 
 }  // namespace kiln
+
+namespace kiln {
+
+/// Evaluates one node on concrete input tensors (an omitted optional input is a Tensor with
+/// DType::Unknown) and returns one tensor per output. Used to fold constant nodes.
+Result<std::vector<Tensor>> run_reference_node(const Node& node,
+                                               const std::vector<Tensor>& inputs);
+
+}  // namespace kiln

@@ -1,0 +1,153 @@
+// GroupSchedule.cpp: choosing and applying the schedule of a fusion group.
+#include "backends/halide/GroupSchedule.h"
+
+#include <algorithm>
+
+namespace kiln {
+namespace {
+
+using Halide::Func;
+using Halide::TailStrategy;
+using Halide::Var;
+
+const GroupMember* find_op(const std::vector<GroupMember>& members, const std::string& op) {
+  for (const GroupMember& m : members)
+    if (m.node->op == op) return &m;
+  return nullptr;
+}
+
+const Node* find_anchor(const std::vector<const Node*>& members) {
+  for (const Node* node : members)
+    if (node->op == "Conv" || node->op == "Gemm" || node->op == "MatMul") return node;
+  return nullptr;
+}
+
+// The accumulator of `anchor` produced at the stage's tiles: the anchor's Funcs with the stage
+// as their output.
+NodeFuncs anchored_at(const GroupMember& anchor, Func stage) {
+  NodeFuncs funcs = anchor.funcs;
+  funcs.output = stage;
+  return funcs;
+}
+
+// The pool is the stage, split into channel tiles of the conv's width; the pre-pool activation
+// is computed per (channel tile, pool row) with the conv template, nested and unparallelised.
+bool apply_conv_pool(const GroupSchedule& s, std::vector<GroupMember>& members, bool is_output) {
+  const GroupMember* conv = find_op(members, "Conv");
+  if (!conv || members.size() < 2 || !conv->funcs.accumulator.defined()) return false;
+  Func pool = members.back().funcs.output;
+  Func tile = members[members.size() - 2].funcs.output;
+  std::vector<Var> args = pool.args();
+  if (args.size() != 4 || tile.args().size() != 4) return false;
+  if (!is_output) pool.compute_root();
+  Var x = args[0], y = args[1], c = args[2], n = args[3];
+  Var co("pool_co"), ci("pool_ci");
+  pool.split(c, co, ci, std::max(1, s.anchor.tile_channels), TailStrategy::GuardWithIf);
+  pool.reorder(x, ci, y, co, n);
+  if (s.stage.vector_width > 1)
+    pool.vectorize(x, s.stage.vector_width,
+                   s.stage.shift_tails ? TailStrategy::ShiftInwards : TailStrategy::GuardWithIf);
+  if (s.anchor.parallel) {
+    Var fused("pool_co_n");
+    pool.fuse(co, n, fused).parallel(fused);
+  }
+  tile.compute_at(pool, y);
+  NodeSchedule nested = s.anchor;
+  nested.parallel = false;
+  NodeFuncs funcs = anchored_at(*conv, tile);
+  // Without shifted tails the last tile may be trimmed, and a rounded-up accumulator would read
+  // past the conv's input.
+  apply_conv_tiled_schedule(nested, funcs, /*store=*/false,
+                            /*guard_accumulator=*/!nested.shift_tails);
+  return true;
+}
+
+// Whether every tile of the pre-pool activation that the pool asks for is at least one conv tile
+// wide, so the conv template may shift its last tile inwards. The pool needs the activation up
+// to at least the start of its last window, (Wp - 1) * stride (pads never exceed the kernel).
+bool pool_region_holds_conv_tile(const Node& pool, const NodeSchedule& conv) {
+  const Value* in = pool.input(0);
+  const Value* out = pool.output(0);
+  if (!in || !out || !in->type.shape || !out->type.shape || in->type.shape->empty() ||
+      out->type.shape->empty())
+    return false;
+  const Dim& width = in->type.shape->back();
+  const Dim& pooled = out->type.shape->back();
+  if (!width.is_static() || !pooled.is_static() || pooled.value < 1) return false;
+  const std::vector<int64_t> strides = pool.attrs.get_ints("strides");
+  const int64_t stride = strides.empty() ? 1 : strides.back();
+  const int64_t needed = std::min(width.value, (pooled.value - 1) * stride + 1);
+  return needed >= int64_t(conv.vector_width) * conv.tile_vectors;
+}
+
+}  // namespace
+
+std::string GroupSchedule::to_string() const {
+  return kind + "{anchor=" + anchor.to_string() + ",stage=" + stage.to_string() + "}";
+}
+
+GroupSchedule choose_group_schedule(const Graph& graph, const std::vector<const Node*>& members,
+                                    const Halide::Target& target, const ScheduleOptions& options) {
+  GroupSchedule s;
+  const Node* stage = members.back();
+  s.kind = stage->attrs.get_string("fusion_schedule", "elementwise");
+  s.stage = choose_schedule(graph, *stage, target, options);
+  if (s.stage.kind == ScheduleTemplate::Inline) s.stage.kind = ScheduleTemplate::Root;
+  if (const Node* anchor = find_anchor(members))
+    s.anchor = choose_schedule(graph, *anchor, target, options);
+  if (s.kind == "conv_pool")
+    s.anchor.shift_tails = s.anchor.shift_tails && pool_region_holds_conv_tile(*stage, s.anchor);
+  return s;
+}
+
+void apply_group_schedule(const GroupSchedule& s, std::vector<GroupMember>& members,
+                          bool is_output) {
+  for (GroupMember& m : members) {
+    for (Func& helper : m.funcs.helpers) {
+      NodeSchedule helper_schedule = s.stage;
+      helper_schedule.kind = ScheduleTemplate::Root;
+      helper_schedule.shift_tails = false;
+      apply_root_schedule(helper_schedule, helper, /*store=*/true);
+    }
+    for (Func& f : m.funcs.update_funcs) f.compute_root();
+  }
+  Func stage = members.back().funcs.output;
+  if (s.kind == "conv_pool" && apply_conv_pool(s, members, is_output)) return;
+
+  const GroupMember* conv = find_op(members, "Conv");
+  const GroupMember* gemm = find_op(members, "Gemm");
+  if (!gemm) gemm = find_op(members, "MatMul");
+  if ((s.kind == "conv_epilogue" || s.kind == "conv_pool") && conv &&
+      conv->funcs.accumulator.defined() && stage.args().size() >= 3) {
+    if (s.kind == "conv_pool") {
+      // A pool that cannot be tiled: the conv group stores its epilogue, the pool is its own loop.
+      Func tile = members[members.size() - 2].funcs.output;
+      NodeFuncs funcs = anchored_at(*conv, tile);
+      apply_conv_tiled_schedule(s.anchor, funcs, /*store=*/true, false);
+      apply_root_schedule(s.stage, stage, !is_output);
+      return;
+    }
+    NodeFuncs funcs = anchored_at(*conv, stage);
+    apply_conv_tiled_schedule(s.anchor, funcs, !is_output, false);
+    return;
+  }
+  if ((s.kind == "gemm_epilogue" || s.kind == "head") && gemm &&
+      gemm->funcs.accumulator.defined() && !stage.args().empty()) {
+    NodeFuncs funcs = anchored_at(*gemm, stage);
+    apply_gemm_tiled_schedule(s.anchor, funcs, !is_output);
+    // The pooled features are computed once per stage run, before its loops, not per output.
+    if (const GroupMember* pool = find_op(members, "GlobalAveragePool")) {
+      Func pooled = pool->funcs.output;
+      pooled.compute_at(stage, Var::outermost());
+    }
+    return;
+  }
+  // Elementwise chains, and any group whose anchor is missing: members inline, the stage stored.
+  for (GroupMember& m : members)
+    if (m.funcs.accumulator.defined() && m.funcs.output.name() != stage.name())
+      m.funcs.accumulator.compute_root();
+  if (members.back().funcs.accumulator.defined()) members.back().funcs.accumulator.compute_root();
+  apply_root_schedule(s.stage, stage, !is_output);
+}
+
+}  // namespace kiln

@@ -1,0 +1,44 @@
+// GroupSchedule.h: one Halide stage per fusion group (passes/FuseGroups.h). The group's last
+// node's Func is the stage; the other members are inlined into it, except that in a conv_pool
+// group the pre-pool activation is computed per tile of the pool's output (a channel tile by one
+// pool row), so the full conv output is never stored. Schedules stay data: a group template plus
+// the NodeSchedule parameters of its anchor and of its stage.
+#pragma once
+
+#include <Halide.h>
+
+#include <string>
+#include <vector>
+
+#include "backends/halide/HalideSchedule.h"
+#include "ir/IR.h"
+
+namespace kiln {
+
+/// How one fusion group is scheduled.
+struct GroupSchedule {
+  /// "conv_pool", "conv_epilogue", "gemm_epilogue", "head" or "elementwise".
+  std::string kind;
+  NodeSchedule anchor;  ///< the Conv/Gemm accumulator tiling (conv_*, gemm_epilogue, head)
+  NodeSchedule stage;   ///< the stage's own vectorisation (conv_pool, elementwise)
+
+  /// "conv_pool{anchor=conv_tiled(...),stage=root(...)}": for logs and tuner records.
+  std::string to_string() const;
+};
+
+/// One lowered group member, graph order.
+struct GroupMember {
+  const Node* node = nullptr;
+  NodeFuncs funcs;
+};
+
+/// Picks the group schedule for `members` (graph order, the last is the stage), from the
+/// `fusion_schedule` attribute of the stage and choose_schedule on the anchor and the stage.
+GroupSchedule choose_group_schedule(const Graph& graph, const std::vector<const Node*>& members,
+                                    const Halide::Target& target, const ScheduleOptions& options);
+
+/// Applies `schedule` to the group; `is_output` marks a stage that is a pipeline output.
+void apply_group_schedule(const GroupSchedule& schedule, std::vector<GroupMember>& members,
+                          bool is_output);
+
+}  // namespace kiln
