@@ -9,6 +9,7 @@
 
 #include "tools/Commands.h"
 #include "tools/Diagnostics.h"
+#include "tools/ModelLoader.h"
 #include "tools/ModelRunner.h"
 
 namespace kiln::cli {
@@ -22,6 +23,7 @@ struct BenchOptions {
   int warmup = 3;
   std::string format = "text";
   std::string backend = "halide";
+  std::string keras_weights;
 };
 
 // Random inputs: every symbolic dim takes the --batch value.
@@ -43,7 +45,8 @@ Result<std::vector<Tensor>> make_inputs(const ModelRunner& runner, int64_t batch
 }
 
 int run_bench(const BenchOptions& options) {
-  auto runner = open_model_runner(options.model_path, options.backend, options.threads);
+  auto runner = open_model_runner(options.model_path, options.backend, options.threads,
+                                  options.keras_weights);
   if (!runner) return report_error(runner.error());
   auto inputs = make_inputs(**runner, options.batch);
   if (!inputs) return report_error(inputs.error());
@@ -104,6 +107,7 @@ CommandAction register_bench_command(CLI::App& app) {
       ->check(CLI::IsMember({"text", "json"}));
   bench->add_option("--backend", options->backend, "For model files: halide or reference")
       ->check(CLI::IsMember({"halide", "reference"}));
+  add_keras_weights_option(*bench, options->keras_weights);
   return [options] { return run_bench(*options); };
 }
 

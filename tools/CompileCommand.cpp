@@ -26,6 +26,7 @@ struct CompileOptions {
   std::string target = "host";
   std::string weights = "embedded";
   bool quiet = false;
+  std::string keras_weights;
   PassOptions passes;
 };
 
@@ -75,7 +76,7 @@ int run_compile(const CompileOptions& options) {
   library.source_model = std::filesystem::path(options.model_path).filename().string();
 
   log.begin("loading " + options.model_path);
-  Result<Graph> graph = load_model(options.model_path);
+  Result<Graph> graph = load_model(options.model_path, options.keras_weights);
   if (!graph) {
     log.fail();
     return report_error(graph.error());
@@ -125,6 +126,7 @@ CommandAction register_compile_command(CLI::App& app) {
                       "embedded (inside the library, default) or external (DIR/NAME.weights)")
       ->check(CLI::IsMember({"embedded", "external"}));
   add_pass_options(*compile, options->passes);
+  add_keras_weights_option(*compile, options->keras_weights);
   compile->add_flag("-q,--quiet", options->quiet, "No progress output");
   return [options] { return run_compile(*options); };
 }

@@ -26,11 +26,12 @@ struct InspectOptions {
   bool summary = false;
   bool fusion = false;
   std::string svg_path;
+  std::string keras_weights;
   PassOptions passes;
 };
 
 int run_inspect(const InspectOptions& options, bool format_given) {
-  Result<Graph> graph = load_model(options.model_path);
+  Result<Graph> graph = load_model(options.model_path, options.keras_weights);
   if (!graph) return report_error(graph.error());
   if (Status status = run_pass_pipeline(*graph, options.passes, options.model_path); !status)
     return report_error(status.error());
@@ -86,6 +87,7 @@ CommandAction register_inspect_command(CLI::App& app) {
   inspect->add_flag("--fusion", options->fusion,
                     "The fusion report (--format text, json, html or dot)");
   add_pass_options(*inspect, options->passes);
+  add_keras_weights_option(*inspect, options->keras_weights);
   inspect->add_option("--svg", options->svg_path,
                       "Also render the graph to this SVG file with Graphviz 'dot'");
   return [options, format] { return run_inspect(*options, format->count() > 0); };

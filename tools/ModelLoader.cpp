@@ -71,14 +71,17 @@ bool looks_like_onnx(std::string_view prefix) {
   return prefix.size() >= 2 && (first == 0xa2 || first == 0xca) && prefix[1] == 0x01;
 }
 
-Result<Graph> import_by_format(const std::string& path, ModelFormat format) {
+Result<Graph> import_by_format(const std::string& path, ModelFormat format,
+                               const std::string& keras_weights) {
+  if (!keras_weights.empty() && format != ModelFormat::Keras)
+    return file_error(path, "--keras-weights is only for Keras models");
   switch (format) {
     case ModelFormat::Onnx:
       return import_onnx_file(path);
     case ModelFormat::KilnIr:
       return parse_graph_file(path);
     case ModelFormat::Keras:
-      return import_keras_file(path);
+      return import_keras_file(path, keras_weights);
   }
   return file_error(path, "unrecognised model format");
 }
@@ -106,10 +109,10 @@ Result<ModelFormat> detect_model_format(const std::string& path) {
                     ".h5 or .keras file)");
 }
 
-Result<Graph> load_model(const std::string& path) {
+Result<Graph> load_model(const std::string& path, const std::string& keras_weights) {
   Result<ModelFormat> format = detect_model_format(path);
   if (!format) return format.error();
-  Result<Graph> graph = import_by_format(path, *format);
+  Result<Graph> graph = import_by_format(path, *format, keras_weights);
   if (!graph) {
     Error error = graph.error();
     if (error.file.empty()) error.file = path;
@@ -123,6 +126,11 @@ Result<Graph> load_model(const std::string& path) {
     return error;
   }
   return graph;
+}
+
+void add_keras_weights_option(CLI::App& command, std::string& keras_weights) {
+  command.add_option("--keras-weights", keras_weights,
+                     "Weights (.h5 / .weights.h5) of a Keras JSON model description");
 }
 
 }  // namespace kiln::cli

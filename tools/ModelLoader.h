@@ -2,6 +2,7 @@
 // shape-inferred Graph, whatever the model's format.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <string>
 
 #include "ir/Error.h"
@@ -17,7 +18,11 @@ enum class ModelFormat { Onnx, KilnIr, Keras };
 Result<ModelFormat> detect_model_format(const std::string& path);
 
 /// Loads the model at `path` (ONNX, Kiln IR text or Keras), verifies it and infers every shape. Every
-/// error names the file.
-Result<Graph> load_model(const std::string& path);
+/// error names the file. `keras_weights` names the weights file (.h5 / .weights.h5) of a Keras
+/// JSON description; it is an error for other formats.
+Result<Graph> load_model(const std::string& path, const std::string& keras_weights = "");
+
+/// Adds `--keras-weights FILE` to a subcommand.
+void add_keras_weights_option(CLI::App& command, std::string& keras_weights);
 
 }  // namespace kiln::cli

@@ -180,7 +180,8 @@ Result<std::vector<std::pair<std::string, int64_t>>> bind_symbols(
 }
 
 Result<std::unique_ptr<ModelRunner>> open_model_runner(const std::string& path,
-                                                       const std::string& backend, int threads) {
+                                                       const std::string& backend, int threads,
+                                                       const std::string& keras_weights) {
   if (threads > 0) setenv("HL_NUM_THREADS", std::to_string(threads).c_str(), 1);
   if (is_shared_library(path)) {
     kiln_model* model = kiln_model_open(path.c_str());
@@ -190,7 +191,7 @@ Result<std::unique_ptr<ModelRunner>> open_model_runner(const std::string& path,
   }
   if (backend != "halide" && backend != "reference")
     return make_error("unknown backend '" + backend + "' (use halide or reference)");
-  auto graph = load_model(path);
+  auto graph = load_model(path, keras_weights);
   if (!graph) return graph.error();
   auto runner = std::make_unique<GraphRunner>(path, backend,
                                               std::make_unique<Graph>(std::move(*graph)));

@@ -40,9 +40,10 @@ class ModelRunner {
 
 /// Opens `path`: a compiled library (.so) through the runtime, or a model file (ONNX, Kiln IR,
 /// Keras) compiled in-process by `backend` ("halide" = JIT, "reference" = interpreter).
-/// `threads` > 0 sets the worker count before anything runs.
+/// `threads` > 0 sets the worker count before anything runs; `keras_weights` goes with a Keras JSON.
 Result<std::unique_ptr<ModelRunner>> open_model_runner(const std::string& path,
-                                                       const std::string& backend, int threads);
+                                                       const std::string& backend, int threads,
+                                                       const std::string& keras_weights = "");
 
 /// Checks `tensors` against `signatures` (count, dtype, rank, static dims) and returns the size
 /// bound to each symbol, in order of first appearance. Errors name the input and both shapes.

@@ -7,6 +7,7 @@
 
 #include "tools/Commands.h"
 #include "tools/Diagnostics.h"
+#include "tools/ModelLoader.h"
 #include "tools/ModelRunner.h"
 #include "tools/NpyFile.h"
 
@@ -18,6 +19,7 @@ struct RunOptions {
   std::vector<std::string> inputs;  // NAME=FILE.npy, or FILE.npy for a one-input model
   std::string output_dir;
   std::string backend = "halide";
+  std::string keras_weights;
   int threads = 0;
 };
 
@@ -59,7 +61,8 @@ Result<std::vector<Tensor>> read_inputs(const RunOptions& options, const ModelRu
 }
 
 int run_model(const RunOptions& options) {
-  auto runner = open_model_runner(options.model_path, options.backend, options.threads);
+  auto runner = open_model_runner(options.model_path, options.backend, options.threads,
+                                  options.keras_weights);
   if (!runner) return report_error(runner.error());
   auto inputs = read_inputs(options, **runner);
   if (!inputs) return report_error(inputs.error());
@@ -94,6 +97,7 @@ CommandAction register_run_command(CLI::App& app) {
       ->check(CLI::IsMember({"halide", "reference"}));
   run->add_option("--threads", options->threads, "Worker threads (default: one per core)")
       ->check(CLI::NonNegativeNumber);
+  add_keras_weights_option(*run, options->keras_weights);
   return [options] { return run_model(*options); };
 }
 

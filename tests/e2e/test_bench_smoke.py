@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""test_bench_smoke.py: the benchmark driver (bench/run_bench.py) runs end to end in quick mode.
+
+It benchmarks the MNIST CNN only (a few runs, well under 2 minutes) into a temporary RESULTS file
+and checks the report's shape: machine and peak lines, one compile time, and an inference table
+with one row per (batch, threads) in {1, 8} x {1, 2}, every cell filled, times positive and Kiln's
+output matching PyTorch's. It checks no speed target: numbers depend on the machine.
+
+Usage: test_bench_smoke.py --kiln PATH --models DIR   (exit status 0 = pass)
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(SOURCE, "bench"))
+
+import report  # noqa: E402
+
+
+def table_rows(text, header_start):
+    """Rows (lists of cells) of the markdown table whose header starts with `header_start`."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header_start))
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return rows[0], rows[2:]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--kiln", required=True)
+    parser.add_argument("--models", required=True)
+    args = parser.parse_args()
+    failures = []
+    with tempfile.TemporaryDirectory() as work:
+        results = os.path.join(work, "RESULTS.md")
+        command = [sys.executable, os.path.join(SOURCE, "bench", "run_bench.py"), "--quick",
+                   "--only", "mnist_cnn", "--kiln", args.kiln, "--models", args.models,
+                   "--out", results, "--work", os.path.join(work, "libs")]
+        run = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        print(run.stdout[-3000:], run.stderr[-3000:])
+        if run.returncode != 0:
+            print(f"FAIL: run_bench.py exited with {run.returncode}")
+            return 1
+        text = open(results).read()
+
+    for needle in ["## Machine", "- CPU: ", "GFLOP/s per core", "Load average",
+                   "Geometric mean Kiln/PyTorch", "Cross-check: `kiln bench`", "## Reproduce"]:
+        if needle not in text:
+            failures.append(f"RESULTS.md lacks {needle!r}")
+    header, rows = table_rows(text, "| model | seconds")
+    if [row[0] for row in rows] != ["mnist_cnn"] or float(rows[0][1]) <= 0:
+        failures.append(f"compile-time table: {rows}")
+    header, rows = table_rows(text, "| model | batch | threads")
+    if header != report.COLUMNS:
+        failures.append(f"inference table header {header} != {report.COLUMNS}")
+    cases = sorted((int(row[1]), int(row[2])) for row in rows)
+    if cases != [(1, 1), (1, 2), (8, 1), (8, 2)]:
+        failures.append(f"inference table cases {cases}")
+    for row in rows:
+        if len(row) != len(report.COLUMNS) or any(not cell for cell in row):
+            failures.append(f"malformed row {row}")
+            continue
+        named = dict(zip(report.COLUMNS, row))
+        if float(named["Kiln median ms"]) <= 0 or float(named["PyTorch median ms"]) <= 0:
+            failures.append(f"non-positive time in {row}")
+        if float(named["max abs diff"]) > 1e-3:
+            failures.append(f"Kiln and PyTorch outputs differ: {row}")
+    for failure in failures:
+        print("FAIL:", failure)
+    print("PASS" if not failures else f"{len(failures)} failures")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
