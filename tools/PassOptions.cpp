@@ -5,21 +5,12 @@
 #include <set>
 
 #include "backends/reference/ReferenceInterpreter.h"
+#include "backends/reference/ReferenceEvaluator.h"
 #include "passes/PassManager.h"
 #include "passes/Pipeline.h"
 
 namespace kiln::cli {
 namespace {
-
-/// Constant folding through the reference interpreter: passes stay backend-free, the CLI
-/// decides which backend evaluates.
-class ReferenceEvaluator final : public ConstantEvaluator {
- public:
-  Result<std::vector<Tensor>> evaluate(const Node& node,
-                                       const std::vector<Tensor>& inputs) const override {
-    return run_reference_node(node, inputs);
-  }
-};
 
 std::string joined_pass_names() {
   std::string names;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "backends/reference/ReferenceInterpreter.h"
+#include "backends/reference/ReferenceEvaluator.h"
 #include "ir/Parser.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
@@ -12,14 +13,6 @@
 
 namespace kiln {
 namespace {
-
-class ReferenceEvaluator final : public ConstantEvaluator {
- public:
-  Result<std::vector<Tensor>> evaluate(const Node& node,
-                                       const std::vector<Tensor>& inputs) const override {
-    return run_reference_node(node, inputs);
-  }
-};
 
 Graph parse(const std::string& text) {
   Result<Graph> graph = parse_graph(text);

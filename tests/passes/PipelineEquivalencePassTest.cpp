@@ -8,20 +8,13 @@
 #include <random>
 
 #include "backends/reference/ReferenceInterpreter.h"
+#include "backends/reference/ReferenceEvaluator.h"
 #include "frontend/onnx/OnnxImporter.h"
 #include "passes/PassManager.h"
 #include "passes/Pipeline.h"
 
 namespace kiln {
 namespace {
-
-class ReferenceEvaluator final : public ConstantEvaluator {
- public:
-  Result<std::vector<Tensor>> evaluate(const Node& node,
-                                       const std::vector<Tensor>& inputs) const override {
-    return run_reference_node(node, inputs);
-  }
-};
 
 /// The exported models: this build's, else the main build's (tests may run from a side build).
 std::vector<std::filesystem::path> test_models() {
