@@ -20,47 +20,7 @@ namespace {
 constexpr double kRelativeTolerance = 1e-3;
 constexpr double kAbsoluteTolerance = 1e-7;
 
-// ONNX ops the importer consumes without producing an IR node.
-const std::set<std::string> kImportOnlyOps = {"Constant"};
 
-// Node tests of supported ops that no backend is expected to pass, each with the reason. Every
-// other test of a supported op must pass (or be on the backend's own list).
-const std::map<std::string, std::string> kSharedExceptions = {
-    // Element types Kiln's IR does not have.
-    {"test_cast_BFLOAT16_to_FLOAT", "bfloat16 is not an IR dtype"},
-    {"test_cast_FLOAT_to_BFLOAT16", "bfloat16 is not an IR dtype"},
-    {"test_cast_FLOAT_to_STRING", "string is not an IR dtype"},
-    {"test_cast_STRING_to_FLOAT", "string is not an IR dtype"},
-    {"test_castlike_BFLOAT16_to_FLOAT_expanded", "bfloat16 is not an IR dtype"},
-    {"test_castlike_FLOAT_to_BFLOAT16_expanded", "bfloat16 is not an IR dtype"},
-    {"test_castlike_FLOAT_to_STRING_expanded", "string is not an IR dtype"},
-    {"test_castlike_STRING_to_FLOAT_expanded", "string is not an IR dtype"},
-    {"test_identity_opt", "optional values are not IR values"},
-    {"test_identity_sequence", "sequence values are not IR values"},
-    // Training-time behaviour: Kiln compiles inference graphs.
-    {"test_batchnorm_epsilon_training_mode", "training-mode BatchNormalization"},
-    {"test_batchnorm_example_training_mode", "training-mode BatchNormalization"},
-    {"test_training_dropout", "training-mode Dropout (random masking)"},
-    {"test_training_dropout_default", "training-mode Dropout (random masking)"},
-    {"test_training_dropout_default_mask", "Dropout mask output"},
-    {"test_training_dropout_mask", "Dropout mask output"},
-    {"test_training_dropout_zero_ratio_mask", "Dropout mask output"},
-    {"test_dropout_default_mask", "Dropout mask output"},
-    {"test_dropout_default_mask_ratio", "Dropout mask output"},
-    // Op variants outside the IR's op table (ir/Ops.def).
-    {"test_edge_pad", "Pad supports constant mode only"},
-    {"test_reflect_pad", "Pad supports constant mode only"},
-    {"test_maxpool_with_argmax_2d_precomputed_pads", "MaxPool Indices output"},
-    {"test_maxpool_with_argmax_2d_precomputed_strides", "MaxPool Indices output"},
-    // The importer reads ai.onnx opsets 7 to 18; these models declare opset 1.
-    {"test_globalaveragepool", "opset 1 model"},
-    {"test_globalaveragepool_precomputed", "opset 1 model"},
-    {"test_globalmaxpool", "opset 1 model"},
-    {"test_globalmaxpool_precomputed", "opset 1 model"},
-    {"test_elu", "opset 6 model"},
-    {"test_elu_default", "opset 6 model"},
-    {"test_elu_example", "opset 6 model"},
-};
 
 CaseOutcome fail(std::string message) {
   return {Verdict::Fail, std::move(message), {}};
@@ -121,13 +81,13 @@ CaseOutcome run_uncached(const std::string& name, const ConformanceBackend& back
   if (!ops) return fail(ops.error().to_string());
   CaseOutcome skipped{Verdict::Skip, "", {}};
   for (const std::string& op : *ops)
-    if (!find_op_schema(op) && !kImportOnlyOps.count(op)) skipped.unsupported_ops.push_back(op);
+    if (!find_op_schema(op) && !import_only_ops().count(op)) skipped.unsupported_ops.push_back(op);
   if (!skipped.unsupported_ops.empty()) {
     skipped.message = "unsupported op(s):";
     for (const std::string& op : skipped.unsupported_ops) skipped.message += " " + op;
     return skipped;
   }
-  if (auto known = kSharedExceptions.find(name); known != kSharedExceptions.end())
+  if (auto known = shared_node_test_exceptions().find(name); known != shared_node_test_exceptions().end())
     return {Verdict::Skip, "known exception: " + known->second, {}};
   if (auto known = backend.exceptions.find(name); known != backend.exceptions.end())
     return {Verdict::Skip, "known " + backend.name + " exception: " + known->second, {}};
@@ -192,6 +152,51 @@ void print_summary(std::ostream& out, const ConformanceBackend& backend,
   for (const auto& [op, count] : totals.skips_by_op) out << " " << op << "(" << count << ")";
   out << "\n";
   for (const std::string& failure : totals.failures) out << "FAILED " << failure << "\n";
+}
+
+const std::set<std::string>& import_only_ops() {
+  static const std::set<std::string> ops = {"Constant"};
+  return ops;
+}
+
+const std::map<std::string, std::string>& shared_node_test_exceptions() {
+  static const std::map<std::string, std::string> exceptions = {
+    // Element types Kiln's IR does not have.
+    {"test_cast_BFLOAT16_to_FLOAT", "bfloat16 is not an IR dtype"},
+    {"test_cast_FLOAT_to_BFLOAT16", "bfloat16 is not an IR dtype"},
+    {"test_cast_FLOAT_to_STRING", "string is not an IR dtype"},
+    {"test_cast_STRING_to_FLOAT", "string is not an IR dtype"},
+    {"test_castlike_BFLOAT16_to_FLOAT_expanded", "bfloat16 is not an IR dtype"},
+    {"test_castlike_FLOAT_to_BFLOAT16_expanded", "bfloat16 is not an IR dtype"},
+    {"test_castlike_FLOAT_to_STRING_expanded", "string is not an IR dtype"},
+    {"test_castlike_STRING_to_FLOAT_expanded", "string is not an IR dtype"},
+    {"test_identity_opt", "optional values are not IR values"},
+    {"test_identity_sequence", "sequence values are not IR values"},
+    // Training-time behaviour: Kiln compiles inference graphs.
+    {"test_batchnorm_epsilon_training_mode", "training-mode BatchNormalization"},
+    {"test_batchnorm_example_training_mode", "training-mode BatchNormalization"},
+    {"test_training_dropout", "training-mode Dropout (random masking)"},
+    {"test_training_dropout_default", "training-mode Dropout (random masking)"},
+    {"test_training_dropout_default_mask", "Dropout mask output"},
+    {"test_training_dropout_mask", "Dropout mask output"},
+    {"test_training_dropout_zero_ratio_mask", "Dropout mask output"},
+    {"test_dropout_default_mask", "Dropout mask output"},
+    {"test_dropout_default_mask_ratio", "Dropout mask output"},
+    // Op variants outside the IR's op table (ir/Ops.def).
+    {"test_edge_pad", "Pad supports constant mode only"},
+    {"test_reflect_pad", "Pad supports constant mode only"},
+    {"test_maxpool_with_argmax_2d_precomputed_pads", "MaxPool Indices output"},
+    {"test_maxpool_with_argmax_2d_precomputed_strides", "MaxPool Indices output"},
+    // The importer reads ai.onnx opsets 7 to 18; these models declare opset 1.
+    {"test_globalaveragepool", "opset 1 model"},
+    {"test_globalaveragepool_precomputed", "opset 1 model"},
+    {"test_globalmaxpool", "opset 1 model"},
+    {"test_globalmaxpool_precomputed", "opset 1 model"},
+    {"test_elu", "opset 6 model"},
+    {"test_elu_default", "opset 6 model"},
+    {"test_elu_example", "opset 6 model"},
+  };
+  return exceptions;
 }
 
 }  // namespace kiln::testing

@@ -48,6 +48,13 @@ struct ConformanceTotals {
   std::vector<std::string> failures;       ///< "test: reason"
 };
 
+/// ONNX ops the importer consumes without producing an IR node (Constant).
+const std::set<std::string>& import_only_ops();
+
+/// Node tests of supported ops that no runner is expected to pass (test name -> reason): variants
+/// Kiln rejects on purpose with a clear error. Every other test of a supported op must pass.
+const std::map<std::string, std::string>& shared_node_test_exceptions();
+
 /// The node-test directory names under KILN_ONNX_NODE_TESTS, sorted.
 std::vector<std::string> node_test_names();
 
