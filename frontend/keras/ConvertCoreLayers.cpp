@@ -52,31 +52,29 @@ Result<KerasTensor> convert_relu(LayerContext& context) {
   return tensor_in_layout(*y, channels_first);
 }
 
-Result<KerasTensor> convert_leaky_relu(LayerContext& context) {
+// A one-input activation layer whose only parameter is an `alpha` attribute of `op`.
+Result<KerasTensor> convert_alpha_activation(LayerContext& context, const char* op,
+                                             std::initializer_list<const char*> alpha_keys,
+                                             double default_alpha) {
   Result<KerasTensor*> input = context.single_input();
   if (!input) return input.error();
   bool channels_first = false;
   Result<Value*> x = elementwise_operand(context, **input, channels_first);
   if (!x) return x.error();
   Attributes attrs;
-  attrs.set("alpha", config_number(context.config(), {"negative_slope", "alpha"}, 0.3));
-  Result<Value*> y = context.add("LeakyRelu", {*x}, attrs);
+  attrs.set("alpha", config_number(context.config(), alpha_keys, default_alpha));
+  Result<Value*> y = context.add(op, {*x}, attrs);
   if (!y) return y.error();
   return tensor_in_layout(*y, channels_first);
 }
 
+Result<KerasTensor> convert_leaky_relu(LayerContext& context) {
+  return convert_alpha_activation(context, "LeakyRelu", {"negative_slope", "alpha"}, 0.3);
+}
+
 // ELU: x if x > 0 else alpha * (exp(x) - 1).
 Result<KerasTensor> convert_elu(LayerContext& context) {
-  Result<KerasTensor*> input = context.single_input();
-  if (!input) return input.error();
-  bool channels_first = false;
-  Result<Value*> x = elementwise_operand(context, **input, channels_first);
-  if (!x) return x.error();
-  Attributes attrs;
-  attrs.set("alpha", config_number(context.config(), {"alpha"}, 1.0));
-  Result<Value*> y = context.add("Elu", {*x}, attrs);
-  if (!y) return y.error();
-  return tensor_in_layout(*y, channels_first);
+  return convert_alpha_activation(context, "Elu", {"alpha"}, 1.0);
 }
 
 Result<KerasTensor> convert_softmax(LayerContext& context) {
