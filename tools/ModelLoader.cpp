@@ -36,10 +36,6 @@ std::string read_prefix(const std::string& path, size_t size) {
   return prefix;
 }
 
-bool looks_like_hdf5(std::string_view prefix) {
-  return prefix.substr(0, 8) == std::string_view("\x89HDF\r\n\x1a\n", 8);
-}
-
 /// IR text opens with `graph` once blank lines and comments are skipped.
 bool looks_like_ir_text(std::string_view prefix) {
   size_t pos = 0;
@@ -97,7 +93,7 @@ Result<ModelFormat> detect_model_format(const std::string& path) {
   if (prefix.empty()) return file_error(path, "file is empty");
 
   std::string extension = lowercase_extension(path);
-  if (looks_like_hdf5(prefix) || looks_like_keras_file(path)) return ModelFormat::Keras;
+  if (looks_like_keras_file(path)) return ModelFormat::Keras;  // HDF5, .keras zip or Keras JSON
   if (extension == ".kir" || looks_like_ir_text(prefix)) return ModelFormat::KilnIr;
   if (looks_like_onnx(prefix)) return ModelFormat::Onnx;
   if (extension == ".onnx") {
