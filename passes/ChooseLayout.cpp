@@ -1,4 +1,4 @@
-// ChooseLayout.cpp: the pass that picks a preferred internal storage layout per 4-D activation.
+// ChooseLayout.cpp: the pass that picks the internal storage layout of 4-D activations.
 #include "passes/ChooseLayout.h"
 
 #include <set>
@@ -8,8 +8,29 @@
 namespace kiln {
 namespace {
 
-bool reads_channels_per_pixel(const std::string& op) {
-  static const std::set<std::string> kOps = {"Conv", "MaxPool", "AveragePool"};
+// Ops whose result at (n, c, h, w) is built from inputs at the same channel or from whole
+// channel vectors: storing them channels-innermost keeps every read contiguous.
+bool is_image_op(const std::string& op) {
+  static const std::set<std::string> kOps = {"Conv",
+                                             "MaxPool",
+                                             "AveragePool",
+                                             "GlobalAveragePool",
+                                             "GlobalMaxPool",
+                                             "BatchNormalization",
+                                             "Relu",
+                                             "LeakyRelu",
+                                             "Elu",
+                                             "Sigmoid",
+                                             "Tanh",
+                                             "Clip",
+                                             "Add",
+                                             "Sub",
+                                             "Mul",
+                                             "Div",
+                                             "Concat",
+                                             "Pad",
+                                             "UpsampleNearest",
+                                             "Transpose"};
   return kOps.count(op) != 0;
 }
 
@@ -17,13 +38,13 @@ bool reads_channels_per_pixel(const std::string& op) {
 
 Status choose_layout(Graph& graph) {
   for (const auto& node : graph.nodes()) {
-    if (node->op != "Conv" || node->outputs.size() != 1 || !node->output(0)) continue;
+    node->attrs.erase("layout");
+    if (!is_image_op(node->op) || node->outputs.size() != 1 || !node->output(0)) continue;
     const Value* out = node->output(0);
-    if (!out->type.shape || out->type.shape->size() != 4 || is_graph_output(graph, out)) continue;
-    std::vector<Node*> users = graph.users(out);
-    bool internal = !users.empty();
-    for (const Node* user : users) internal &= reads_channels_per_pixel(user->op);
-    if (internal) node->attrs.set("layout", std::string("NHWC"));
+    if (!out->type.shape || out->type.shape->size() != 4 || !is_floating(out->type.dtype) ||
+        is_graph_output(graph, out))
+      continue;
+    node->attrs.set("layout", std::string("NHWC"));
   }
   return Status::ok();
 }

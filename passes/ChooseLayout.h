@@ -1,4 +1,4 @@
-// ChooseLayout.h: the pass that picks a preferred internal storage layout per 4-D activation.
+// ChooseLayout.h: the pass that picks the internal storage layout of 4-D activations.
 #pragma once
 
 #include "ir/Error.h"
@@ -6,10 +6,12 @@
 
 namespace kiln {
 
-/// Records `layout = "NHWC"` on each Conv whose 4-D output is read only by Conv or pooling
-/// nodes (channel-innermost storage lets the next conv vectorise over input channels). Values
-/// without the attribute, graph inputs and graph outputs stay NCHW. Only an annotation: the values'
-/// logical shapes stay NCHW, and backends may ignore it (the Halide backend does for now).
+/// Records `layout = "NHWC"` on every node that produces a 4-D floating-point activation inside
+/// the model through an image op (Conv, the pools, BatchNormalization, elementwise activations
+/// and arithmetic, Concat, Pad, UpsampleNearest, Transpose): the backend stores that value
+/// channels-innermost, so convolutions vectorise over output channels, and the values' logical
+/// shapes stay NCHW. Graph inputs and outputs keep the model's layout (no attribute), so layout
+/// conversions happen only where the model's inputs are first read and its outputs written.
 Status choose_layout(Graph& graph);
 
 }  // namespace kiln

@@ -62,22 +62,64 @@ bool apply_conv_pool(const GroupSchedule& s, std::vector<GroupMember>& members, 
   return true;
 }
 
-// Whether every tile of the pre-pool activation that the pool asks for is at least one conv tile
-// wide, so the conv template may shift its last tile inwards. The pool needs the activation up
-// to at least the start of its last window, (Wp - 1) * stride (pads never exceed the kernel).
-bool pool_region_holds_conv_tile(const Node& pool, const NodeSchedule& conv) {
+// The ConvChannels form of conv_pool: the pool is the stage, stored channels-last and split into
+// blocks of the conv's channel block; one task computes one pool row of one block, and the
+// pre-pool activation it reads (a block of channels by the window's rows) is computed right
+// there by the conv template, unparallelised and stored channels-innermost.
+bool apply_conv_pool_channels(const GroupSchedule& s, std::vector<GroupMember>& members,
+                              bool is_output) {
+  const GroupMember* conv = find_op(members, "Conv");
+  if (!conv || members.size() < 2 || !conv->funcs.accumulator.defined()) return false;
+  Func pool = members.back().funcs.output;
+  Func tile = members[members.size() - 2].funcs.output;
+  std::vector<Var> args = pool.args();
+  if (args.size() != 4 || tile.args().size() != 4) return false;
+  if (!is_output) {
+    pool.compute_root();
+    if (s.stage.channels_last) pool.reorder_storage(args[2], args[0], args[1], args[3]);
+  }
+  Var x = args[0], y = args[1], c = args[2], n = args[3];
+  Var co("pool_co"), ci("pool_ci");
+  pool.split(c, co, ci, s.anchor.channel_block(), TailStrategy::GuardWithIf);
+  pool.reorder(ci, x, y, co, n);
+  if (s.anchor.vector_width > 1) pool.vectorize(ci, s.anchor.vector_width);
+  Halide::LoopLevel task(pool, y);
+  if (s.anchor.parallel) {
+    Var rows("pool_y_co"), tasks("pool_y_co_n");
+    pool.fuse(y, co, rows).fuse(rows, n, tasks).parallel(tasks);
+    task = Halide::LoopLevel(pool, tasks);
+  }
+  tile.compute_at(task);
+  std::vector<Var> t = tile.args();
+  tile.reorder_storage(t[2], t[0], t[1], t[3]);
+  NodeSchedule nested = s.anchor;
+  nested.parallel = false;
+  NodeFuncs funcs = anchored_at(*conv, tile);
+  apply_conv_channels_schedule(nested, funcs, /*store=*/false);
+  return true;
+}
+
+// The columns of the pre-pool activation that the pool asks for in every tile: at least up to
+// the start of its last window, (Wp - 1) * stride + 1 (pads never exceed the kernel); -1 when
+// unknown.
+int64_t pool_region_columns(const Node& pool) {
   const Value* in = pool.input(0);
   const Value* out = pool.output(0);
   if (!in || !out || !in->type.shape || !out->type.shape || in->type.shape->empty() ||
       out->type.shape->empty())
-    return false;
+    return -1;
   const Dim& width = in->type.shape->back();
   const Dim& pooled = out->type.shape->back();
-  if (!width.is_static() || !pooled.is_static() || pooled.value < 1) return false;
+  if (!width.is_static() || !pooled.is_static() || pooled.value < 1) return -1;
   const std::vector<int64_t> strides = pool.attrs.get_ints("strides");
   const int64_t stride = strides.empty() ? 1 : strides.back();
-  const int64_t needed = std::min(width.value, (pooled.value - 1) * stride + 1);
-  return needed >= int64_t(conv.vector_width) * conv.tile_vectors;
+  return std::min(width.value, (pooled.value - 1) * stride + 1);
+}
+
+// Whether every tile of the pre-pool activation that the pool asks for is at least one conv tile
+// wide, so the conv template may shift its last tile inwards.
+bool pool_region_holds_conv_tile(const Node& pool, const NodeSchedule& conv) {
+  return pool_region_columns(pool) >= int64_t(conv.vector_width) * conv.tile_vectors;
 }
 
 }  // namespace
@@ -95,24 +137,26 @@ GroupSchedule choose_group_schedule(const Graph& graph, const std::vector<const 
   if (s.stage.kind == ScheduleTemplate::Inline) s.stage.kind = ScheduleTemplate::Root;
   if (const Node* anchor = find_anchor(members))
     s.anchor = choose_schedule(graph, *anchor, target, options);
-  if (s.kind == "conv_pool")
+  if (s.kind == "conv_pool" && s.anchor.kind == ScheduleTemplate::ConvChannels) {
+    // The activation tile a pool row asks for must hold whole register tiles of columns.
+    const int64_t columns = pool_region_columns(*stage);
+    if (columns >= 1) s.anchor.tile_x = int(std::min<int64_t>(s.anchor.tile_x, columns));
+  } else if (s.kind == "conv_pool") {
     s.anchor.shift_tails = s.anchor.shift_tails && pool_region_holds_conv_tile(*stage, s.anchor);
+  }
   return s;
 }
 
 void apply_group_schedule(const GroupSchedule& s, std::vector<GroupMember>& members,
                           bool is_output) {
   for (GroupMember& m : members) {
-    for (Func& helper : m.funcs.helpers) {
-      NodeSchedule helper_schedule = s.stage;
-      helper_schedule.kind = ScheduleTemplate::Root;
-      helper_schedule.shift_tails = false;
-      apply_root_schedule(helper_schedule, helper, /*store=*/true);
-    }
+    apply_helper_schedules(s.stage, m.funcs);
     for (Func& f : m.funcs.update_funcs) f.compute_root();
   }
   Func stage = members.back().funcs.output;
-  if (s.kind == "conv_pool" && apply_conv_pool(s, members, is_output)) return;
+  const bool channels = s.anchor.kind == ScheduleTemplate::ConvChannels;
+  if (s.kind == "conv_pool" && channels && apply_conv_pool_channels(s, members, is_output)) return;
+  if (s.kind == "conv_pool" && !channels && apply_conv_pool(s, members, is_output)) return;
 
   const GroupMember* conv = find_op(members, "Conv");
   const GroupMember* gemm = find_op(members, "Gemm");
@@ -123,18 +167,34 @@ void apply_group_schedule(const GroupSchedule& s, std::vector<GroupMember>& memb
       // A pool that cannot be tiled: the conv group stores its epilogue, the pool is its own loop.
       Func tile = members[members.size() - 2].funcs.output;
       NodeFuncs funcs = anchored_at(*conv, tile);
-      apply_conv_tiled_schedule(s.anchor, funcs, /*store=*/true, false);
+      if (channels) {
+        NodeSchedule anchor = s.anchor;
+        anchor.channels_last = true;
+        apply_conv_channels_schedule(anchor, funcs, /*store=*/true);
+      } else {
+        apply_conv_tiled_schedule(s.anchor, funcs, /*store=*/true, false);
+      }
       apply_root_schedule(s.stage, stage, !is_output);
       return;
     }
     NodeFuncs funcs = anchored_at(*conv, stage);
-    apply_conv_tiled_schedule(s.anchor, funcs, !is_output, false);
+    if (channels) {
+      NodeSchedule anchor = s.anchor;
+      anchor.channels_last = s.stage.channels_last;  // the stage's value is what is stored
+      apply_conv_channels_schedule(anchor, funcs, !is_output);
+    } else {
+      apply_conv_tiled_schedule(s.anchor, funcs, !is_output, false);
+    }
     return;
   }
   if ((s.kind == "gemm_epilogue" || s.kind == "head") && gemm &&
       gemm->funcs.accumulator.defined() && !stage.args().empty()) {
     NodeFuncs funcs = anchored_at(*gemm, stage);
-    apply_gemm_tiled_schedule(s.anchor, funcs, !is_output);
+    if (s.anchor.kind == ScheduleTemplate::GemmPacked) {
+      apply_gemm_packed_schedule(s.anchor, funcs, !is_output);
+    } else {
+      apply_gemm_tiled_schedule(s.anchor, funcs, !is_output);
+    }
     // The pooled features are computed once per stage run, before its loops, not per output.
     if (const GroupMember* pool = find_op(members, "GlobalAveragePool")) {
       Func pooled = pool->funcs.output;

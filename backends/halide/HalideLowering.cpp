@@ -126,7 +126,7 @@ Result<LoweredGraph> lower_to_halide(const Graph& graph, const Halide::Target& t
     const Node* node;
     NodeFuncs funcs;
   };
-  LoweringContext ctx(graph, target);
+  LoweringContext ctx(graph, target, options);
   LoweredGraph result;
   std::vector<Lowered> lowered_nodes;
   try {
@@ -190,6 +190,7 @@ Result<LoweredGraph> lower_to_halide(const Graph& graph, const Halide::Target& t
     result.inputs = ctx.input_params();
     result.weights = ctx.weight_params();
     result.weight_values = ctx.weight_values();
+    result.derived_weights = ctx.derived_weights();
     result.pipeline = Halide::Pipeline(result.outputs);
   } catch (const Halide::Error& e) {
     return make_error(std::string("Halide rejected the lowered graph: ") + e.what());

@@ -13,6 +13,7 @@
 
 #include <Halide.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,10 @@ struct LoweredGraph {
   std::vector<Halide::ImageParam> inputs;   ///< one per graph input, graph order
   std::vector<Halide::ImageParam> weights;  ///< one per constant read as a tensor
   std::vector<const Value*> weight_values;  ///< the constant behind each entry of `weights`
-  std::vector<Halide::Func> outputs;        ///< one per graph output, graph order
+  /// Owners of the weights the lowering derived at compile time (pre-packed copies), which
+  /// `weight_values` points into alongside the graph's own constants.
+  std::vector<std::shared_ptr<Value>> derived_weights;
+  std::vector<Halide::Func> outputs;  ///< one per graph output, graph order
   /// Extents of each output in IR order (outermost first), as Exprs over the inputs' extents.
   std::vector<std::vector<Halide::Expr>> output_extents;
   Halide::Pipeline pipeline;  ///< over `outputs`

@@ -2,6 +2,7 @@
 #include "backends/halide/HalideSchedule.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -52,20 +53,98 @@ int floor_power_of_two(int64_t n) {
   return p;
 }
 
-// Lanes along the innermost dim of `value`: the target's natural width, capped by the options
-// and by a static innermost extent (so a shifted-inwards tail never reads past the data).
-int pick_vector_width(const Value* value, const Halide::Target& target,
-                      const ScheduleOptions& options) {
-  Halide::Type type = Halide::Float(32);
-  int width = target.natural_vector_size(type);
+int natural_width(const Halide::Target& target, const ScheduleOptions& options) {
+  int width = target.natural_vector_size(Halide::Float(32));
   if (options.max_vector_width > 0) width = std::min(width, options.max_vector_width);
+  return std::max(width, 1);
+}
+
+// Lanes along the vectorised dim of `value` (the innermost one, or the channels of a
+// channels-last value): the target's natural width, capped by the options and by a static
+// extent (so a shifted-inwards tail never reads past the data).
+int pick_vector_width(const Value* value, const Halide::Target& target,
+                      const ScheduleOptions& options, bool channels_last) {
+  int width = natural_width(target, options);
   if (value && value->type.shape && !value->type.shape->empty()) {
-    const Dim& inner = value->type.shape->back();
-    if (inner.is_static()) width = std::min<int64_t>(width, floor_power_of_two(inner.value));
+    const Dim& dim = channels_last ? (*value->type.shape)[1] : value->type.shape->back();
+    if (dim.is_static()) width = std::min<int64_t>(width, floor_power_of_two(dim.value));
   } else {
     width = 1;
   }
   return std::max(width, 1);
+}
+
+bool is_graph_output(const Graph& graph, const Value* value) {
+  for (const Value* output : graph.outputs)
+    if (output == value) return true;
+  return false;
+}
+
+// choose-layout's NHWC annotation on a 4-D value that is stored inside the pipeline.
+bool stores_channels_last(const Graph& graph, const Node& node) {
+  const Value* out = node.output(0);
+  return node.attrs.get_string("layout", "") == "NHWC" && node.outputs.size() == 1 && out &&
+         out->type.shape && out->type.shape->size() == 4 && !is_graph_output(graph, out);
+}
+
+// The ConvChannels tiling of a 2-D f32 Conv, dense or depthwise, with static output channels
+// and width; nullopt when the template does not apply (other convs keep ConvTiled). The tile
+// maximises the useful share of its work: whole channel blocks, columns not recomputed by a
+// shifted last tile, and enough accumulators (half the register file or more) to hide latency.
+std::optional<NodeSchedule> conv_channels_tiling(const Node& node, const Halide::Target& target,
+                                                 const ScheduleOptions& options) {
+  const Value* x = node.input(0);
+  const Value* w = node.input(1);
+  const Value* out = node.output(0);
+  for (const Value* v : {x, w, out})
+    if (!v || !v->type.shape || v->type.shape->size() != 4 || v->type.dtype != DType::Float32)
+      return std::nullopt;
+  if (!w->is_constant() || !is_static(*w->type.shape)) return std::nullopt;
+  const Shape& out_shape = *out->type.shape;
+  const Dim& in_channels = (*x->type.shape)[1];
+  if (!out_shape[1].is_static() || !out_shape[3].is_static() || !in_channels.is_static())
+    return std::nullopt;
+  const int64_t channels = out_shape[1].value, width = out_shape[3].value;
+  const int64_t group = node.attrs.get_int("group", 1);
+  const bool depthwise = group > 1 && group == in_channels.value && group == channels;
+  if (group != 1 && !depthwise) return std::nullopt;
+  int vw = natural_width(target, options);
+  if (depthwise) {
+    // A depthwise conv reads its input at its own output channel: a partial last block would
+    // need clamped (gathered) input reads, so the block must divide the channels. Half vectors
+    // serve channel counts such as 24.
+    while (vw >= 8 && channels % vw != 0) vw /= 2;
+    if (channels % vw != 0) return std::nullopt;
+  }
+  if (vw < 4 || channels < vw || width < 1) return std::nullopt;
+
+  const bool wide_registers = target.has_feature(Halide::Target::AVX512) ||
+                              target.arch == Halide::Target::ARM;  // 32 vector registers
+  const int budget = wide_registers ? 28 : 12;
+  NodeSchedule best;
+  double best_score = -1;
+  for (int tc : {2, 4, 1}) {
+    const int64_t block = int64_t(vw) * tc;
+    if (tc > (channels + vw - 1) / vw || (depthwise && channels % block != 0)) continue;
+    const double channel_share = double(channels) / double((channels + block - 1) / block * block);
+    for (int tx = std::min<int64_t>(budget / tc, width); tx >= 1; --tx) {
+      const double column_share = double(width) / double((width + tx - 1) / tx * tx);
+      const double register_share = std::min(1.0, double(tc * tx) / (budget / 2.0));
+      const double score = channel_share * column_share * register_share;
+      if (score > best_score + 1e-9 ||
+          (score > best_score - 1e-9 && tc * tx > best.tile_channels * best.tile_x)) {
+        best_score = score;
+        best.tile_channels = tc;
+        best.tile_x = tx;
+      }
+    }
+  }
+  if (best_score < 0) return std::nullopt;
+  best.kind = ScheduleTemplate::ConvChannels;
+  best.vector_width = vw;
+  best.parallel = options.parallel;
+  best.shift_tails = true;
+  return best;
 }
 
 int64_t static_dim(const Value* value, size_t index_from_front, int64_t fallback) {
@@ -100,12 +179,65 @@ void parallelize_outer(Func& f, const std::vector<Var>& args) {
   }
 }
 
+// (x, y, c, n) stored as (c, x, y, n): the channels-innermost storage of a 4-D value.
+void store_channels_last(Func f) {
+  std::vector<Var> a = f.args();
+  f.reorder_storage(a[2], a[0], a[1], a[3]);
+}
+
 void apply_root(const NodeSchedule& s, Func f, bool store) {
   if (store) f.compute_root();
   std::vector<Var> args = f.args();
   if (args.empty()) return;
+  if (s.channels_last && args.size() == 4) {
+    if (store) store_channels_last(f);
+    f.reorder(args[2], args[0], args[1], args[3]);
+    vectorize_inner(f, args[2], s.vector_width, s.shift_tails);
+    if (s.parallel) {
+      Var rows("y_n");
+      f.fuse(args[1], args[3], rows).parallel(rows);
+    }
+    return;
+  }
   vectorize_inner(f, args[0], s.vector_width, s.shift_tails);
   if (s.parallel) parallelize_outer(f, args);
+}
+
+// ConvChannels: the output (x, y, c, n) in blocks of B channels by tile_x columns; per tile the
+// blocked accumulator (cv, x, y, n, cb) is one register tile, its update looping over the
+// reduction (input channels innermost, then the kernel window). Blocks of output channels are
+// outermost so one block's packed weights stay in cache across all its rows.
+void apply_conv_channels(const NodeSchedule& s, NodeFuncs& funcs, bool store) {
+  Func out = funcs.output;
+  Func acc = funcs.accumulator;
+  std::vector<Var> a = out.args();
+  Var x = a[0], y = a[1], c = a[2], n = a[3];
+  if (store) {
+    out.compute_root();
+    if (s.channels_last) store_channels_last(out);
+  }
+  Var xo("xo"), xi("xi"), co("co"), ci("ci");
+  out.split(c, co, ci, s.channel_block(), TailStrategy::GuardWithIf)
+      .split(x, xo, xi, std::max(1, s.tile_x), TailStrategy::ShiftInwards)
+      .reorder(ci, xi, xo, y, n, co);
+  // Only the accumulator is unrolled (it must live in registers); unrolling the epilogue's
+  // stores too measured no faster and makes Halide's lowering of big models several times slower.
+  if (s.vector_width > 1) out.vectorize(ci, s.vector_width);
+  if (s.parallel) {
+    Var rows("y_n"), tasks("co_y_n");
+    out.fuse(y, n, rows).fuse(rows, co, tasks).parallel(tasks);
+  }
+  acc.compute_at(out, xo);
+  std::vector<Var> b = acc.args();  // cv, x, y, n, cb
+  if (s.vector_width > 1) acc.vectorize(b[0], s.vector_width);
+  acc.unroll(b[0]).unroll(b[1]);
+  Halide::Stage update = acc.update();
+  std::vector<VarOrRVar> order = {b[0], b[1]};
+  for (const Halide::RVar& r : funcs.reduction_vars) order.push_back(r);
+  for (size_t i = 2; i < b.size(); ++i) order.push_back(b[i]);
+  update.reorder(order);
+  if (s.vector_width > 1) update.vectorize(b[0], s.vector_width);
+  update.unroll(b[0]).unroll(b[1]);
 }
 
 void apply_conv_tiled(const NodeSchedule& s, NodeFuncs& funcs, bool is_output,
@@ -154,6 +286,42 @@ void apply_conv_tiled(const NodeSchedule& s, NodeFuncs& funcs, bool is_output,
   }
 }
 
+// GemmPacked: the output (n, m) in blocks of B features; per block all rows of A, tile_x at a
+// time, so a block's packed weights are streamed once per run and stay cached across the rows.
+// Row tiles shift inwards when the rows fill one (a specialisation on the row count), else the
+// rows run one by one: either way a register tile has constant extents.
+void apply_gemm_packed(const NodeSchedule& s, NodeFuncs& funcs, bool store) {
+  Func out = funcs.output;
+  Func acc = funcs.accumulator;
+  std::vector<Var> a = out.args();
+  Var n = a[0], m = a[1];
+  if (store) out.compute_root();
+  Var no("no"), ni("ni"), mo("mo"), mi("mi");
+  const int rows = std::max(1, s.tile_x);
+  auto tile = [&](Halide::Stage stage, int row_tile) {
+    stage.split(n, no, ni, s.channel_block(), TailStrategy::GuardWithIf)
+        .split(m, mo, mi, row_tile, TailStrategy::ShiftInwards)
+        .reorder(ni, mi, mo, no);
+    if (s.vector_width > 1) stage.vectorize(ni, s.vector_width);
+    if (s.parallel) stage.parallel(no);
+  };
+  const Halide::Expr& row_count = funcs.row_count;
+  if (rows > 1 && row_count.defined() && !Halide::Internal::is_const(row_count)) {
+    tile(out.specialize(row_count >= rows), rows);
+    tile(out, 1);
+  } else {
+    tile(out, rows);  // choose_schedule keeps a static row count >= rows
+  }
+  acc.compute_at(out, mo);
+  std::vector<Var> b = acc.args();  // nv, m, nb
+  if (s.vector_width > 1) acc.vectorize(b[0], s.vector_width);
+  acc.unroll(b[0]).unroll(b[1]);
+  Halide::Stage update = acc.update();
+  update.reorder(b[0], b[1], funcs.reduction_vars.at(0), b[2]);
+  if (s.vector_width > 1) update.vectorize(b[0], s.vector_width);
+  update.unroll(b[0]).unroll(b[1]);
+}
+
 void apply_gemm_tiled(const NodeSchedule& s, NodeFuncs& funcs, bool is_output) {
   Func out = funcs.output;
   Func acc = funcs.accumulator;
@@ -180,10 +348,64 @@ void apply_gemm_tiled(const NodeSchedule& s, NodeFuncs& funcs, bool is_output) {
   vectorize_tile(update, acc_args[0], s.vector_width);
 }
 
+// GemmPacked for a 2-D f32 Gemm whose B is a constant with at least one vector of features and
+// whose A is not transposed; nullopt otherwise. Two vectors of features per block (one when there
+// are fewer), four rows of A per register tile (fewer when A has fewer static rows).
+std::optional<NodeSchedule> gemm_packed_tiling(const Node& node, const Halide::Target& target,
+                                               const ScheduleOptions& options) {
+  if (node.op != "Gemm" || node.attrs.get_int("transA", 0) != 0) return std::nullopt;
+  const Value* a = node.input(0);
+  const Value* b = node.input(1);
+  const Value* out = node.output(0);
+  for (const Value* v : {a, b, out})
+    if (!v || !v->type.shape || v->type.shape->size() != 2 || v->type.dtype != DType::Float32)
+      return std::nullopt;
+  if (!b->is_constant() || !(*out->type.shape)[1].is_static()) return std::nullopt;
+  const int64_t features = (*out->type.shape)[1].value;
+  const int vw = natural_width(target, options);
+  if (vw < 4 || features < vw) return std::nullopt;
+  NodeSchedule s;
+  s.kind = ScheduleTemplate::GemmPacked;
+  s.vector_width = vw;
+  s.tile_channels = features >= 2 * vw ? 2 : 1;
+  const Dim& rows = (*out->type.shape)[0];
+  s.tile_x = rows.is_static() ? int(std::clamp<int64_t>(rows.value, 1, 4)) : 4;
+  s.parallel = options.parallel;
+  s.shift_tails = true;
+  return s;
+}
+
 }  // namespace
 
 void apply_root_schedule(const NodeSchedule& schedule, Halide::Func func, bool store) {
   apply_root(schedule, func, store);
+}
+
+void apply_helper_schedules(const NodeSchedule& schedule, NodeFuncs& funcs) {
+  for (Func& helper : funcs.helpers) {
+    NodeSchedule helper_schedule = schedule;
+    helper_schedule.kind = ScheduleTemplate::Root;
+    helper_schedule.shift_tails = false;  // helpers have their own, possibly tiny, extents
+    helper_schedule.channels_last = false;
+    apply_root(helper_schedule, helper, /*store=*/true);
+  }
+  for (NodeFuncs::ChannelsLastHelper& helper : funcs.channels_last_helpers) {
+    NodeSchedule helper_schedule;
+    helper_schedule.kind = ScheduleTemplate::Root;
+    helper_schedule.vector_width = helper.vector_width;
+    helper_schedule.parallel = schedule.parallel;
+    helper_schedule.channels_last = true;
+    helper_schedule.shift_tails = true;  // the lowering caps the width by the channel count
+    apply_root(helper_schedule, helper.func, /*store=*/true);
+  }
+}
+
+void apply_gemm_packed_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, bool store) {
+  apply_gemm_packed(schedule, funcs, store);
+}
+
+void apply_conv_channels_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, bool store) {
+  apply_conv_channels(schedule, funcs, store);
 }
 
 void apply_conv_tiled_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, bool store,
@@ -203,8 +425,12 @@ const char* schedule_template_name(ScheduleTemplate t) {
       return "root";
     case ScheduleTemplate::ConvTiled:
       return "conv_tiled";
+    case ScheduleTemplate::ConvChannels:
+      return "conv_channels";
     case ScheduleTemplate::GemmTiled:
       return "gemm_tiled";
+    case ScheduleTemplate::GemmPacked:
+      return "gemm_packed";
   }
   return "?";
 }
@@ -213,7 +439,11 @@ std::string NodeSchedule::to_string() const {
   std::ostringstream os;
   os << schedule_template_name(kind) << "(vw=" << vector_width << ",tc=" << tile_channels
      << ",tv=" << tile_vectors << ",par=" << (parallel ? 1 : 0)
-     << ",shift=" << (shift_tails ? 1 : 0) << ")";
+     << ",shift=" << (shift_tails ? 1 : 0);
+  if (kind == ScheduleTemplate::ConvChannels || kind == ScheduleTemplate::GemmPacked)
+    os << ",tx=" << tile_x;
+  if (channels_last) os << ",nhwc=1";
+  os << ")";
   return os.str();
 }
 
@@ -225,14 +455,23 @@ NodeSchedule choose_schedule(const Graph& graph, const Node& node, const Halide:
   const Value* out = node.output(0);
   NodeSchedule s;
   s.parallel = options.parallel;
-  s.vector_width = pick_vector_width(out, target, options);
+  s.channels_last = stores_channels_last(graph, node);
+  s.vector_width = pick_vector_width(out, target, options, s.channels_last);
   const int64_t innermost =
       out && out->type.shape && !out->type.shape->empty()
           ? (out->type.shape->back().is_static() ? out->type.shape->back().value : -1)
           : -1;
   s.shift_tails = innermost >= s.vector_width;
+  if (s.channels_last) s.shift_tails = static_dim(out, 1, 0) >= s.vector_width;
 
   if (node.op == "Conv") {
+    if (std::optional<NodeSchedule> channels = conv_channels_tiling(node, target, options)) {
+      channels->channels_last = s.channels_last;
+      return *channels;
+    }
+    s.channels_last = false;  // ConvTiled stores its output in the model's order
+    s.vector_width = pick_vector_width(out, target, options, false);
+    s.shift_tails = innermost >= s.vector_width;
     s.kind = ScheduleTemplate::ConvTiled;
     s.tile_vectors = innermost >= 2 * s.vector_width ? 2 : 1;
     const int64_t channels = static_dim(out, 1, 1);
@@ -244,6 +483,8 @@ NodeSchedule choose_schedule(const Graph& graph, const Node& node, const Halide:
     }
     return s;
   }
+  if (std::optional<NodeSchedule> packed = gemm_packed_tiling(node, target, options))
+    return *packed;
   if (node.op == "Gemm" && node.attrs.get_int("transB", 0) != 0) {
     // B is stored [N,K]: vectors across N would gather from rows K apart. One contiguous dot
     // product per output measured 2-4x faster than a vectorised-N or rfactor'd-K schedule.
@@ -282,15 +523,12 @@ NodeSchedule choose_schedule(const Graph& graph, const Node& node, const Halide:
 }
 
 void apply_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, bool is_output) {
-  for (Func& helper : funcs.helpers) {
-    NodeSchedule helper_schedule = schedule;
-    helper_schedule.kind = ScheduleTemplate::Root;
-    helper_schedule.shift_tails = false;  // helpers have their own, possibly tiny, extents
-    apply_root(helper_schedule, helper, /*store=*/true);
-  }
+  apply_helper_schedules(schedule, funcs);
   for (Func& f : funcs.update_funcs) f.compute_root();
-  const bool tiled =
-      schedule.kind == ScheduleTemplate::ConvTiled || schedule.kind == ScheduleTemplate::GemmTiled;
+  const bool tiled = schedule.kind == ScheduleTemplate::ConvTiled ||
+                     schedule.kind == ScheduleTemplate::ConvChannels ||
+                     schedule.kind == ScheduleTemplate::GemmTiled ||
+                     schedule.kind == ScheduleTemplate::GemmPacked;
   if (funcs.accumulator.defined() && !tiled) funcs.accumulator.compute_root();
   switch (schedule.kind) {
     case ScheduleTemplate::Inline:
@@ -306,6 +544,12 @@ void apply_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, bool is_outp
         if (funcs.accumulator.defined()) funcs.accumulator.compute_root();
         apply_root(schedule, funcs.output, !is_output);
       }
+      return;
+    case ScheduleTemplate::ConvChannels:
+      apply_conv_channels(schedule, funcs, !is_output);
+      return;
+    case ScheduleTemplate::GemmPacked:
+      apply_gemm_packed(schedule, funcs, !is_output);
       return;
     case ScheduleTemplate::GemmTiled:
       if (funcs.accumulator.defined() && !funcs.output.args().empty()) {

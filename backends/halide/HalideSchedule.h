@@ -18,24 +18,42 @@ enum class ScheduleTemplate {
   Inline,     ///< no storage: the expression is recomputed inside each consumer
   Root,       ///< compute_root, innermost dim vectorized, outer dims parallel
   ConvTiled,  ///< accumulator computed per (vector x channel-tile) of the output, update vectorized
+  /// Direct convolution vectorised over output channels: a register tile of `tile_channels`
+  /// vectors of output channels by `tile_x` output columns, accumulated in a channel-blocked
+  /// accumulator against weights pre-packed in blocks of vector_width x tile_channels channels
+  /// (the lowering builds both; see LowerConv.cpp). For dense and depthwise 2-D convolutions.
+  ConvChannels,
   GemmTiled,  ///< accumulator per vector of output features, reduction innermost-but-one
+  /// Gemm with a constant B, vectorised over output features against B pre-packed in blocks of
+  /// vector_width x tile_channels features; a register tile is one block by `tile_x` rows of A
+  /// (rows of A shift inwards when there are at least tile_x of them, else run one at a time).
+  GemmPacked,
 };
 
-/// Template name as printed ("inline", "root", "conv_tiled", "gemm_tiled").
+/// Template name as printed ("inline", "root", "conv_tiled", "conv_channels", "gemm_tiled",
+/// "gemm_packed").
 const char* schedule_template_name(ScheduleTemplate t);
 
 /// How one node is scheduled. Integers of 0 or 1 mean "off".
 struct NodeSchedule {
   ScheduleTemplate kind = ScheduleTemplate::Root;
-  int vector_width = 1;   ///< lanes along the innermost dim (1 = scalar)
-  int tile_channels = 1;  ///< ConvTiled: output channels per accumulator tile (unrolled)
+  int vector_width = 1;   ///< lanes along the vectorised dim (1 = scalar)
+  int tile_channels = 1;  ///< ConvTiled: output channels per tile; ConvChannels: vectors of them
   int tile_vectors = 1;   ///< ConvTiled/GemmTiled: vectors along the innermost dim per tile
   bool parallel = true;   ///< parallelise the outermost (fused) loop
+  /// The stored result is channels-innermost (NHWC order of a 4-D value, from the `layout`
+  /// attribute of choose-layout): its storage is reordered and Root vectorises over channels.
+  bool channels_last = false;
   /// The innermost extent is static and at least one tile: the last tile may shift inwards
   /// (recomputing a few elements) instead of running a guarded, predicated tail.
   bool shift_tails = false;
+  int tile_x = 1;  ///< ConvChannels: output columns per register tile; GemmPacked: rows of A
 
-  /// "conv_tiled(vw=8,tc=4,tv=1,par=1)": for logs and tuner records.
+  /// Channels of one ConvChannels accumulator block (vector_width x tile_channels).
+  int channel_block() const { return vector_width * tile_channels; }
+
+  /// "conv_tiled(vw=8,tc=4,tv=1,par=1,shift=1)": for logs and tuner records; ConvChannels adds
+  /// tx=, channels-last schedules nhwc=1.
   std::string to_string() const;
 };
 
@@ -58,8 +76,16 @@ struct NodeFuncs {
   Halide::Func output;                ///< the node's result
   Halide::Func accumulator;           ///< ConvTiled/GemmTiled: the reduction (pure init + update)
   std::vector<Halide::Func> helpers;  ///< intermediates worth storing (e.g. Softmax max and sum)
+  /// 4-D intermediates stored channels-innermost and vectorised over channels by
+  /// `vector_width` lanes (the padded input copy of a ConvChannels convolution).
+  struct ChannelsLastHelper {
+    Halide::Func func;
+    int vector_width = 1;
+  };
+  std::vector<ChannelsLastHelper> channels_last_helpers;
   std::vector<Halide::Func> update_funcs;    ///< Funcs with update stages that must not be inlined
   std::vector<Halide::RVar> reduction_vars;  ///< the accumulator's update loops, innermost first
+  Halide::Expr row_count;  ///< GemmPacked: the output's rows (rows of A), static or symbolic
 };
 
 /// The templates one at a time, for group schedules (backends/halide/GroupSchedule.h). `store`:
@@ -67,8 +93,14 @@ struct NodeFuncs {
 /// `guard_accumulator`: vectorise the accumulator with guarded tails, for output tiles that may
 /// be trimmed (an accumulator rounded up could read past its inputs).
 void apply_root_schedule(const NodeSchedule& schedule, Halide::Func func, bool store);
+/// Stores the helpers of `funcs` (plain ones with `schedule`'s vectorisation as Root).
+void apply_helper_schedules(const NodeSchedule& schedule, NodeFuncs& funcs);
 void apply_conv_tiled_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, bool store,
                                bool guard_accumulator);
+/// GemmPacked on `funcs.output` (n, m) and its blocked accumulator (nv, m, nb).
+void apply_gemm_packed_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, bool store);
+/// ConvChannels on `funcs.output` (x, y, c, n) and its blocked accumulator (cv, x, y, n, cb).
+void apply_conv_channels_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, bool store);
 void apply_gemm_tiled_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, bool store);
 
 /// Applies `schedule` to the node's Funcs. `is_output` marks pipeline outputs (already stored,

@@ -88,12 +88,14 @@ Result<LibraryArtifacts> emit_native_library(const Graph& graph, const LibraryOp
   spec.external_weights = external_weights;
   spec.macs_per_unit_run = options.macs_per_unit_run;
   for (const WeightsEntry& entry : blob.entries)
-    spec.weights.push_back({entry.offset, entry.value->constant->dtype, entry.value->constant->dims});
+    spec.weights.push_back(
+        {entry.offset, entry.value->constant->dtype, entry.value->constant->dims});
 
   LibraryArtifacts artifacts;
   const fs::path header = scratch.path / (name + ".h");
   const fs::path wrapper = scratch.path / (name + "_wrapper.c");
-  KILN_RETURN_IF_ERROR(write_text_file(header, write_model_header(*interface, options.source_model)));
+  KILN_RETURN_IF_ERROR(
+      write_text_file(header, write_model_header(*interface, options.source_model)));
   KILN_RETURN_IF_ERROR(write_text_file(wrapper, write_model_wrapper(*interface, spec)));
   const fs::path blob_file = scratch.path / (name + ".weights");
   KILN_RETURN_IF_ERROR(write_weights_file(blob, blob_file.string()));
@@ -129,7 +131,8 @@ Result<LibraryArtifacts> emit_native_library(const Graph& graph, const LibraryOp
   std::vector<std::string> link = {"cc", "-shared", "-o", shared.string()};
   link.insert(link.end(), objects.begin(), objects.end());
   link.push_back(pipeline_prefix.string() + ".a");
-  for (const char* arg : {"-Wl,--exclude-libs,ALL", "-Wl,-z,noexecstack", "-lpthread", "-ldl", "-lm"})
+  for (const char* arg :
+       {"-Wl,--exclude-libs,ALL", "-Wl,-z,noexecstack", "-lpthread", "-ldl", "-lm"})
     link.push_back(arg);
   KILN_RETURN_IF_ERROR(run_tool(link));
 

@@ -12,8 +12,8 @@ namespace kiln {
 
 /// What `kiln compile` asks for.
 struct LibraryOptions {
-  std::string name;          ///< library name, a C identifier (prefix of every symbol)
-  std::string output_dir;    ///< created if missing
+  std::string name;        ///< library name, a C identifier (prefix of every symbol)
+  std::string output_dir;  ///< created if missing
   std::string target = "host";
   bool external_weights = false;  ///< write NAME.weights, mapped at run time, instead of linking
   std::string source_model;       ///< shown in the header comment
@@ -23,11 +23,11 @@ struct LibraryOptions {
 
 /// The files written.
 struct LibraryArtifacts {
-  std::string shared_library;  ///< NAME.so (empty when cross-compiling)
-  std::string static_library;  ///< NAME.a (empty when cross-compiling)
-  std::string header;          ///< NAME.h
-  std::string weights_file;    ///< NAME.weights with external weights
-  std::string wrapper_source;  ///< NAME_wrapper.c, kept only when cross-compiling
+  std::string shared_library;    ///< NAME.so (empty when cross-compiling)
+  std::string static_library;    ///< NAME.a (empty when cross-compiling)
+  std::string header;            ///< NAME.h
+  std::string weights_file;      ///< NAME.weights with external weights
+  std::string wrapper_source;    ///< NAME_wrapper.c, kept only when cross-compiling
   std::string pipeline_library;  ///< NAME_halide.a, kept only when cross-compiling
 };
 

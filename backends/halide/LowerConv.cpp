@@ -1,14 +1,103 @@
 // LowerConv.cpp: Halide lowering of Conv (any spatial rank, groups, dilations, pads) as an
-// accumulator with an RDom over (kernel window, input channels of the group).
+// accumulator with an RDom over (kernel window, input channels of the group). Under the
+// ConvChannels schedule the accumulator is channel-blocked and the weights are pre-packed to
+// match (see conv_channels below).
+#include <algorithm>
+
 #include "backends/halide/OpLowerings.h"
 #include "backends/halide/SpatialWindow.h"
+#include "backends/halide/WeightPacking.h"
 
 namespace kiln::halide_lowering {
+namespace {
 
 using Halide::Expr;
 using Halide::Func;
 
+int floor_power_of_two(int64_t n) {
+  int p = 1;
+  while (int64_t(p) * 2 <= n) p *= 2;
+  return p;
+}
+
+// The ConvChannels form of a dense or depthwise 2-D Conv. With B = schedule.channel_block():
+//   acc(cv, x, y, n, cb) = bias[cb*B + cv] + sum over the window (and input channels, when dense)
+//   out(x, y, c, n) = acc(c % B, x, y, n, c / B)
+// reading weights packed at compile time as [Cout/B, KH, KW, Cin, B] (depthwise: Cin = 1), so
+// the B output channels of one weight tap are one contiguous run, read by vector loads. Blocks
+// past Cout hold zero weights: a whole block is always safe to compute.
+Result<NodeLowering> conv_channels(LoweringContext& ctx, const Node& node,
+                                   const NodeSchedule& schedule) {
+  KILN_HALIDE_ASSIGN(x, ctx.value(node.input(0)));
+  KILN_HALIDE_ASSIGN(out_extents, ctx.extents_of(node.output(0)));
+  const Value* weight = node.input(1);
+  const Tensor& w = *weight->constant;
+  const int64_t out_channels = w.dims[0], in_channels_per_group = w.dims[1];
+  const int64_t kernel_h = w.dims[2], kernel_w = w.dims[3];
+  const bool depthwise = node.attrs.get_int("group", 1) > 1;
+  KILN_HALIDE_ASSIGN(
+      window, resolve_spatial_window(node, {kernel_h, kernel_w}, {x.extents[2], x.extents[3]},
+                                     {out_extents[2], out_extents[3]}));
+  KILN_HALIDE_ASSIGN(type, to_halide_type(x.dtype));
+  const int block = schedule.channel_block();
+  LoweredValue packed = ctx.derived_weight(weight, "packed" + std::to_string(block),
+                                           pack_blocked(w, {2, 3, 1, 0}, block));
+
+  NodeLowering lowering;
+  Func input = x.func;
+  if (window.has_padding()) {
+    input = pad_spatial(x.func, x.extents, 2, Halide::cast(type, 0),
+                        ctx.make_func(node, "padded").name());
+    const int64_t channels = depthwise ? out_channels : in_channels_per_group;
+    lowering.funcs.channels_last_helpers.push_back(
+        {input, std::min(schedule.vector_width, floor_power_of_two(channels))});
+  }
+
+  Halide::Var cv("cv"), px("d0"), py("d1"), pn("d3"), cb("cb");
+  Expr channel = cb * block + cv;
+  const bool partial_block = out_channels % block != 0;
+  if (partial_block) channel = Halide::min(channel, int(out_channels - 1));
+  Func acc = ctx.make_func(node, "acc");
+  if (const Value* bias_value = node.input(2)) {
+    KILN_HALIDE_ASSIGN(bias, ctx.value(bias_value));
+    acc(cv, px, py, pn, cb) = bias.func(channel);
+  } else {
+    acc(cv, px, py, pn, cb) = Halide::cast(type, 0);
+  }
+  auto column = [&](Expr kx) {
+    return px * int(window.strides[1]) + kx * int(window.dilations[1]) - int(window.pad_begin[1]);
+  };
+  auto row = [&](Expr ky) {
+    return py * int(window.strides[0]) + ky * int(window.dilations[0]) - int(window.pad_begin[0]);
+  };
+  const std::string r_name = ctx.make_func(node, "r").name();
+  if (depthwise) {
+    Halide::RDom r(0, int(kernel_w), 0, int(kernel_h), r_name);
+    acc(cv, px, py, pn, cb) +=
+        input(column(r.x), row(r.y), channel, pn) * packed.func(cv, 0, r.x, r.y, cb);
+    lowering.funcs.reduction_vars = {r.x, r.y};
+  } else {
+    Halide::RDom r(0, int(in_channels_per_group), 0, int(kernel_w), 0, int(kernel_h), r_name);
+    acc(cv, px, py, pn, cb) +=
+        input(column(r.y), row(r.z), r.x, pn) * packed.func(cv, r.x, r.y, r.z, cb);
+    lowering.funcs.reduction_vars = {r.x, r.y, r.z};
+  }
+
+  std::vector<Halide::Var> vars = ctx.make_vars(4);  // n, c, h, w
+  Func out = ctx.make_func(node);
+  define_pure(out, vars, acc(vars[1] % block, vars[3], vars[2], vars[0], vars[1] / block));
+  lowering.outputs.push_back(LoweredValue{out, out_extents, x.dtype});
+  lowering.funcs.output = out;
+  lowering.funcs.accumulator = acc;
+  return lowering;
+}
+
+}  // namespace
+
 Result<NodeLowering> lower_Conv(LoweringContext& ctx, const Node& node) {
+  const NodeSchedule schedule = ctx.schedule_of(node);
+  if (schedule.kind == ScheduleTemplate::ConvChannels) return conv_channels(ctx, node, schedule);
+
   KILN_HALIDE_ASSIGN(x, ctx.value(node.input(0)));
   KILN_HALIDE_ASSIGN(w, ctx.value(node.input(1)));
   KILN_HALIDE_ASSIGN(out_extents, ctx.extents_of(node.output(0)));

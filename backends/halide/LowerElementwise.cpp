@@ -59,9 +59,9 @@ Result<NodeLowering> lower_Elu(LoweringContext& ctx, const Node& node) {
   return lower_unary(ctx, node, [alpha](const Expr& x) {
     const Expr zero = constant_like(x, 0);
     // exp of a positive input is never selected; clamping keeps it from overflowing to inf.
-    return Halide::select(x > zero, x,
-                          constant_like(x, alpha) * (Halide::exp(Halide::min(x, zero)) -
-                                                     constant_like(x, 1)));
+    return Halide::select(
+        x > zero, x,
+        constant_like(x, alpha) * (Halide::exp(Halide::min(x, zero)) - constant_like(x, 1)));
   });
 }
 

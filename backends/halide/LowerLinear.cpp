@@ -1,6 +1,8 @@
 // LowerLinear.cpp: Halide lowerings of Gemm and MatMul (batched, broadcasting, 1-D operands) as
-// an accumulator with an RDom over the shared dim K; the output Func applies alpha/beta.
+// an accumulator with an RDom over the shared dim K; the output Func applies alpha/beta. Under
+// the GemmPacked schedule a constant B is pre-packed and the accumulator blocked to match.
 #include "backends/halide/OpLowerings.h"
+#include "backends/halide/WeightPacking.h"
 
 namespace kiln::halide_lowering {
 namespace {
@@ -30,16 +32,61 @@ NodeLowering with_accumulator(Func out, Func acc, const Halide::RDom& r, std::ve
   return lowering;
 }
 
+// alpha * product + beta * C (C broadcast to [M, N]) for output index (m, n).
+Result<Expr> gemm_epilogue(LoweringContext& ctx, const Node& node, Expr product, Halide::Type type,
+                           const Expr& m, const Expr& n) {
+  const double alpha = node.attrs.get_float("alpha", 1.0);
+  const double beta = node.attrs.get_float("beta", 1.0);
+  if (alpha != 1.0) product = product * Halide::cast(type, Expr(alpha));
+  if (const Value* c_value = node.input(2)) {
+    KILN_HALIDE_ASSIGN(c, ctx.value(c_value));
+    Expr c_elem = c.at(broadcast_index(c, {m, n}));
+    product = product + (beta == 1.0 ? c_elem : c_elem * Halide::cast(type, Expr(beta)));
+  }
+  return product;
+}
+
+// The GemmPacked form: B ([K, N], or [N, K] under transB) packed at compile time as
+// [N/B, K, B] (zeros past N), so one vector load reads B features of one k:
+//   acc(nv, m, nb) = sum over k of A[m, k] * packed[nb, k, nv]
+//   out(n, m) = alpha * acc(n % B, m, n / B) + beta * C
+Result<NodeLowering> gemm_packed(LoweringContext& ctx, const Node& node,
+                                 const NodeSchedule& schedule) {
+  KILN_HALIDE_ASSIGN(a, ctx.value(node.input(0)));
+  KILN_HALIDE_ASSIGN(type, to_halide_type(a.dtype));
+  KILN_HALIDE_ASSIGN(out_extents, ctx.extents_of(node.output(0)));
+  const Value* b = node.input(1);
+  const bool trans_b = node.attrs.get_int("transB", 0) != 0;
+  const int block = schedule.channel_block();
+  LoweredValue packed = ctx.derived_weight(
+      b, "packed" + std::to_string(block),
+      pack_blocked(*b->constant, trans_b ? std::vector<int>{1, 0} : std::vector<int>{0, 1}, block));
+  Halide::Var nv("nv"), row("d1"), nb("nb");
+  Halide::RDom r(0, a.extents[1], ctx.make_func(node, "r").name());
+  Func acc = ctx.make_func(node, "acc");
+  acc(nv, row, nb) = Halide::cast(type, 0);
+  acc(nv, row, nb) += a.at({row, r}) * packed.func(nv, r, nb);
+
+  std::vector<Halide::Var> vars = ctx.make_vars(2);
+  const Halide::Var &m = vars[0], &n = vars[1];
+  KILN_HALIDE_ASSIGN(result, gemm_epilogue(ctx, node, acc(n % block, m, n / block), type, m, n));
+  Func out = ctx.make_func(node);
+  define_pure(out, vars, result);
+  NodeLowering lowering = with_accumulator(out, acc, r, out_extents, a.dtype);
+  lowering.funcs.row_count = out_extents[0];
+  return lowering;
+}
+
 }  // namespace
 
 Result<NodeLowering> lower_Gemm(LoweringContext& ctx, const Node& node) {
+  const NodeSchedule schedule = ctx.schedule_of(node);
+  if (schedule.kind == ScheduleTemplate::GemmPacked) return gemm_packed(ctx, node, schedule);
   KILN_HALIDE_ASSIGN(a, ctx.value(node.input(0)));
   KILN_HALIDE_ASSIGN(b, ctx.value(node.input(1)));
   if (a.rank() != 2 || b.rank() != 2) return make_error("Gemm needs 2-D A and B");
   const bool trans_a = node.attrs.get_int("transA", 0) != 0;
   const bool trans_b = node.attrs.get_int("transB", 0) != 0;
-  const double alpha = node.attrs.get_float("alpha", 1.0);
-  const double beta = node.attrs.get_float("beta", 1.0);
   KILN_HALIDE_ASSIGN(type, to_halide_type(a.dtype));
   Expr m_extent = a.extents[trans_a ? 1 : 0], k_extent = a.extents[trans_a ? 0 : 1];
   Expr n_extent = b.extents[trans_b ? 0 : 1];
@@ -53,14 +100,8 @@ Result<NodeLowering> lower_Gemm(LoweringContext& ctx, const Node& node) {
   define_pure(acc, vars, Halide::cast(type, 0));
   acc(n, m) += a_elem * b_elem;
 
-  Expr result = acc(n, m);
-  if (alpha != 1.0) result = result * Halide::cast(type, Expr(alpha));
   std::vector<Expr> extents = {m_extent, n_extent};
-  if (const Value* c_value = node.input(2)) {
-    KILN_HALIDE_ASSIGN(c, ctx.value(c_value));
-    Expr c_elem = c.at(broadcast_index(c, {m, n}));
-    result = result + (beta == 1.0 ? c_elem : c_elem * Halide::cast(type, Expr(beta)));
-  }
+  KILN_HALIDE_ASSIGN(result, gemm_epilogue(ctx, node, acc(n, m), type, m, n));
   Func out = ctx.make_func(node);
   define_pure(out, vars, result);
   return with_accumulator(out, acc, r, extents, a.dtype);

@@ -8,8 +8,7 @@ namespace kiln::halide_lowering {
 Result<NodeLowering> lower_UpsampleNearest(LoweringContext& ctx, const Node& node) {
   KILN_HALIDE_ASSIGN(x, ctx.value(node.input(0)));
   std::vector<int64_t> scales = node.attrs.get_ints("scales");
-  if (scales.size() != x.rank())
-    return make_error("UpsampleNearest needs one scale per input dim");
+  if (scales.size() != x.rank()) return make_error("UpsampleNearest needs one scale per input dim");
   std::vector<Halide::Var> vars = ctx.make_vars(x.rank());
   std::vector<Halide::Expr> index, extents;
   for (size_t i = 0; i < x.rank(); ++i) {

@@ -103,8 +103,13 @@ Result<Halide::Type> to_halide_type(DType dtype) {
   return make_error("value has no known element type (run shape inference first)");
 }
 
-LoweringContext::LoweringContext(const Graph& graph, const Halide::Target& target)
-    : graph_(graph), target_(target) {}
+LoweringContext::LoweringContext(const Graph& graph, const Halide::Target& target,
+                                 const ScheduleOptions& options)
+    : graph_(graph), target_(target), options_(options) {}
+
+NodeSchedule LoweringContext::schedule_of(const Node& node) const {
+  return choose_schedule(graph_, node, target_, options_);
+}
 
 std::string LoweringContext::unique_name(const std::string& base) {
   std::string safe = halide_safe_name(base);
@@ -147,6 +152,18 @@ Status LoweringContext::bind_inputs() {
     values_[input] = LoweredValue{Halide::Func(param), extents, input->type.dtype};
   }
   return Status::ok();
+}
+
+LoweredValue LoweringContext::derived_weight(const Value* source, const std::string& role,
+                                             Tensor data) {
+  auto value = std::make_shared<Value>();
+  value->name = source->name + "_" + role;
+  value->type.dtype = data.dtype;
+  value->type.shape = static_shape(data.dims);
+  value->constant = std::move(data);
+  derived_.push_back(value);
+  auto lowered = weight_value(value.get());
+  return std::move(lowered.value());  // a constant of a known dtype always lowers
 }
 
 Result<LoweredValue> LoweringContext::weight_value(const Value* v) {

@@ -8,6 +8,7 @@
 #include <Halide.h>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -65,10 +66,15 @@ Result<int> normalize_axis(int64_t axis, size_t rank);
 /// The lowering state for one graph.
 class LoweringContext {
  public:
-  LoweringContext(const Graph& graph, const Halide::Target& target);
+  LoweringContext(const Graph& graph, const Halide::Target& target,
+                  const ScheduleOptions& options = {});
 
   const Graph& graph() const { return graph_; }
   const Halide::Target& target() const { return target_; }
+  const ScheduleOptions& options() const { return options_; }
+  /// The schedule choose_schedule picks for `node`: lowerings whose algorithm depends on the
+  /// schedule (a blocked accumulator, pre-packed weights) ask before building their Funcs.
+  NodeSchedule schedule_of(const Node& node) const;
 
   /// The lowered form of an input of a node: a graph input, a value lowered earlier, or a
   /// constant (which becomes a weight parameter on first use).
@@ -96,6 +102,12 @@ class LoweringContext {
   const std::vector<Halide::ImageParam>& input_params() const { return input_params_; }
   const std::vector<Halide::ImageParam>& weight_params() const { return weight_params_; }
   const std::vector<const Value*>& weight_values() const { return weight_values_; }
+  /// A constant computed from `source` at compile time (weights pre-packed for a schedule). It
+  /// becomes a weight parameter of its own, named after the source and `role`; the source
+  /// becomes one only if something else reads it.
+  LoweredValue derived_weight(const Value* source, const std::string& role, Tensor data);
+  /// The Values behind derived weights (their owners, for LoweredGraph).
+  const std::vector<std::shared_ptr<Value>>& derived_weights() const { return derived_; }
 
  private:
   Result<LoweredValue> weight_value(const Value* v);
@@ -103,11 +115,13 @@ class LoweringContext {
 
   const Graph& graph_;
   Halide::Target target_;
+  ScheduleOptions options_;
   std::map<const Value*, LoweredValue> values_;
   std::map<std::string, Halide::Expr> symbol_extents_;
   std::vector<Halide::ImageParam> input_params_;
   std::vector<Halide::ImageParam> weight_params_;
   std::vector<const Value*> weight_values_;
+  std::vector<std::shared_ptr<Value>> derived_;
   std::map<std::string, int> name_counts_;
 };
 

@@ -28,7 +28,8 @@ std::string write_model_header(const ModelInterface& model, const std::string& s
   std::ostringstream out;
   out << "/* " << n << ".h: the C API of the model compiled by Kiln from " << source_model
       << ".\n *\n"
-      << " * Every tensor is a dense, row-major (C-order) buffer owned by the caller; image tensors\n"
+      << " * Every tensor is a dense, row-major (C-order) buffer owned by the caller; image "
+         "tensors\n"
       << " * keep the model's layout (NCHW for ONNX models).\n *\n * Inputs:\n";
   for (const auto& t : model.inputs)
     out << " *   " << t.c_name << " (" << comment_safe(c_string_literal(t.name))

@@ -58,8 +58,9 @@ Result<InterfaceTensor> describe_tensor(const Value& value, ModelInterface& mode
 
 bool is_c_identifier(const std::string& name) {
   if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
-  return std::all_of(name.begin(), name.end(),
-                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
 }
 
 Result<ModelInterface> describe_model_interface(const Graph& graph, const std::string& name) {
@@ -111,32 +112,52 @@ std::string comment_safe(const std::string& text) {
 
 const char* c_type_name(DType dtype) {
   switch (dtype) {
-    case DType::Float32: return "float";
-    case DType::Float64: return "double";
-    case DType::Float16: return "uint16_t";
-    case DType::Int8: return "int8_t";
-    case DType::Int16: return "int16_t";
-    case DType::Int32: return "int32_t";
-    case DType::Int64: return "int64_t";
-    case DType::UInt8: return "uint8_t";
-    case DType::Bool: return "uint8_t";
-    case DType::Unknown: break;
+    case DType::Float32:
+      return "float";
+    case DType::Float64:
+      return "double";
+    case DType::Float16:
+      return "uint16_t";
+    case DType::Int8:
+      return "int8_t";
+    case DType::Int16:
+      return "int16_t";
+    case DType::Int32:
+      return "int32_t";
+    case DType::Int64:
+      return "int64_t";
+    case DType::UInt8:
+      return "uint8_t";
+    case DType::Bool:
+      return "uint8_t";
+    case DType::Unknown:
+      break;
   }
   return "void";
 }
 
 const char* abi_dtype_name(DType dtype) {
   switch (dtype) {
-    case DType::Float32: return "KILN_DTYPE_F32";
-    case DType::Float64: return "KILN_DTYPE_F64";
-    case DType::Float16: return "KILN_DTYPE_F16";
-    case DType::Int8: return "KILN_DTYPE_I8";
-    case DType::Int16: return "KILN_DTYPE_I16";
-    case DType::Int32: return "KILN_DTYPE_I32";
-    case DType::Int64: return "KILN_DTYPE_I64";
-    case DType::UInt8: return "KILN_DTYPE_U8";
-    case DType::Bool: return "KILN_DTYPE_BOOL";
-    case DType::Unknown: break;
+    case DType::Float32:
+      return "KILN_DTYPE_F32";
+    case DType::Float64:
+      return "KILN_DTYPE_F64";
+    case DType::Float16:
+      return "KILN_DTYPE_F16";
+    case DType::Int8:
+      return "KILN_DTYPE_I8";
+    case DType::Int16:
+      return "KILN_DTYPE_I16";
+    case DType::Int32:
+      return "KILN_DTYPE_I32";
+    case DType::Int64:
+      return "KILN_DTYPE_I64";
+    case DType::UInt8:
+      return "KILN_DTYPE_U8";
+    case DType::Bool:
+      return "KILN_DTYPE_BOOL";
+    case DType::Unknown:
+      break;
   }
   return "0";
 }

@@ -12,8 +12,8 @@ namespace kiln {
 
 /// One model input or output as the C API sees it.
 struct InterfaceTensor {
-  std::string name;              ///< the model's value name
-  std::string c_name;            ///< a unique C identifier derived from it
+  std::string name;    ///< the model's value name
+  std::string c_name;  ///< a unique C identifier derived from it
   DType dtype = DType::Unknown;
   std::vector<int64_t> dims;     ///< static size, or -1 where symbolic
   std::vector<int> dim_symbols;  ///< index into ModelInterface::symbols, or -1

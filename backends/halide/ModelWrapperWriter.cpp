@@ -14,16 +14,26 @@ struct HalideTypeCode {
 
 HalideTypeCode to_halide_type(DType dtype) {
   switch (dtype) {
-    case DType::Float32: return {"halide_type_float", 32};
-    case DType::Float64: return {"halide_type_float", 64};
-    case DType::Float16: return {"halide_type_float", 16};
-    case DType::Int8: return {"halide_type_int", 8};
-    case DType::Int16: return {"halide_type_int", 16};
-    case DType::Int32: return {"halide_type_int", 32};
-    case DType::Int64: return {"halide_type_int", 64};
-    case DType::UInt8: return {"halide_type_uint", 8};
-    case DType::Bool: return {"halide_type_uint", 1};
-    case DType::Unknown: break;
+    case DType::Float32:
+      return {"halide_type_float", 32};
+    case DType::Float64:
+      return {"halide_type_float", 64};
+    case DType::Float16:
+      return {"halide_type_float", 16};
+    case DType::Int8:
+      return {"halide_type_int", 8};
+    case DType::Int16:
+      return {"halide_type_int", 16};
+    case DType::Int32:
+      return {"halide_type_int", 32};
+    case DType::Int64:
+      return {"halide_type_int", 64};
+    case DType::UInt8:
+      return {"halide_type_uint", 8};
+    case DType::Bool:
+      return {"halide_type_uint", 1};
+    case DType::Unknown:
+      break;
   }
   return {"halide_type_uint", 8};
 }
@@ -43,16 +53,16 @@ void write_descriptor(std::ostream& out, const ModelInterface& model, int64_t ma
   const std::string& n = model.name;
   auto tensor_table = [&](const char* kind, const std::vector<InterfaceTensor>& tensors) {
     for (size_t i = 0; i < tensors.size(); ++i) {
-      out << "static const int64_t " << kind << "_dims_" << i << "[] = " << int_list(tensors[i].dims)
-          << ";\n";
+      out << "static const int64_t " << kind << "_dims_" << i
+          << "[] = " << int_list(tensors[i].dims) << ";\n";
       out << "static const int32_t " << kind << "_symbols_" << i
           << "[] = " << int_list(tensors[i].dim_symbols) << ";\n";
     }
     out << "static const kiln_tensor_desc " << kind << "_descs[] = {\n";
     for (size_t i = 0; i < tensors.size(); ++i)
-      out << "  {" << c_string_literal(tensors[i].name) << ", " << abi_dtype_name(tensors[i].dtype) << ", "
-          << tensors[i].dims.size() << ", " << kind << "_dims_" << i << ", " << kind << "_symbols_"
-          << i << "},\n";
+      out << "  {" << c_string_literal(tensors[i].name) << ", " << abi_dtype_name(tensors[i].dtype)
+          << ", " << tensors[i].dims.size() << ", " << kind << "_dims_" << i << ", " << kind
+          << "_symbols_" << i << "},\n";
     if (tensors.empty()) out << "  {0}\n";
     out << "};\n";
   };
@@ -122,7 +132,8 @@ void write_weights_access(std::ostream& out, const ModelInterface& model, const 
       << "  }\n"
       << "  int fd = open(path, O_RDONLY | O_CLOEXEC);\n"
       << "  if (fd < 0) {\n"
-      << "    snprintf(weights_error, sizeof weights_error, \"%s: cannot open weights file\", path);\n"
+      << "    snprintf(weights_error, sizeof weights_error, \"%s: cannot open weights file\", "
+         "path);\n"
       << "    return;\n"
       << "  }\n"
       << "  struct stat st;\n"
@@ -133,7 +144,8 @@ void write_weights_access(std::ostream& out, const ModelInterface& model, const 
       << "    close(fd);\n"
       << "    return;\n"
       << "  }\n"
-      << "  void* data = st.st_size ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)\n"
+      << "  void* data = st.st_size ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, "
+         "0)\n"
       << "                          : (void*)weights_error;\n"
       << "  close(fd);\n"
       << "  if (data == MAP_FAILED) {\n"
@@ -150,7 +162,9 @@ void write_weights_access(std::ostream& out, const ModelInterface& model, const 
 
 }  // namespace
 
-std::string weights_symbol(const std::string& model_name) { return model_name + "_weights_data"; }
+std::string weights_symbol(const std::string& model_name) {
+  return model_name + "_weights_data";
+}
 
 std::string write_model_wrapper(const ModelInterface& model, const WrapperSpec& spec) {
   const std::string& n = model.name;
@@ -181,7 +195,8 @@ std::string write_model_wrapper(const ModelInterface& model, const WrapperSpec& 
       << "static pthread_once_t handler_once = PTHREAD_ONCE_INIT;\n"
       << "static void install_error_handler(void) { halide_set_error_handler(route_error); }\n\n";
 
-  out << "/* Describes a dense row-major buffer to Halide (whose dimension 0 is the innermost). */\n"
+  out << "/* Describes a dense row-major buffer to Halide (whose dimension 0 is the innermost). "
+         "*/\n"
       << "static int wrap(halide_buffer_t* buffer, halide_dimension_t* dims, const void* host,\n"
       << "                halide_type_code_t code, int bits, int rank, const int64_t* sizes) {\n"
       << "  memset(buffer, 0, sizeof *buffer);\n"
@@ -220,8 +235,7 @@ std::string write_model_wrapper(const ModelInterface& model, const WrapperSpec& 
   for (size_t i = 0; i < model.symbols.size(); ++i)
     out << "  if (in->" << model.symbol_c_names[i] << " < 1)\n"
         << "    return fail(KILN_ERROR_INVALID_ARGUMENT, "
-        << c_string_literal("symbolic dimension '" + model.symbols[i] + "' must be >= 1")
-        << ");\n";
+        << c_string_literal("symbolic dimension '" + model.symbols[i] + "' must be >= 1") << ");\n";
   auto declare_buffers = [&](const char* kind, const std::vector<InterfaceTensor>& tensors,
                              const char* holder, bool is_output) {
     for (size_t i = 0; i < tensors.size(); ++i) {
@@ -232,7 +246,8 @@ std::string write_model_wrapper(const ModelInterface& model, const WrapperSpec& 
           << "    return fail(KILN_ERROR_INVALID_ARGUMENT, "
           << c_string_literal(role + t.name + "' is null") << ");\n";
       out << "  halide_buffer_t " << kind << i << ";\n  halide_dimension_t " << kind << i
-          << "_dims[" << std::max<size_t>(t.dims.size(), 1) << "];\n  {\n    const int64_t sizes[] = {";
+          << "_dims[" << std::max<size_t>(t.dims.size(), 1)
+          << "];\n  {\n    const int64_t sizes[] = {";
       for (size_t d = 0; d < t.dims.size(); ++d) {
         out << (d ? ", " : "");
         if (t.dim_symbols[d] >= 0)

@@ -92,16 +92,31 @@ TEST(HalidePipeline, SchedulesAreChosenPerNode) {
   ASSERT_TRUE(infer_shapes(graph).is_ok());
   Halide::Target arm("arm-64-linux");
   ScheduleOptions options;
-  EXPECT_EQ(choose_schedule(graph, *graph.find_node("conv_node"), arm, options).kind,
-            ScheduleTemplate::ConvTiled);
-  EXPECT_EQ(choose_schedule(graph, *graph.find_node("fc_node"), arm, options).kind,
-            ScheduleTemplate::GemmTiled);
+  // The 10 features of the dense layer fill vectors of 4: B is packed in blocks of 2 vectors, a
+  // register tile spans 4 rows of A (the batch is symbolic: fewer rows run one at a time).
+  NodeSchedule fc = choose_schedule(graph, *graph.find_node("fc_node"), arm, options);
+  EXPECT_EQ(fc.kind, ScheduleTemplate::GemmPacked);
+  EXPECT_EQ(fc.channel_block(), 8);
+  EXPECT_EQ(fc.tile_x, 4);
   // Relu feeds a pool (a re-reading consumer), so it is stored rather than inlined.
   EXPECT_EQ(choose_schedule(graph, *graph.find_node("relu_node"), arm, options).kind,
             ScheduleTemplate::Root);
+  // 4 output channels fill one 128-bit NEON vector: the conv vectorises over channels, with a
+  // register tile of one vector by the whole 8-column row.
   NodeSchedule conv = choose_schedule(graph, *graph.find_node("conv_node"), arm, options);
-  EXPECT_EQ(conv.vector_width, 4);  // 128-bit NEON lanes of f32
-  EXPECT_EQ(conv.tile_channels, 4);
+  EXPECT_EQ(conv.kind, ScheduleTemplate::ConvChannels);
+  EXPECT_EQ(conv.vector_width, 4);
+  EXPECT_EQ(conv.tile_channels, 1);
+  EXPECT_EQ(conv.tile_x, 8);
+  // With 16-lane AVX-512 vectors 4 channels are too few: it vectorises along the row instead,
+  // 4 output channels per tile.
+  Halide::Target avx512("x86-64-linux-avx-avx2-avx512-avx512_skylake-f16c-fma-sse41");
+  NodeSchedule wide = choose_schedule(graph, *graph.find_node("conv_node"), avx512, options);
+  EXPECT_EQ(wide.kind, ScheduleTemplate::ConvTiled);
+  EXPECT_EQ(wide.vector_width, 8);  // the 8-column row caps the lanes
+  EXPECT_EQ(wide.tile_channels, 4);
+  EXPECT_EQ(choose_schedule(graph, *graph.find_node("fc_node"), avx512, options).kind,
+            ScheduleTemplate::GemmTiled);  // 10 features: less than one 16-lane vector
 
   options.overrides["conv_node"] = NodeSchedule{ScheduleTemplate::Root, 1, 1, 1, false};
   EXPECT_EQ(choose_schedule(graph, *graph.find_node("conv_node"), arm, options).kind,

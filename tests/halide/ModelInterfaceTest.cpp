@@ -9,7 +9,8 @@ namespace {
 
 TEST(ModelInterfaceTest, NamesBecomeUniqueCIdentifiersAndSymbolsComeFromInputs) {
   Graph graph;
-  Value* x = graph.add_value("input.1", {DType::Float32, Shape{Dim::symbolic("batch"), Dim::known(3)}});
+  Value* x =
+      graph.add_value("input.1", {DType::Float32, Shape{Dim::symbolic("batch"), Dim::known(3)}});
   Value* y = graph.add_value("input/1", {DType::Float32, Shape{Dim::symbolic("batch")}});
   Value* out = graph.add_value("9out", {DType::Float32, Shape{Dim::symbolic("batch")}});
   graph.inputs = {x, y};

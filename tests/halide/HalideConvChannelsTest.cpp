@@ -1,0 +1,130 @@
+// HalideConvChannelsTest.cpp: the channel-vectorised convolution (ConvChannels, pre-packed
+// weights, NHWC storage from choose-layout) against the reference: dense and depthwise convs with
+// partial channel blocks, strides, dilations and pads, conv+pool and residual groups, each with
+// and without fusion.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "backends/halide/WeightPacking.h"
+#include "passes/PassManager.h"
+#include "passes/Pipeline.h"
+#include "tests/halide/HalideTestUtil.h"
+
+namespace kiln::halide_test {
+namespace {
+
+using Ints = std::vector<int64_t>;
+
+std::vector<std::string> passes(bool fuse) {
+  std::vector<std::string> list;
+  for (const std::string& pass : default_pipeline())
+    if (fuse || pass != "fuse") list.push_back(pass);
+  return list;
+}
+
+// Builds the graph twice (without and with fusion), checks both against the reference, and
+// expects the conv_channels template among the schedules the lowering reports.
+void check_channels_graph(const std::function<void(GraphBuilder&)>& build, const Shape& input,
+                          const std::string& name) {
+  for (bool fuse : {false, true}) {
+    SCOPED_TRACE(name + (fuse ? " fused" : " unfused"));
+    Graph graph;
+    GraphBuilder b(graph);
+    build(b);
+    ASSERT_TRUE(run_passes(graph, passes(fuse)).is_ok());
+    Result<LoweredGraph> lowered = lower_to_halide(graph, Halide::get_host_target());
+    ASSERT_TRUE(lowered.is_ok()) << lowered.error().to_string();
+    std::string schedules;
+    for (const auto& [node, schedule] : lowered->schedules) schedules += schedule.to_string() + ";";
+    for (const auto& [stage, schedule] : lowered->group_schedules) schedules += schedule + ";";
+    if (Halide::get_host_target().natural_vector_size(Halide::Float(32)) <= 16)
+      EXPECT_NE(schedules.find("conv_channels"), std::string::npos) << schedules;
+    std::vector<int64_t> dims;
+    for (const Dim& d : input) dims.push_back(d.value);
+    expect_matches_reference(graph, {{random_tensor(dims, 5)}});
+  }
+}
+
+TEST(WeightPacking, BlocksTheTransposedLastDimWithZeroPadding) {
+  // [Cout=3, Cin=2, 1, 1] with perm {2, 3, 1, 0} -> [1, 1, Cin, Cout] -> blocks of 2 channels:
+  // [2 blocks, 1, 1, 2 (Cin), 2], the last block's second channel zero.
+  Tensor w = make_float_tensor({3, 2, 1, 1}, {1, 2, 3, 4, 5, 6});
+  Tensor packed = pack_blocked(w, {2, 3, 1, 0}, 2);
+  EXPECT_EQ(packed.dims, (std::vector<int64_t>{2, 1, 1, 2, 2}));
+  const float* p = packed.data.as<float>();
+  // block 0: (ci 0: co 0, co 1), (ci 1: co 0, co 1); block 1: (ci 0: co 2, pad), (ci 1: co 2, pad)
+  EXPECT_EQ(std::vector<float>(p, p + 8), (std::vector<float>{1, 3, 2, 4, 5, 0, 6, 0}));
+}
+
+TEST(HalideConvChannels, DenseConvsWithPartialBlocksMatchReference) {
+  check_channels_graph(
+      [](GraphBuilder& b) {
+        Value* x = b.input("x", static_shape({2, 5, 15, 13}));
+        // 24 channels: a block of 16 lanes x 2 is partly padding.
+        Value* y = b.node("Conv", "conv_pad",
+                          {x, b.constant("w1", random_tensor({24, 5, 3, 3}, 1)),
+                           b.constant("b1", random_tensor({24}, 2))},
+                          attrs({{"pads", Ints{1, 1, 1, 1}}}));
+        y = b.node("Relu", "relu", {y});
+        y = b.node("Conv", "conv_strided", {y, b.constant("w2", random_tensor({40, 24, 3, 3}, 3))},
+                   attrs({{"strides", Ints{2, 2}}, {"pads", Ints{0, 1, 2, 1}}}));
+        y = b.node("Conv", "conv_dilated", {y, b.constant("w3", random_tensor({32, 40, 3, 3}, 4))},
+                   attrs({{"dilations", Ints{2, 2}}, {"pads", Ints{2, 2, 2, 2}}}));
+        y = b.node("Conv", "conv_1x1",
+                   {y, b.constant("w4", random_tensor({17, 32, 1, 1}, 6)),
+                    b.constant("b4", random_tensor({17}, 7))});
+        b.output(b.node("GlobalAveragePool", "gap", {b.node("Sigmoid", "sig", {y})}));
+      },
+      static_shape({2, 5, 15, 13}), "dense");
+}
+
+TEST(HalideConvChannels, DepthwiseConvsMatchReference) {
+  check_channels_graph(
+      [](GraphBuilder& b) {
+        Value* x = b.input("x", static_shape({1, 24, 12, 11}));
+        Value* y = b.node("Conv", "dw_pad",
+                          {x, b.constant("w1", random_tensor({24, 1, 3, 3}, 11)),
+                           b.constant("b1", random_tensor({24}, 12))},
+                          attrs({{"group", int64_t{24}}, {"pads", Ints{1, 1, 1, 1}}}));
+        y = b.node("Clip", "relu6", {y}, attrs({{"min", 0.0}, {"max", 6.0}}));
+        y = b.node(
+            "Conv", "dw_strided", {y, b.constant("w2", random_tensor({24, 1, 5, 5}, 13))},
+            attrs({{"group", int64_t{24}}, {"strides", Ints{2, 2}}, {"pads", Ints{2, 2, 2, 2}}}));
+        y = b.node("Conv", "expand", {y, b.constant("w3", random_tensor({32, 24, 1, 1}, 14))});
+        y = b.node("Conv", "dw_32", {y, b.constant("w4", random_tensor({32, 1, 3, 3}, 15))},
+                   attrs({{"group", int64_t{32}}, {"pads", Ints{1, 1, 1, 1}}}));
+        b.output(b.node("GlobalAveragePool", "gap", {y}));
+      },
+      static_shape({1, 24, 12, 11}), "depthwise");
+}
+
+TEST(HalideConvChannels, ConvPoolAndResidualGroupsMatchReference) {
+  check_channels_graph(
+      [](GraphBuilder& b) {
+        Value* x = b.input("x", static_shape({2, 3, 23, 21}));
+        Value* y = b.node("Conv", "stem",
+                          {x, b.constant("w1", random_tensor({40, 3, 7, 7}, 21)),
+                           b.constant("b1", random_tensor({40}, 22))},
+                          attrs({{"strides", Ints{2, 2}}, {"pads", Ints{3, 3, 3, 3}}}));
+        y = b.node("Relu", "stem_relu", {y});
+        y = b.node("MaxPool", "pool", {y},
+                   attrs({{"kernel_shape", Ints{3, 3}},
+                          {"strides", Ints{2, 2}},
+                          {"pads", Ints{1, 1, 1, 1}}}));
+        Value* z = b.node("Conv", "block",
+                          {y, b.constant("w2", random_tensor({40, 40, 3, 3}, 23)),
+                           b.constant("b2", random_tensor({40}, 24))},
+                          attrs({{"pads", Ints{1, 1, 1, 1}}}));
+        z = b.node("Relu", "block_relu", {b.node("Add", "residual", {z, y})});
+        Value* p = b.node("AveragePool", "avg", {z},
+                          attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}}));
+        b.output(b.node("Flatten", "flat", {p}));
+      },
+      static_shape({2, 3, 23, 21}), "conv_pool and residual");
+}
+
+}  // namespace
+}  // namespace kiln::halide_test
