@@ -79,17 +79,20 @@ bool apply_conv_pool_channels(const GroupSchedule& s, std::vector<GroupMember>& 
     if (s.stage.channels_last) pool.reorder_storage(args[2], args[0], args[1], args[3]);
   }
   Var x = args[0], y = args[1], c = args[2], n = args[3];
-  Var co("pool_co"), ci("pool_ci");
-  pool.split(c, co, ci, s.anchor.channel_block(), TailStrategy::GuardWithIf);
-  pool.reorder(ci, x, y, co, n);
+  Var co("pool_co"), ci("pool_ci"), yo("pool_yo"), yi("pool_yi");
+  pool.split(c, co, ci, s.anchor.channel_block(), TailStrategy::GuardWithIf)
+      .split(y, yo, yi, std::max(1, s.pool_rows), TailStrategy::GuardWithIf);
+  pool.reorder(ci, x, yi, yo, co, n);
   if (s.anchor.vector_width > 1) pool.vectorize(ci, s.anchor.vector_width);
-  Halide::LoopLevel task(pool, y);
+  Halide::LoopLevel task(pool, yo);
   if (s.anchor.parallel) {
-    Var rows("pool_y_co"), tasks("pool_y_co_n");
-    pool.fuse(y, co, rows).fuse(rows, n, tasks).parallel(tasks);
+    Var rows("pool_yo_co"), tasks("pool_yo_co_n");
+    pool.fuse(yo, co, rows).fuse(rows, n, tasks).parallel(tasks);
     task = Halide::LoopLevel(pool, tasks);
   }
-  tile.compute_at(task);
+  // Stored per task, computed per pool row: Halide's sliding window computes only the rows the
+  // previous pool row of the task did not.
+  tile.store_at(task).compute_at(pool, yi);
   std::vector<Var> t = tile.args();
   tile.reorder_storage(t[2], t[0], t[1], t[3]);
   NodeSchedule nested = s.anchor;
@@ -125,7 +128,8 @@ bool pool_region_holds_conv_tile(const Node& pool, const NodeSchedule& conv) {
 }  // namespace
 
 std::string GroupSchedule::to_string() const {
-  return kind + "{anchor=" + anchor.to_string() + ",stage=" + stage.to_string() + "}";
+  return kind + "{anchor=" + anchor.to_string() + ",stage=" + stage.to_string() +
+         (pool_rows > 1 ? ",rows=" + std::to_string(pool_rows) : "") + "}";
 }
 
 GroupSchedule choose_group_schedule(const Graph& graph, const std::vector<const Node*>& members,
@@ -141,6 +145,11 @@ GroupSchedule choose_group_schedule(const Graph& graph, const std::vector<const 
     // The activation tile a pool row asks for must hold whole register tiles of columns.
     const int64_t columns = pool_region_columns(*stage);
     if (columns >= 1) s.anchor.tile_x = int(std::min<int64_t>(s.anchor.tile_x, columns));
+    // Overlapping windows: 8 pool rows per task share their activation rows.
+    const std::vector<int64_t> kernel = stage->attrs.get_ints("kernel_shape");
+    const std::vector<int64_t> strides = stage->attrs.get_ints("strides");
+    const int64_t stride = strides.empty() ? 1 : strides.front();
+    if (!kernel.empty() && kernel.front() > stride) s.pool_rows = 8;
   } else if (s.kind == "conv_pool") {
     s.anchor.shift_tails = s.anchor.shift_tails && pool_region_holds_conv_tile(*stage, s.anchor);
   }

@@ -21,8 +21,13 @@ struct GroupSchedule {
   std::string kind;
   NodeSchedule anchor;  ///< the Conv/Gemm accumulator tiling (conv_*, gemm_epilogue, head)
   NodeSchedule stage;   ///< the stage's own vectorisation (conv_pool, elementwise)
+  /// conv_pool with a channel-vectorised conv: pool rows per parallel task. When pool windows
+  /// overlap (kernel taller than stride), the activation rows of one task are computed once each
+  /// (a sliding window over the task's rows) instead of once per pool row that reads them.
+  int pool_rows = 1;
 
-  /// "conv_pool{anchor=conv_tiled(...),stage=root(...)}": for logs and tuner records.
+  /// "conv_pool{anchor=conv_tiled(...),stage=root(...)}" (",rows=N" when pool_rows > 1): for
+  /// logs and tuner records.
   std::string to_string() const;
 };
 

@@ -7,6 +7,10 @@
 namespace kiln {
 namespace {
 
+constexpr const char* kBufferCacheSource =
+#include "KilnBufferCacheText.inc"
+    ;
+
 struct HalideTypeCode {
   const char* code;
   int bits;
@@ -177,6 +181,7 @@ std::string write_model_wrapper(const ModelInterface& model, const WrapperSpec& 
       << "#include <unistd.h>\n\n"
       << "#include \"" << n << ".h\"\n#include \"" << spec.pipeline_header << "\"\n\n"
       << "#define KILN_EXPORT __attribute__((visibility(\"default\")))\n\n";
+  out << kBufferCacheSource << "\n";
 
   out << "static _Thread_local char last_error[1024];\n"
       << "static int fail(int status, const char* message) {\n"
