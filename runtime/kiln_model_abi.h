@@ -66,7 +66,8 @@ typedef struct kiln_model_desc {
   int (*run)(const void* const* inputs, void* const* outputs, const int64_t* symbol_values);
   /** The message of the last error on the calling thread ("" if none). */
   const char* (*last_error)(void);
-  /** Sets the number of worker threads (0 = one per core). */
+  /** Sets the number of worker threads (0 = one per core). Call it between runs: lowering the
+   *  count restarts the thread pool, so no other thread may be running the model then. */
   void (*set_num_threads)(int32_t count);
   /** Multiply-accumulates of one run with every symbolic dimension set to 1 (Conv, Gemm and
    *  MatMul; see `kiln inspect --summary`), for reporting GFLOP/s. */

@@ -68,7 +68,8 @@ std::string write_model_header(const ModelInterface& model, const std::string& s
       << "int " << n << "_run(const " << n << "_inputs* inputs, " << n << "_outputs* outputs);\n"
       << "/** The message of the last failed call on this thread (\"\" if none). */\n"
       << "const char* " << n << "_last_error(void);\n"
-      << "/** Sets the number of worker threads (0 = one per core). */\n"
+      << "/** Sets the number of worker threads (0 = one per core). Call it between runs: a\n"
+      << " *  lower count restarts the thread pool, so no other thread may be running then. */\n"
       << "void " << n << "_set_num_threads(int32_t count);\n"
       << "/** Names, dtypes and shapes of the inputs and outputs, for generic tools. */\n"
       << "const kiln_model_desc* " << n << "_describe(void);\n";
