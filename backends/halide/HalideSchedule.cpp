@@ -140,6 +140,9 @@ std::optional<NodeSchedule> conv_channels_tiling(const Node& node, const Halide:
     }
   }
   if (best_score < 0) return std::nullopt;
+  const int64_t reduction =
+      (*w->type.shape)[1].value * (*w->type.shape)[2].value * (*w->type.shape)[3].value;
+  best.unroll_epilogue = reduction <= 96;
   best.kind = ScheduleTemplate::ConvChannels;
   best.vector_width = vw;
   best.parallel = options.parallel;
@@ -220,9 +223,11 @@ void apply_conv_channels(const NodeSchedule& s, NodeFuncs& funcs, bool store) {
   out.split(c, co, ci, s.channel_block(), TailStrategy::GuardWithIf)
       .split(x, xo, xi, std::max(1, s.tile_x), TailStrategy::ShiftInwards)
       .reorder(ci, xi, xo, y, n, co);
-  // Only the accumulator is unrolled (it must live in registers); unrolling the epilogue's
-  // stores too measured no faster and makes Halide's lowering of big models several times slower.
+  // The accumulator is always unrolled (it must live in registers); the epilogue's stores only
+  // when the reduction is short, since unrolling them everywhere makes Halide's lowering of big
+  // models several times slower for no measurable gain.
   if (s.vector_width > 1) out.vectorize(ci, s.vector_width);
+  if (s.unroll_epilogue) out.unroll(ci).unroll(xi);
   if (s.parallel) {
     Var rows("y_n"), tasks("co_y_n");
     out.fuse(y, n, rows).fuse(rows, co, tasks).parallel(tasks);
@@ -442,6 +447,7 @@ std::string NodeSchedule::to_string() const {
      << ",shift=" << (shift_tails ? 1 : 0);
   if (kind == ScheduleTemplate::ConvChannels || kind == ScheduleTemplate::GemmPacked)
     os << ",tx=" << tile_x;
+  if (unroll_epilogue) os << ",ue=1";
   if (channels_last) os << ",nhwc=1";
   os << ")";
   return os.str();

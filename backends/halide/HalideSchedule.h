@@ -48,6 +48,9 @@ struct NodeSchedule {
   /// (recomputing a few elements) instead of running a guarded, predicated tail.
   bool shift_tails = false;
   int tile_x = 1;  ///< ConvChannels: output columns per register tile; GemmPacked: rows of A
+  /// ConvChannels: unroll the epilogue's stores too (pays off when the reduction is short, as in
+  /// depthwise and thin 1x1 convolutions; elsewhere it only slows Halide's lowering down).
+  bool unroll_epilogue = false;
 
   /// Channels of one ConvChannels accumulator block (vector_width x tile_channels).
   int channel_block() const { return vector_width * tile_channels; }
