@@ -2,6 +2,7 @@
 #include "backends/halide/GroupSchedule.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace kiln {
 namespace {
@@ -30,15 +31,28 @@ NodeFuncs anchored_at(const GroupMember& anchor, Func stage) {
   return funcs;
 }
 
+// The members of a conv_pool group the templates need: the conv, the pool (the stage) and the
+// pre-pool activation it reads (the tile), both 4-D; nullopt for any other shape of group.
+struct ConvPoolParts {
+  const GroupMember* conv;
+  Func pool;
+  Func tile;
+};
+std::optional<ConvPoolParts> conv_pool_parts(const std::vector<GroupMember>& members) {
+  const GroupMember* conv = find_op(members, "Conv");
+  if (!conv || members.size() < 2 || !conv->funcs.accumulator.defined()) return std::nullopt;
+  ConvPoolParts parts{conv, members.back().funcs.output, members[members.size() - 2].funcs.output};
+  if (parts.pool.args().size() != 4 || parts.tile.args().size() != 4) return std::nullopt;
+  return parts;
+}
+
 // The pool is the stage, split into channel tiles of the conv's width; the pre-pool activation
 // is computed per (channel tile, pool row) with the conv template, nested and unparallelised.
 bool apply_conv_pool(const GroupSchedule& s, std::vector<GroupMember>& members, bool is_output) {
-  const GroupMember* conv = find_op(members, "Conv");
-  if (!conv || members.size() < 2 || !conv->funcs.accumulator.defined()) return false;
-  Func pool = members.back().funcs.output;
-  Func tile = members[members.size() - 2].funcs.output;
+  std::optional<ConvPoolParts> parts = conv_pool_parts(members);
+  if (!parts) return false;
+  Func pool = parts->pool, tile = parts->tile;
   std::vector<Var> args = pool.args();
-  if (args.size() != 4 || tile.args().size() != 4) return false;
   if (!is_output) pool.compute_root();
   Var x = args[0], y = args[1], c = args[2], n = args[3];
   Var co("pool_co"), ci("pool_ci");
@@ -54,7 +68,7 @@ bool apply_conv_pool(const GroupSchedule& s, std::vector<GroupMember>& members, 
   tile.compute_at(pool, y);
   NodeSchedule nested = s.anchor;
   nested.parallel = false;
-  NodeFuncs funcs = anchored_at(*conv, tile);
+  NodeFuncs funcs = anchored_at(*parts->conv, tile);
   // Without shifted tails the last tile may be trimmed, and a rounded-up accumulator would read
   // past the conv's input.
   apply_conv_tiled_schedule(nested, funcs, /*store=*/false,
@@ -63,17 +77,15 @@ bool apply_conv_pool(const GroupSchedule& s, std::vector<GroupMember>& members, 
 }
 
 // The ConvChannels form of conv_pool: the pool is the stage, stored channels-last and split into
-// blocks of the conv's channel block; one task computes one pool row of one block, and the
-// pre-pool activation it reads (a block of channels by the window's rows) is computed right
+// blocks of the conv's channel block; one task computes `pool_rows` pool rows of one block, and
+// the pre-pool activation they read (a block of channels by the windows' rows) is computed right
 // there by the conv template, unparallelised and stored channels-innermost.
 bool apply_conv_pool_channels(const GroupSchedule& s, std::vector<GroupMember>& members,
                               bool is_output) {
-  const GroupMember* conv = find_op(members, "Conv");
-  if (!conv || members.size() < 2 || !conv->funcs.accumulator.defined()) return false;
-  Func pool = members.back().funcs.output;
-  Func tile = members[members.size() - 2].funcs.output;
+  std::optional<ConvPoolParts> parts = conv_pool_parts(members);
+  if (!parts) return false;
+  Func pool = parts->pool, tile = parts->tile;
   std::vector<Var> args = pool.args();
-  if (args.size() != 4 || tile.args().size() != 4) return false;
   if (!is_output) {
     pool.compute_root();
     if (s.stage.channels_last) pool.reorder_storage(args[2], args[0], args[1], args[3]);
@@ -97,7 +109,7 @@ bool apply_conv_pool_channels(const GroupSchedule& s, std::vector<GroupMember>& 
   tile.reorder_storage(t[2], t[0], t[1], t[3]);
   NodeSchedule nested = s.anchor;
   nested.parallel = false;
-  NodeFuncs funcs = anchored_at(*conv, tile);
+  NodeFuncs funcs = anchored_at(*parts->conv, tile);
   apply_conv_channels_schedule(nested, funcs, /*store=*/false);
   return true;
 }

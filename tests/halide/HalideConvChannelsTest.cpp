@@ -10,20 +10,12 @@
 
 #include "backends/halide/WeightPacking.h"
 #include "passes/PassManager.h"
-#include "passes/Pipeline.h"
 #include "tests/halide/HalideTestUtil.h"
 
 namespace kiln::halide_test {
 namespace {
 
 using Ints = std::vector<int64_t>;
-
-std::vector<std::string> passes(bool fuse) {
-  std::vector<std::string> list;
-  for (const std::string& pass : default_pipeline())
-    if (fuse || pass != "fuse") list.push_back(pass);
-  return list;
-}
 
 // Builds the graph twice (without and with fusion), checks both against the reference, and
 // expects the conv_channels template among the schedules the lowering reports.
@@ -34,12 +26,10 @@ void check_channels_graph(const std::function<void(GraphBuilder&)>& build, const
     Graph graph;
     GraphBuilder b(graph);
     build(b);
-    ASSERT_TRUE(run_passes(graph, passes(fuse)).is_ok());
+    ASSERT_TRUE(run_passes(graph, default_passes(fuse)).is_ok());
     Result<LoweredGraph> lowered = lower_to_halide(graph, Halide::get_host_target());
     ASSERT_TRUE(lowered.is_ok()) << lowered.error().to_string();
-    std::string schedules;
-    for (const auto& [node, schedule] : lowered->schedules) schedules += schedule.to_string() + ";";
-    for (const auto& [stage, schedule] : lowered->group_schedules) schedules += schedule + ";";
+    const std::string schedules = schedule_summary(*lowered);
     if (Halide::get_host_target().natural_vector_size(Halide::Float(32)) <= 16)
       EXPECT_NE(schedules.find("conv_channels"), std::string::npos) << schedules;
     std::vector<int64_t> dims;

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "passes/PassManager.h"
-#include "passes/Pipeline.h"
 #include "tests/halide/HalideTestUtil.h"
 
 namespace kiln::halide_test {
@@ -32,15 +31,10 @@ TEST(HalideGemmPacked, DenseLayersMatchReferenceAtEveryBatch) {
                 b.constant("c2", random_tensor({1, 48}, 4))},
                attrs({{"alpha", 0.5}, {"beta", 2.0}}));
     b.output(b.node("Sigmoid", "sig", {y}));
-    std::vector<std::string> passes;
-    for (const std::string& pass : default_pipeline())
-      if (fuse || pass != "fuse") passes.push_back(pass);
-    ASSERT_TRUE(run_passes(graph, passes).is_ok());
+    ASSERT_TRUE(run_passes(graph, default_passes(fuse)).is_ok());
     Result<LoweredGraph> lowered = lower_to_halide(graph, Halide::get_host_target());
     ASSERT_TRUE(lowered.is_ok()) << lowered.error().to_string();
-    std::string schedules;
-    for (const auto& [node, schedule] : lowered->schedules) schedules += schedule.to_string() + ";";
-    for (const auto& [stage, schedule] : lowered->group_schedules) schedules += schedule + ";";
+    const std::string schedules = schedule_summary(*lowered);
     if (Halide::get_host_target().natural_vector_size(Halide::Float(32)) <= 16)
       EXPECT_NE(schedules.find("gemm_packed"), std::string::npos) << schedules;
     expect_matches_reference(graph, {{random_tensor({1, 70}, 5)},

@@ -14,6 +14,7 @@
 #include "backends/halide/HalideJit.h"
 #include "backends/reference/ReferenceInterpreter.h"
 #include "passes/InferShapes.h"
+#include "passes/Pipeline.h"
 
 namespace kiln::halide_test {
 
@@ -89,6 +90,23 @@ inline void expect_tensors_close(const std::vector<Tensor>& expected,
       }
     }
   }
+}
+
+/// The default pass pipeline, with or without its last pass, `fuse`.
+inline std::vector<std::string> default_passes(bool fuse) {
+  std::vector<std::string> passes;
+  for (const std::string& pass : default_pipeline())
+    if (fuse || pass != "fuse") passes.push_back(pass);
+  return passes;
+}
+
+/// Every schedule a lowering chose (nodes, then fusion groups), ';'-separated, for assertions
+/// on which templates were used.
+inline std::string schedule_summary(const LoweredGraph& lowered) {
+  std::string summary;
+  for (const auto& [node, schedule] : lowered.schedules) summary += schedule.to_string() + ";";
+  for (const auto& [stage, schedule] : lowered.group_schedules) summary += schedule + ";";
+  return summary;
 }
 
 /// Infers types, compiles `graph` once with the JIT and checks each input set against the
