@@ -5,10 +5,6 @@
 
 namespace kiln {
 
-bool is_graph_output(const Graph& graph, const Value* value) {
-  return std::find(graph.outputs.begin(), graph.outputs.end(), value) != graph.outputs.end();
-}
-
 std::unordered_map<const Value*, int> count_uses(const Graph& graph) {
   std::unordered_map<const Value*, int> uses;
   for (const auto& node : graph.nodes())

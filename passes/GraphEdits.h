@@ -3,12 +3,11 @@
 
 #include <unordered_map>
 
+#include "ir/GraphQueries.h"
 #include "ir/IR.h"
 
 namespace kiln {
 
-/// True when `value` is one of the graph's outputs.
-bool is_graph_output(const Graph& graph, const Value* value);
 /// How many node inputs and graph outputs read each value.
 std::unordered_map<const Value*, int> count_uses(const Graph& graph);
 

@@ -10,6 +10,7 @@
 
 #include "frontend/keras/KerasImporter.h"
 #include "frontend/onnx/OnnxImporter.h"
+#include "ir/FilePrefix.h"
 #include "ir/Parser.h"
 #include "ir/Verifier.h"
 #include "passes/InferShapes.h"
@@ -26,14 +27,6 @@ std::string lowercase_extension(const std::string& path) {
   std::transform(extension.begin(), extension.end(), extension.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return extension;
-}
-
-std::string read_prefix(const std::string& path, size_t size) {
-  std::ifstream in(path, std::ios::binary);
-  std::string prefix(size, '\0');
-  in.read(prefix.data(), static_cast<std::streamsize>(size));
-  prefix.resize(static_cast<size_t>(std::max<std::streamsize>(in.gcount(), 0)));
-  return prefix;
 }
 
 /// IR text opens with `graph` once blank lines and comments are skipped.
@@ -89,7 +82,7 @@ Result<ModelFormat> detect_model_format(const std::string& path) {
   auto status = std::filesystem::status(path, ec);
   if (!std::filesystem::exists(status)) return file_error(path, "no such file");
   if (!std::filesystem::is_regular_file(status)) return file_error(path, "not a regular file");
-  std::string prefix = read_prefix(path, 4096);
+  std::string prefix = read_file_prefix(path, 4096);
   if (prefix.empty()) return file_error(path, "file is empty");
 
   std::string extension = lowercase_extension(path);

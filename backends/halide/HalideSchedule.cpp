@@ -6,6 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include "ir/GraphQueries.h"
+
 namespace kiln {
 namespace {
 
@@ -47,12 +49,6 @@ bool is_unit_dim_reshape(const Node& node) {
   return non_unit(*in->type.shape) == non_unit(*out->type.shape);
 }
 
-int floor_power_of_two(int64_t n) {
-  int p = 1;
-  while (int64_t(p) * 2 <= n) p *= 2;
-  return p;
-}
-
 int natural_width(const Halide::Target& target, const ScheduleOptions& options) {
   int width = target.natural_vector_size(Halide::Float(32));
   if (options.max_vector_width > 0) width = std::min(width, options.max_vector_width);
@@ -67,17 +63,11 @@ int pick_vector_width(const Value* value, const Halide::Target& target,
   int width = natural_width(target, options);
   if (value && value->type.shape && !value->type.shape->empty()) {
     const Dim& dim = channels_last ? (*value->type.shape)[1] : value->type.shape->back();
-    if (dim.is_static()) width = std::min<int64_t>(width, floor_power_of_two(dim.value));
+    if (dim.is_static()) width = lanes_within(width, dim.value);
   } else {
     width = 1;
   }
   return std::max(width, 1);
-}
-
-bool is_graph_output(const Graph& graph, const Value* value) {
-  for (const Value* output : graph.outputs)
-    if (output == value) return true;
-  return false;
 }
 
 // choose-layout's NHWC annotation on a 4-D value that is stored inside the pipeline.
@@ -382,6 +372,12 @@ std::optional<NodeSchedule> gemm_packed_tiling(const Node& node, const Halide::T
 
 }  // namespace
 
+int lanes_within(int width, int64_t extent) {
+  int power = 1;  // the largest power of two <= extent
+  while (int64_t(power) * 2 <= extent) power *= 2;
+  return std::min(width, power);
+}
+
 void apply_root_schedule(const NodeSchedule& schedule, Halide::Func func, bool store) {
   apply_root(schedule, func, store);
 }
@@ -520,8 +516,7 @@ NodeSchedule choose_schedule(const Graph& graph, const Node& node, const Halide:
     if (users.size() > 1) store = true;
     for (const Node* user : users)
       if (rereads_inputs(user->op)) store = true;
-    for (const Value* graph_output : graph.outputs)
-      if (graph_output == result) store = true;
+    if (is_graph_output(graph, result)) store = true;
   }
   if (node.op == "Identity" || node.op == "Dropout" || node.op == "Shape") store = false;
   s.kind = store ? ScheduleTemplate::Root : ScheduleTemplate::Inline;

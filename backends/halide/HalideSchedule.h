@@ -69,6 +69,10 @@ struct ScheduleOptions {
   std::map<std::string, NodeSchedule> overrides;
 };
 
+/// `width` capped by the largest power of two not above `extent` (so a vector over a dim of that
+/// static extent never runs past it).
+int lanes_within(int width, int64_t extent);
+
 /// Picks a schedule for `node` from its op, its output shape and how its output is used
 /// (`graph` gives the consumers). Pure function of its arguments: a tuner can replay it.
 NodeSchedule choose_schedule(const Graph& graph, const Node& node, const Halide::Target& target,

@@ -14,12 +14,6 @@ namespace {
 using Halide::Expr;
 using Halide::Func;
 
-int floor_power_of_two(int64_t n) {
-  int p = 1;
-  while (int64_t(p) * 2 <= n) p *= 2;
-  return p;
-}
-
 // The ConvChannels form of a dense or depthwise 2-D Conv. With B = schedule.channel_block():
 //   acc(cv, x, y, n, cb) = bias[cb*B + cv] + sum over the window (and input channels, when dense)
 //   out(x, y, c, n) = acc(c % B, x, y, n, c / B)
@@ -50,7 +44,7 @@ Result<NodeLowering> conv_channels(LoweringContext& ctx, const Node& node,
                         ctx.make_func(node, "padded").name());
     const int64_t channels = depthwise ? out_channels : in_channels_per_group;
     lowering.funcs.channels_last_helpers.push_back(
-        {input, std::min(schedule.vector_width, floor_power_of_two(channels))});
+        {input, lanes_within(schedule.vector_width, channels)});
   }
 
   Halide::Var cv("cv"), px("d0"), py("d1"), pn("d3"), cb("cb");

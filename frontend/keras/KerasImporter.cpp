@@ -10,6 +10,7 @@
 
 #include "frontend/keras/KerasArchive.h"
 #include "frontend/keras/KerasGraphImport.h"
+#include "ir/FilePrefix.h"
 
 namespace kiln {
 namespace {
@@ -18,16 +19,8 @@ using namespace keras_import;
 
 enum class KerasFormat { Json, Hdf5, Zip, Unknown };
 
-std::string read_prefix(const std::string& path, size_t size) {
-  std::ifstream in(path, std::ios::binary);
-  std::string prefix(size, '\0');
-  in.read(prefix.data(), static_cast<std::streamsize>(size));
-  prefix.resize(static_cast<size_t>(std::max<std::streamsize>(in.gcount(), 0)));
-  return prefix;
-}
-
 KerasFormat detect_format(const std::string& path) {
-  std::string prefix = read_prefix(path, 4096);
+  std::string prefix = read_file_prefix(path, 4096);
   if (prefix.rfind("\x89HDF\r\n\x1a\n", 0) == 0) return KerasFormat::Hdf5;
   if (prefix.rfind("PK\x03\x04", 0) == 0) return KerasFormat::Zip;
   size_t first = prefix.find_first_not_of(" \t\r\n");
