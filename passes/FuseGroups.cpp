@@ -6,10 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "ir/FusionPattern.h"
+
 namespace kiln {
 namespace {
 
-const char* const kFusionAttributes[] = {"fusion_group", "fusion_role", "fusion_schedule",
+const char* const kFusionAttributes[] = {"fusion_group", "fusion_role", "fusion_pattern",
                                          "fusion_not_fused"};
 
 bool is_activation(const std::string& op) {
@@ -44,9 +46,9 @@ class Fuser {
       const Value* out = node->output(0);
       if (!out || !is_floating(out->type.dtype)) continue;
       if (node->op == "Conv") {
-        grow_anchor(node, "conv_epilogue", /*allow_pool=*/true);
+        grow_anchor(node, FusionPattern::ConvEpilogue, /*allow_pool=*/true);
       } else if (node->op == "Gemm" || node->op == "MatMul") {
-        grow_anchor(node, "gemm_epilogue", /*allow_pool=*/false);
+        grow_anchor(node, FusionPattern::GemmEpilogue, /*allow_pool=*/false);
       } else if (node->op == "GlobalAveragePool") {
         grow_head(node);
       } else if (is_fusable_pointwise(node->op)) {
@@ -142,12 +144,12 @@ class Fuser {
     }
   }
 
-  void grow_anchor(Node* anchor, const std::string& schedule, bool allow_pool) {
+  void grow_anchor(Node* anchor, FusionPattern pattern, bool allow_pool) {
     std::vector<std::pair<Node*, std::string>> members = {{anchor, "anchor"}};
     bool pooled = false;
     grow_epilogue(anchor->output(0), members, allow_pool, &pooled);
     if (members.size() < 2) return;
-    commit(members, pooled ? "conv_pool" : schedule);
+    commit(members, pooled ? FusionPattern::ConvPool : pattern);
   }
 
   // GlobalAveragePool -> Flatten/Reshape -> Gemm (input A) -> epilogue.
@@ -164,7 +166,7 @@ class Fuser {
         {pool, "anchor"}, {view, "view"}, {gemm, "member"}};
     bool pooled = false;
     grow_epilogue(gemm->output(0), members, false, &pooled);
-    commit(members, "head");
+    commit(members, FusionPattern::Head);
   }
 
   void grow_chain(Node* first) {
@@ -183,18 +185,17 @@ class Fuser {
       if (!reasons_.count(first)) reasons_[first] = "no fusable producer or consumer";
       return;
     }
-    commit(members, "elementwise");
+    commit(members, FusionPattern::Elementwise);
   }
 
-  void commit(const std::vector<std::pair<Node*, std::string>>& members,
-              const std::string& schedule) {
+  void commit(const std::vector<std::pair<Node*, std::string>>& members, FusionPattern pattern) {
     const int64_t id = next_group_++;
     for (const auto& [node, role] : members) {
       node->attrs.set("fusion_group", id);
       node->attrs.set("fusion_role", role);
       grouped_.insert(node);
     }
-    members.back().first->attrs.set("fusion_schedule", schedule);
+    members.back().first->attrs.set("fusion_pattern", std::string(fusion_pattern_name(pattern)));
   }
 
   Graph& graph_;

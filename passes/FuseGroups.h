@@ -7,9 +7,9 @@
 //   fusion_role      string  "anchor" (the Conv/Gemm/MatMul/pool or first node), "epilogue"
 //                            (pointwise after the anchor), "pool" (a pool computed from conv
 //                            tiles), "view" (a Flatten/Reshape inside a head) or "member"
-//   fusion_schedule  string  on the group's last node (the stage): the group schedule template,
+//   fusion_pattern   string  on the group's last node (the stage): what the group computes,
 //                            one of "conv_pool", "conv_epilogue", "gemm_epilogue", "head",
-//                            "elementwise"
+//                            "elementwise" (ir/FusionPattern.h); the backend picks the template
 //   fusion_not_fused string  on a node that is a fusion candidate but was left alone: the reason
 //
 // Rules: Conv + pointwise epilogue (bias is in the Conv; BatchNormalization, Relu, Clip,

@@ -37,8 +37,8 @@ FusionPlan read_fusion_plan(const Graph& graph) {
     group.nodes.push_back(node.name);
     group.ops.push_back(node.op);
     if (i < costs.nodes.size()) group.macs += costs.nodes[i].macs;
-    if (node.attrs.has("fusion_schedule"))
-      group.schedule = node.attrs.get_string("fusion_schedule", "");
+    if (node.attrs.has("fusion_pattern"))
+      group.schedule = node.attrs.get_string("fusion_pattern", "");
   }
   for (auto& [id, group] : groups) {
     group.id = id;

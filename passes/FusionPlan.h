@@ -26,7 +26,7 @@ struct FusionGroup {
   Shape output_shape;                ///< the stage's output shape
   int64_t macs = 0;
   int64_t bytes_saved = 0;  ///< bytes of intermediates never written to memory
-  std::string schedule;     ///< the group schedule template (e.g. "conv_pool")
+  std::string schedule;     ///< the group's fusion pattern (e.g. "conv_pool"; ir/FusionPattern.h)
 };
 
 /// A fusion candidate left alone.

@@ -16,7 +16,7 @@ extern "C" {
 #endif
 
 /** Version of this ABI; bumped on any layout change. */
-#define KILN_MODEL_ABI_VERSION 1
+#define KILN_MODEL_ABI_VERSION 2
 
 /** Element types of model inputs and outputs. */
 typedef enum kiln_dtype {
@@ -36,8 +36,8 @@ typedef enum kiln_status {
   KILN_OK = 0,
   KILN_ERROR_INVALID_ARGUMENT = 1, /**< null pointer, bad symbol value, wrong shape */
   KILN_ERROR_OUT_OF_MEMORY = 2,
-  KILN_ERROR_EXECUTION = 3,        /**< the generated code reported a failure */
-  KILN_ERROR_LOAD = 4              /**< the runtime could not open or validate a library */
+  KILN_ERROR_EXECUTION = 3, /**< the generated code reported a failure */
+  KILN_ERROR_LOAD = 4       /**< the runtime could not open or validate a library */
 } kiln_status;
 
 /** One input or output: name, dtype and row-major shape. */
@@ -50,6 +50,15 @@ typedef struct kiln_tensor_desc {
   /** Per dimension: index into kiln_model_desc.symbols, or -1 for a static dimension. */
   const int32_t* dim_symbols;
 } kiln_tensor_desc;
+
+/** One kernel of the model (a fusion group or an unfused node), in run order. */
+typedef struct kiln_kernel_desc {
+  const char* name;          /**< the kernel's last node */
+  const char* template_name; /**< schedule template, e.g. "conv_pool/conv_channels" */
+  const char* schedule;      /**< the schedule record text applied */
+  const char* task;          /**< task key (see `kiln inspect --schedules`) */
+  int64_t macs_per_unit_run; /**< multiply-accumulates with every symbolic dimension = 1 */
+} kiln_kernel_desc;
 
 /** Everything a generic tool needs to call a compiled model. */
 typedef struct kiln_model_desc {
@@ -72,6 +81,15 @@ typedef struct kiln_model_desc {
   /** Multiply-accumulates of one run with every symbolic dimension set to 1 (Conv, Gemm and
    *  MatMul; see `kiln inspect --summary`), for reporting GFLOP/s. */
   int64_t macs_per_unit_run;
+  /** Bytes of the arena holding the intermediate tensors with every symbolic dimension = 1
+   *  (one arena per concurrent call, allocated on first use and kept). */
+  uint64_t arena_bytes_per_unit_run;
+  int32_t num_kernels;
+  const kiln_kernel_desc* kernels;
+  /** As `run`, and writes each kernel's wall time in milliseconds to `kernel_ms`
+   *  (num_kernels entries). */
+  int (*run_profiled)(const void* const* inputs, void* const* outputs, const int64_t* symbol_values,
+                      double* kernel_ms);
 } kiln_model_desc;
 
 #ifdef __cplusplus

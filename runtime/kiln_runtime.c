@@ -64,9 +64,15 @@ void kiln_model_close(kiln_model* model) {
   free(model);
 }
 
-const kiln_model_desc* kiln_model_describe(const kiln_model* model) { return model->desc; }
-int32_t kiln_model_num_inputs(const kiln_model* model) { return model->desc->num_inputs; }
-int32_t kiln_model_num_outputs(const kiln_model* model) { return model->desc->num_outputs; }
+const kiln_model_desc* kiln_model_describe(const kiln_model* model) {
+  return model->desc;
+}
+int32_t kiln_model_num_inputs(const kiln_model* model) {
+  return model->desc->num_inputs;
+}
+int32_t kiln_model_num_outputs(const kiln_model* model) {
+  return model->desc->num_outputs;
+}
 
 const kiln_tensor_desc* kiln_model_input(const kiln_model* model, int32_t index) {
   if (index < 0 || index >= model->desc->num_inputs) return NULL;
@@ -95,20 +101,24 @@ int32_t kiln_model_find_output(const kiln_model* model, const char* name) {
 size_t kiln_dtype_size(kiln_dtype dtype) {
   switch (dtype) {
     case KILN_DTYPE_F64:
-    case KILN_DTYPE_I64: return 8;
+    case KILN_DTYPE_I64:
+      return 8;
     case KILN_DTYPE_F32:
-    case KILN_DTYPE_I32: return 4;
+    case KILN_DTYPE_I32:
+      return 4;
     case KILN_DTYPE_F16:
-    case KILN_DTYPE_I16: return 2;
+    case KILN_DTYPE_I16:
+      return 2;
     case KILN_DTYPE_I8:
     case KILN_DTYPE_U8:
-    case KILN_DTYPE_BOOL: return 1;
+    case KILN_DTYPE_BOOL:
+      return 1;
   }
   return 0;
 }
 
 const char* kiln_dtype_name(kiln_dtype dtype) {
-  static const char* const names[] = {"?",  "f32", "f64", "f16", "i8",
+  static const char* const names[] = {"?",   "f32", "f64", "f16", "i8",
                                       "i16", "i32", "i64", "u8",  "bool"};
   return (dtype >= KILN_DTYPE_F32 && dtype <= KILN_DTYPE_BOOL) ? names[dtype] : "?";
 }
@@ -141,8 +151,31 @@ int kiln_model_run(kiln_model* model, const void* const* inputs, void* const* ou
   return status;
 }
 
+int kiln_model_run_profiled(kiln_model* model, const void* const* inputs, void* const* outputs,
+                            const int64_t* symbol_values, double* kernel_ms) {
+  runtime_error[0] = '\0';
+  if (!model || !inputs || !outputs || !kernel_ms) {
+    set_error("kiln_model_run_profiled: null model, inputs, outputs or kernel_ms");
+    return KILN_ERROR_INVALID_ARGUMENT;
+  }
+  int status = model->desc->run_profiled(inputs, outputs, symbol_values, kernel_ms);
+  if (status != KILN_OK) set_error("%s", model->desc->last_error());
+  return status;
+}
+
+int32_t kiln_model_num_kernels(const kiln_model* model) {
+  return model ? model->desc->num_kernels : 0;
+}
+
+const kiln_kernel_desc* kiln_model_kernel(const kiln_model* model, int32_t index) {
+  if (!model || index < 0 || index >= model->desc->num_kernels) return NULL;
+  return &model->desc->kernels[index];
+}
+
 void kiln_model_set_num_threads(kiln_model* model, int32_t count) {
   if (model) model->desc->set_num_threads(count);
 }
 
-const char* kiln_runtime_last_error(void) { return runtime_error; }
+const char* kiln_runtime_last_error(void) {
+  return runtime_error;
+}

@@ -45,6 +45,14 @@ int64_t kiln_tensor_element_count(const kiln_model* model, const kiln_tensor_des
 /** Runs the model on caller-owned buffers (descriptor order). Returns a kiln_status. */
 int kiln_model_run(kiln_model* model, const void* const* inputs, void* const* outputs,
                    const int64_t* symbol_values);
+/** As kiln_model_run, and writes each kernel's wall time in milliseconds to `kernel_ms`
+ *  (kiln_model_num_kernels entries, run order). */
+int kiln_model_run_profiled(kiln_model* model, const void* const* inputs, void* const* outputs,
+                            const int64_t* symbol_values, double* kernel_ms);
+/** Number of kernels (fusion groups and unfused nodes) the model runs. */
+int32_t kiln_model_num_kernels(const kiln_model* model);
+/** Kernel `index` (run order), or NULL when out of range. */
+const kiln_kernel_desc* kiln_model_kernel(const kiln_model* model, int32_t index);
 /** Sets the number of worker threads used by the model (0 = one per core). */
 void kiln_model_set_num_threads(kiln_model* model, int32_t count);
 

@@ -1,12 +1,15 @@
 // BenchCommand.cpp: `kiln bench MODEL_OR_LIB`, which runs a model repeatedly on random inputs and
-// reports latency (median, min, max) and achieved GFLOP/s, as text or JSON.
+// reports latency (median, min, max) and achieved GFLOP/s, as text or JSON; with --profile, the
+// time of each kernel.
 #include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <thread>
 
+#include "backends/halide/FmaPeak.h"
 #include "tools/Commands.h"
 #include "tools/Diagnostics.h"
 #include "tools/ModelLoader.h"
@@ -24,7 +27,66 @@ struct BenchOptions {
   std::string format = "text";
   std::string backend = "halide";
   std::string keras_weights;
+  bool profile = false;
 };
+
+double median_of(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+// Per kernel: the median over runs of its time, with GFLOP/s and % of the machine's peak.
+int report_profile(const ModelRunner& runner, const BenchOptions& options, double total_ms,
+                   const std::vector<std::vector<double>>& kernel_times) {
+  const std::vector<KernelSummary> kernels = runner.kernels();
+  const int threads =
+      options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  const double peak = measure_fma_peak_gflops() * threads;
+  nlohmann::json list = nlohmann::json::array();
+  double sum = 0;
+  std::vector<double> medians;
+  for (size_t k = 0; k < kernels.size(); ++k) {
+    std::vector<double> times;
+    for (const std::vector<double>& run : kernel_times) times.push_back(run[k]);
+    medians.push_back(median_of(times));
+    sum += medians.back();
+  }
+  if (options.format != "json")
+    std::printf("%-40s %-28s %9s %6s %9s %7s\n", "Kernel", "Template", "ms", "share", "GFLOP/s",
+                "% peak");
+  for (size_t k = 0; k < kernels.size(); ++k) {
+    const double flops = 2.0 * double(kernels[k].macs_per_unit_run) * double(options.batch);
+    const double gflops = medians[k] > 0 ? flops / (medians[k] * 1e6) : 0;
+    const double share = total_ms > 0 ? medians[k] / total_ms : 0;
+    list.push_back({{"name", kernels[k].name},
+                    {"template", kernels[k].template_name},
+                    {"schedule", kernels[k].schedule},
+                    {"task", kernels[k].task},
+                    {"median_ms", medians[k]},
+                    {"share", share},
+                    {"gflops", gflops},
+                    {"percent_of_peak", peak > 0 ? 100.0 * gflops / peak : 0.0}});
+    if (options.format != "json")
+      std::printf("%-40s %-28s %9.3f %5.1f%% %9.2f %6.1f%%\n",
+                  kernels[k].name.substr(0, 40).c_str(),
+                  kernels[k].template_name.substr(0, 28).c_str(), medians[k], 100.0 * share, gflops,
+                  peak > 0 ? 100.0 * gflops / peak : 0.0);
+  }
+  if (options.format == "json") {
+    nlohmann::json report = {
+        {"total_ms", total_ms},   {"kernels_ms", sum},          {"peak_gflops", peak},
+        {"batch", options.batch}, {"threads", options.threads}, {"runs", options.runs},
+        {"kernels", list}};
+    std::cout << report.dump(2) << "\n";
+  } else {
+    std::printf(
+        "%-40s %-28s %9.3f  (kernels add up to %.3f ms; peak %.1f GFLOP/s on %d thread%s)\n",
+        "Total", "", total_ms, sum, peak, threads, threads == 1 ? "" : "s");
+  }
+  return kExitOk;
+}
 
 // Random inputs: every symbolic dim takes the --batch value.
 Result<std::vector<Tensor>> make_inputs(const ModelRunner& runner, int64_t batch) {
@@ -37,7 +99,8 @@ Result<std::vector<Tensor>> make_inputs(const ModelRunner& runner, int64_t batch
                         "; only f32 inputs can be filled with random data");
     std::vector<int64_t> dims;
     for (const Dim& dim : input.shape) dims.push_back(dim.is_static() ? dim.value : batch);
-    std::vector<float> values(static_cast<size_t>(Tensor{DType::Float32, dims, {}}.element_count()));
+    std::vector<float> values(
+        static_cast<size_t>(Tensor{DType::Float32, dims, {}}.element_count()));
     for (float& v : values) v = uniform(rng);
     tensors.push_back(make_float_tensor(dims, values));
   }
@@ -54,28 +117,31 @@ int run_bench(const BenchOptions& options) {
     auto result = (*runner)->run(*inputs);
     if (!result) return report_error(result.error());
   }
+  if (options.profile && (*runner)->kernels().empty())
+    return report_error(make_error("--profile needs a compiled library or the halide backend"));
   std::vector<double> times_ms;
+  std::vector<std::vector<double>> kernel_times;
   for (int i = 0; i < options.runs; ++i) {
+    std::vector<double> kernel_ms;
     auto start = std::chrono::steady_clock::now();
-    auto result = (*runner)->run(*inputs);
+    auto result = (*runner)->run(*inputs, options.profile ? &kernel_ms : nullptr);
     auto end = std::chrono::steady_clock::now();
     if (!result) return report_error(result.error());
     times_ms.push_back(std::chrono::duration<double, std::milli>(end - start).count());
+    if (options.profile) kernel_times.push_back(std::move(kernel_ms));
   }
+  if (options.profile) return report_profile(**runner, options, median_of(times_ms), kernel_times);
   std::sort(times_ms.begin(), times_ms.end());
-  double median = times_ms.size() % 2 ? times_ms[times_ms.size() / 2]
-                                      : (times_ms[times_ms.size() / 2 - 1] +
-                                         times_ms[times_ms.size() / 2]) / 2;
+  double median = times_ms.size() % 2
+                      ? times_ms[times_ms.size() / 2]
+                      : (times_ms[times_ms.size() / 2 - 1] + times_ms[times_ms.size() / 2]) / 2;
   double flops = 2.0 * static_cast<double>((*runner)->macs_per_unit_run()) *
                  static_cast<double>(options.batch);
   double gflops = flops / (median * 1e6);
   if (options.format == "json") {
-    nlohmann::json report = {{"median_ms", median},
-                             {"min_ms", times_ms.front()},
-                             {"max_ms", times_ms.back()},
-                             {"gflops", gflops},
-                             {"batch", options.batch},
-                             {"threads", options.threads},
+    nlohmann::json report = {{"median_ms", median},       {"min_ms", times_ms.front()},
+                             {"max_ms", times_ms.back()}, {"gflops", gflops},
+                             {"batch", options.batch},    {"threads", options.threads},
                              {"runs", options.runs}};
     std::cout << report.dump(2) << "\n";
   } else {
@@ -107,6 +173,8 @@ CommandAction register_bench_command(CLI::App& app) {
       ->check(CLI::IsMember({"text", "json"}));
   bench->add_option("--backend", options->backend, "For model files: halide or reference")
       ->check(CLI::IsMember({"halide", "reference"}));
+  bench->add_flag("--profile", options->profile,
+                  "Time each kernel: name, template, ms, share, GFLOP/s, % of peak");
   add_keras_weights_option(*bench, options->keras_weights);
   return [options] { return run_bench(*options); };
 }

@@ -1,20 +1,26 @@
 // CompileCommand.cpp: `kiln compile MODEL -o DIR [--name NAME] [--target T] [--weights MODE]`,
 // which compiles a model to DIR/NAME.so, DIR/NAME.a and DIR/NAME.h (plus DIR/NAME.weights with
 // external weights).
+#include <unistd.h>
+
 #include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <set>
 
+#include "backends/halide/CompileCache.h"
+#include "backends/halide/HalideLowering.h"
 #include "backends/halide/LibraryEmitter.h"
 #include "backends/halide/ModelInterface.h"
 #include "passes/CostAnalysis.h"
 #include "tools/Commands.h"
 #include "tools/Diagnostics.h"
 #include "tools/ModelLoader.h"
-#include "tools/inspect/FusionReport.h"
 #include "tools/PassOptions.h"
+#include "tools/ScheduleRecords.h"
+#include "tools/inspect/FusionReport.h"
 
 namespace kiln::cli {
 namespace {
@@ -27,7 +33,40 @@ struct CompileOptions {
   std::string weights = "embedded";
   bool quiet = false;
   std::string keras_weights;
+  std::string schedules;  ///< JSON Lines records to apply
+  bool no_cache = false;
+  int jobs = 0;
   PassOptions passes;
+};
+
+// A progress bar with ETA on a terminal, plain lines (every 10%) elsewhere.
+class KernelProgress {
+ public:
+  explicit KernelProgress(bool quiet) : quiet_(quiet), tty_(isatty(fileno(stderr))) {}
+  void operator()(int done, int total) {
+    if (quiet_ || total == 0) return;
+    if (done == 0) {
+      start_ = std::chrono::steady_clock::now();
+      return;
+    }
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double eta = elapsed / done * (total - done);
+    if (tty_) {
+      const int width = 30, filled = width * done / total;
+      std::fprintf(stderr, "\r[kiln] compiling kernels [%s%s] %d/%d  %.0f s, ETA %.0f s ",
+                   std::string(size_t(filled), '#').c_str(),
+                   std::string(size_t(width - filled), '.').c_str(), done, total, elapsed, eta);
+      if (done == total) std::fprintf(stderr, "\n");
+    } else if (done == total || done * 10 / total != (done - 1) * 10 / total) {
+      std::fprintf(stderr, "[kiln] compiled %d/%d kernels, %.1f s, ETA %.0f s\n", done, total,
+                   elapsed, eta);
+    }
+  }
+
+ private:
+  bool quiet_, tty_;
+  std::chrono::steady_clock::time_point start_;
 };
 
 // The default library name: the model file's stem as a C identifier ("resnet-18" -> "resnet_18").
@@ -90,15 +129,51 @@ int run_compile(const CompileOptions& options) {
   log.end();
   library.macs_per_unit_run = analyze_costs(*graph).total_macs;
 
-  log.begin("lowering, scheduling and compiling with Halide (" + options.target + ")");
+  library.cache_dir = options.no_cache ? "" : default_cache_dir();
+  library.jobs = options.jobs;
+  if (!options.schedules.empty()) {
+    auto target = parse_halide_target(options.target);
+    if (!target) return report_error(target.error());
+    auto records = read_schedule_records(options.schedules, {target->to_string(), {}, {}});
+    if (!records) return report_error(records.error());
+    if (records->torn_last_line)
+      std::cerr << "kiln: warning: " << options.schedules
+                << ": the last line is incomplete and was skipped\n";
+    library.records = records->best;
+  }
+  auto progress = std::make_shared<KernelProgress>(options.quiet);
+  library.progress = [progress](int done, int total) { (*progress)(done, total); };
+  const auto start = std::chrono::steady_clock::now();
+  if (!options.quiet)
+    std::cerr << "[kiln] lowering, scheduling and compiling kernels with Halide (" << options.target
+              << ")\n";
   auto artifacts = emit_native_library(*graph, library);
   if (!artifacts) {
-    log.fail();
     Error error = artifacts.error();
     if (error.file.empty()) error.file = options.model_path;
     return report_error(error);
   }
-  log.end();
+  if (!options.quiet) {
+    std::fprintf(stderr,
+                 "[kiln] %d kernels (%d distinct: %d compiled, %d from the cache), arena %llu "
+                 "bytes at batch 1, %.2f s\n",
+                 artifacts->kernels, artifacts->distinct_kernels, artifacts->compiled_kernels,
+                 artifacts->cached_kernels, static_cast<unsigned long long>(artifacts->arena_bytes),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  if (!library.records.empty()) {
+    std::set<std::string> tasks(artifacts->tasks.begin(), artifacts->tasks.end());
+    int applied = 0, unknown = 0;
+    for (const auto& [task, record] : library.records) (tasks.count(task) ? applied : unknown)++;
+    std::cerr << "kiln: note: " << options.schedules << ": applied " << applied
+              << " schedule record" << (applied == 1 ? "" : "s") << "; " << unknown << " record"
+              << (unknown == 1 ? "" : "s") << " for tasks this model lacks ignored; "
+              << (artifacts->tasks.size() -
+                  size_t(std::count_if(
+                      artifacts->tasks.begin(), artifacts->tasks.end(),
+                      [&](const std::string& t) { return library.records.count(t) != 0; })))
+              << " kernels had no record\n";
+  }
   auto fusion_files = write_fusion_files(*graph, options.output_dir, library.name);
   if (!fusion_files) return report_error(fusion_files.error());
   for (const std::string& path : *fusion_files) std::cout << "wrote " << path << "\n";
@@ -122,11 +197,20 @@ CommandAction register_compile_command(CLI::App& app) {
   compile->add_option("--target", options->target,
                       "Halide target: host (default), x86-64-linux-avx2, x86-64-linux-avx512, "
                       "arm-64-linux, ...");
-  compile->add_option("--weights", options->weights,
-                      "embedded (inside the library, default) or external (DIR/NAME.weights)")
+  compile
+      ->add_option("--weights", options->weights,
+                   "embedded (inside the library, default) or external (DIR/NAME.weights)")
       ->check(CLI::IsMember({"embedded", "external"}));
   add_pass_options(*compile, options->passes);
   add_keras_weights_option(*compile, options->keras_weights);
+  compile->add_option("--schedules", options->schedules,
+                      "JSON Lines schedule records to apply (per task, the fastest ok record for "
+                      "the target)");
+  compile->add_flag("--no-cache", options->no_cache,
+                    "Compile every kernel, neither reading nor writing the kernel cache "
+                    "($KILN_CACHE_DIR, default ~/.cache/kiln)");
+  compile->add_option("--jobs", options->jobs, "Parallel kernel compiles (default: one per core)")
+      ->check(CLI::NonNegativeNumber);
   compile->add_flag("-q,--quiet", options->quiet, "No progress output");
   return [options] { return run_compile(*options); };
 }

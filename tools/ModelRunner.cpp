@@ -24,15 +24,24 @@ std::string describe(const Tensor& tensor) {
 
 DType dtype_from_abi(kiln_dtype dtype) {
   switch (dtype) {
-    case KILN_DTYPE_F32: return DType::Float32;
-    case KILN_DTYPE_F64: return DType::Float64;
-    case KILN_DTYPE_F16: return DType::Float16;
-    case KILN_DTYPE_I8: return DType::Int8;
-    case KILN_DTYPE_I16: return DType::Int16;
-    case KILN_DTYPE_I32: return DType::Int32;
-    case KILN_DTYPE_I64: return DType::Int64;
-    case KILN_DTYPE_U8: return DType::UInt8;
-    case KILN_DTYPE_BOOL: return DType::Bool;
+    case KILN_DTYPE_F32:
+      return DType::Float32;
+    case KILN_DTYPE_F64:
+      return DType::Float64;
+    case KILN_DTYPE_F16:
+      return DType::Float16;
+    case KILN_DTYPE_I8:
+      return DType::Int8;
+    case KILN_DTYPE_I16:
+      return DType::Int16;
+    case KILN_DTYPE_I32:
+      return DType::Int32;
+    case KILN_DTYPE_I64:
+      return DType::Int64;
+    case KILN_DTYPE_U8:
+      return DType::UInt8;
+    case KILN_DTYPE_BOOL:
+      return DType::Bool;
   }
   return DType::Unknown;
 }
@@ -58,7 +67,8 @@ class LibraryRunner : public ModelRunner {
   }
   ~LibraryRunner() override { kiln_model_close(model_); }
 
-  Result<std::vector<Tensor>> run(const std::vector<Tensor>& inputs) override {
+  Result<std::vector<Tensor>> run(const std::vector<Tensor>& inputs,
+                                  std::vector<double>* kernel_ms) override {
     auto bound = bind_symbols(inputs_, inputs);
     if (!bound) return bound.error();
     const kiln_model_desc& desc = *kiln_model_describe(model_);
@@ -81,8 +91,12 @@ class LibraryRunner : public ModelRunner {
       output_pointers.push_back(output_bytes.back().data());
       outputs.push_back(std::move(tensor));
     }
-    int status = kiln_model_run(model_, input_pointers.data(), output_pointers.data(),
-                                symbol_values.data());
+    if (kernel_ms) kernel_ms->assign(size_t(desc.num_kernels), 0.0);
+    int status =
+        kernel_ms ? kiln_model_run_profiled(model_, input_pointers.data(), output_pointers.data(),
+                                            symbol_values.data(), kernel_ms->data())
+                  : kiln_model_run(model_, input_pointers.data(), output_pointers.data(),
+                                   symbol_values.data());
     if (status != KILN_OK) return Error{path_, "", kiln_runtime_last_error()};
     for (size_t i = 0; i < outputs.size(); ++i)
       outputs[i].data = TensorData::from_vector(std::move(output_bytes[i]));
@@ -93,6 +107,14 @@ class LibraryRunner : public ModelRunner {
     return kiln_model_describe(model_)->macs_per_unit_run;
   }
   std::string description() const override { return "library " + path_; }
+  std::vector<KernelSummary> kernels() const override {
+    std::vector<KernelSummary> kernels;
+    for (int32_t k = 0; k < kiln_model_num_kernels(model_); ++k) {
+      const kiln_kernel_desc* d = kiln_model_kernel(model_, k);
+      kernels.push_back({d->name, d->template_name, d->schedule, d->task, d->macs_per_unit_run});
+    }
+    return kernels;
+  }
 
  private:
   std::string path_;
@@ -119,15 +141,24 @@ class GraphRunner : public ModelRunner {
     return Status::ok();
   }
 
-  Result<std::vector<Tensor>> run(const std::vector<Tensor>& inputs) override {
+  Result<std::vector<Tensor>> run(const std::vector<Tensor>& inputs,
+                                  std::vector<double>* kernel_ms) override {
     auto bound = bind_symbols(inputs_, inputs);
     if (!bound) return bound.error();
-    auto outputs = jit_ ? jit_->run(inputs) : run_reference(*graph_, inputs);
+    auto outputs = jit_ ? jit_->run(inputs, kernel_ms) : run_reference(*graph_, inputs);
     if (!outputs) return Error{path_, outputs.error().node, outputs.error().message};
     return outputs;
   }
 
   int64_t macs_per_unit_run() const override { return macs_; }
+  std::vector<KernelSummary> kernels() const override {
+    std::vector<KernelSummary> kernels;
+    if (!jit_) return kernels;
+    for (const KernelPlan& plan : jit_->program().partition.kernels)
+      kernels.push_back({plan.name, plan.schedule.template_name(), plan.schedule.to_string(),
+                         plan.task, plan.macs});
+    return kernels;
+  }
   std::string description() const override {
     return (backend_ == "halide" ? "Halide JIT of " : "reference interpreter of ") + path_;
   }
@@ -193,8 +224,8 @@ Result<std::unique_ptr<ModelRunner>> open_model_runner(const std::string& path,
     return make_error("unknown backend '" + backend + "' (use halide or reference)");
   auto graph = load_model(path, keras_weights);
   if (!graph) return graph.error();
-  auto runner = std::make_unique<GraphRunner>(path, backend,
-                                              std::make_unique<Graph>(std::move(*graph)));
+  auto runner =
+      std::make_unique<GraphRunner>(path, backend, std::make_unique<Graph>(std::move(*graph)));
   KILN_RETURN_IF_ERROR(runner->prepare());
   return std::unique_ptr<ModelRunner>(std::move(runner));
 }

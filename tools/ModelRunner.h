@@ -20,6 +20,12 @@ struct TensorSignature {
   Shape shape;
 };
 
+/// One kernel of a runnable model (a fusion group or an unfused node), run order.
+struct KernelSummary {
+  std::string name, template_name, schedule, task;
+  int64_t macs_per_unit_run = 0;
+};
+
 /// Something the CLI can run.
 class ModelRunner {
  public:
@@ -27,7 +33,11 @@ class ModelRunner {
   const std::vector<TensorSignature>& inputs() const { return inputs_; }
   const std::vector<TensorSignature>& outputs() const { return outputs_; }
   /// Runs on one tensor per input (signature order); checks shapes and binds symbolic dims.
-  virtual Result<std::vector<Tensor>> run(const std::vector<Tensor>& inputs) = 0;
+  /// With `kernel_ms` (only for runners with kernels()), also each kernel's time in ms.
+  virtual Result<std::vector<Tensor>> run(const std::vector<Tensor>& inputs,
+                                          std::vector<double>* kernel_ms = nullptr) = 0;
+  /// The kernels the model runs (empty for the reference interpreter).
+  virtual std::vector<KernelSummary> kernels() const { return {}; }
   /// Multiply-accumulates of one run with every symbolic dim = 1 (for GFLOP/s).
   virtual int64_t macs_per_unit_run() const = 0;
   /// A short description ("library digits.so", "Halide JIT of model.onnx").
@@ -40,7 +50,8 @@ class ModelRunner {
 
 /// Opens `path`: a compiled library (.so) through the runtime, or a model file (ONNX, Kiln IR,
 /// Keras) compiled in-process by `backend` ("halide" = JIT, "reference" = interpreter).
-/// `threads` > 0 sets the worker count before anything runs; `keras_weights` goes with a Keras JSON.
+/// `threads` > 0 sets the worker count before anything runs; `keras_weights` goes with a Keras
+/// JSON.
 Result<std::unique_ptr<ModelRunner>> open_model_runner(const std::string& path,
                                                        const std::string& backend, int threads,
                                                        const std::string& keras_weights = "");

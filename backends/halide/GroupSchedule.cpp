@@ -139,21 +139,17 @@ bool pool_region_holds_conv_tile(const Node& pool, const NodeSchedule& conv) {
 
 }  // namespace
 
-std::string GroupSchedule::to_string() const {
-  return kind + "{anchor=" + anchor.to_string() + ",stage=" + stage.to_string() +
-         (pool_rows > 1 ? ",rows=" + std::to_string(pool_rows) : "") + "}";
-}
-
 GroupSchedule choose_group_schedule(const Graph& graph, const std::vector<const Node*>& members,
                                     const Halide::Target& target, const ScheduleOptions& options) {
   GroupSchedule s;
   const Node* stage = members.back();
-  s.kind = stage->attrs.get_string("fusion_schedule", "elementwise");
+  s.kind = parse_fusion_pattern(stage->attrs.get_string("fusion_pattern", ""))
+               .value_or(FusionPattern::Elementwise);
   s.stage = choose_schedule(graph, *stage, target, options);
   if (s.stage.kind == ScheduleTemplate::Inline) s.stage.kind = ScheduleTemplate::Root;
   if (const Node* anchor = find_anchor(members))
     s.anchor = choose_schedule(graph, *anchor, target, options);
-  if (s.kind == "conv_pool" && s.anchor.kind == ScheduleTemplate::ConvChannels) {
+  if (s.kind == FusionPattern::ConvPool && s.anchor.kind == ScheduleTemplate::ConvChannels) {
     // The activation tile a pool row asks for must hold whole register tiles of columns.
     const int64_t columns = pool_region_columns(*stage);
     if (columns >= 1) s.anchor.tile_x = int(std::min<int64_t>(s.anchor.tile_x, columns));
@@ -162,7 +158,7 @@ GroupSchedule choose_group_schedule(const Graph& graph, const std::vector<const 
     const std::vector<int64_t> strides = stage->attrs.get_ints("strides");
     const int64_t stride = strides.empty() ? 1 : strides.front();
     if (!kernel.empty() && kernel.front() > stride) s.pool_rows = 8;
-  } else if (s.kind == "conv_pool") {
+  } else if (s.kind == FusionPattern::ConvPool) {
     s.anchor.shift_tails = s.anchor.shift_tails && pool_region_holds_conv_tile(*stage, s.anchor);
   }
   return s;
@@ -176,15 +172,18 @@ void apply_group_schedule(const GroupSchedule& s, std::vector<GroupMember>& memb
   }
   Func stage = members.back().funcs.output;
   const bool channels = s.anchor.kind == ScheduleTemplate::ConvChannels;
-  if (s.kind == "conv_pool" && channels && apply_conv_pool_channels(s, members, is_output)) return;
-  if (s.kind == "conv_pool" && !channels && apply_conv_pool(s, members, is_output)) return;
+  if (s.kind == FusionPattern::ConvPool && channels &&
+      apply_conv_pool_channels(s, members, is_output))
+    return;
+  if (s.kind == FusionPattern::ConvPool && !channels && apply_conv_pool(s, members, is_output))
+    return;
 
   const GroupMember* conv = find_op(members, "Conv");
   const GroupMember* gemm = find_op(members, "Gemm");
   if (!gemm) gemm = find_op(members, "MatMul");
-  if ((s.kind == "conv_epilogue" || s.kind == "conv_pool") && conv &&
+  if ((s.kind == FusionPattern::ConvEpilogue || s.kind == FusionPattern::ConvPool) && conv &&
       conv->funcs.accumulator.defined() && stage.args().size() >= 3) {
-    if (s.kind == "conv_pool") {
+    if (s.kind == FusionPattern::ConvPool) {
       // A pool that cannot be tiled: the conv group stores its epilogue, the pool is its own loop.
       Func tile = members[members.size() - 2].funcs.output;
       NodeFuncs funcs = anchored_at(*conv, tile);
@@ -208,7 +207,7 @@ void apply_group_schedule(const GroupSchedule& s, std::vector<GroupMember>& memb
     }
     return;
   }
-  if ((s.kind == "gemm_epilogue" || s.kind == "head") && gemm &&
+  if ((s.kind == FusionPattern::GemmEpilogue || s.kind == FusionPattern::Head) && gemm &&
       gemm->funcs.accumulator.defined() && !stage.args().empty()) {
     NodeFuncs funcs = anchored_at(*gemm, stage);
     if (s.anchor.kind == ScheduleTemplate::GemmPacked) {

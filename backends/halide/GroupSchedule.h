@@ -11,14 +11,16 @@
 #include <vector>
 
 #include "backends/halide/HalideSchedule.h"
+#include "ir/FusionPattern.h"
 #include "ir/IR.h"
 
 namespace kiln {
 
 /// How one fusion group is scheduled.
 struct GroupSchedule {
-  /// "conv_pool", "conv_epilogue", "gemm_epilogue", "head" or "elementwise".
-  std::string kind;
+  /// What the group computes (from the fuse pass); with the anchor's template it decides the
+  /// group template.
+  FusionPattern kind = FusionPattern::Elementwise;
   NodeSchedule anchor;  ///< the Conv/Gemm accumulator tiling (conv_*, gemm_epilogue, head)
   NodeSchedule stage;   ///< the stage's own vectorisation (conv_pool, elementwise)
   /// conv_pool with a channel-vectorised conv: pool rows per parallel task. When pool windows
@@ -26,8 +28,8 @@ struct GroupSchedule {
   /// (a sliding window over the task's rows) instead of once per pool row that reads them.
   int pool_rows = 1;
 
-  /// "conv_pool{anchor=conv_tiled(...),stage=root(...)}" (",rows=N" when pool_rows > 1): for
-  /// logs and tuner records.
+  /// The record text, e.g. "conv_pool{anchor=conv_tiled(...),stage=root(...),rows=1}"
+  /// (backends/halide/KernelSchedule.h).
   std::string to_string() const;
 };
 
@@ -38,7 +40,7 @@ struct GroupMember {
 };
 
 /// Picks the group schedule for `members` (graph order, the last is the stage), from the
-/// `fusion_schedule` attribute of the stage and choose_schedule on the anchor and the stage.
+/// `fusion_pattern` attribute of the stage and choose_schedule on the anchor and the stage.
 GroupSchedule choose_group_schedule(const Graph& graph, const std::vector<const Node*>& members,
                                     const Halide::Target& target, const ScheduleOptions& options);
 

@@ -1,9 +1,13 @@
-// HalideJit.cpp: binds Kiln tensors to the lowered pipeline's parameters and runs it with the JIT.
+// HalideJit.cpp: binds Kiln tensors to each kernel's parameters and runs the kernels with the JIT.
 #include "backends/halide/HalideJit.h"
 
+#include <chrono>
+#include <limits>
 #include <map>
 
 #include "backends/halide/LoweringContext.h"
+#include "backends/halide/ParallelFor.h"
+#include "ir/shape_rules/DimArithmetic.h"
 
 namespace kiln {
 namespace {
@@ -45,76 +49,141 @@ Status check_input(const Value& declared, const Tensor& given,
   return Status::ok();
 }
 
-// Evaluates an output extent once the inputs' extents are known.
-Result<int64_t> evaluate_extent(const Halide::Expr& extent,
-                                const std::map<std::string, Halide::Expr>& bindings) {
-  Halide::Expr e = Halide::Internal::simplify(Halide::Internal::substitute(bindings, extent));
-  const int64_t* value = Halide::Internal::as_const_int(e);
-  if (!value) return make_error("an output extent does not reduce to a number");
-  return *value;
+// The extent of a dim once the symbol values are known.
+int64_t dim_extent(const Dim& d, const std::map<std::string, int64_t>& symbols) {
+  if (d.is_static()) return d.value;
+  std::optional<DimProduct> product = DimProduct::of(d);
+  if (!product) return -1;
+  int64_t e = product->coefficient;
+  for (const std::string& s : product->symbols) {
+    auto it = symbols.find(s);
+    if (it == symbols.end()) return -1;
+    e *= it->second;
+  }
+  return e;
 }
 
 }  // namespace
 
-Result<HalideJitProgram> HalideJitProgram::compile(const Graph& graph, const std::string& target,
-                                                   const ScheduleOptions& options) {
+Result<HalideJitProgram> HalideJitProgram::compile(
+    const Graph& graph, const std::string& target, const ScheduleOptions& options,
+    const std::map<std::string, ScheduleRecord>& records, int jobs) {
   KILN_HALIDE_ASSIGN(halide_target, parse_halide_target(target));
-  KILN_HALIDE_ASSIGN(lowered, lower_to_halide(graph, halide_target, options));
-  HalideJitProgram program;
-  program.graph_ = &graph;
-  program.target_ = halide_target;
-  program.lowered_ = std::make_shared<LoweredGraph>(std::move(lowered));
-  try {
-    program.lowered_->pipeline.compile_jit(halide_target);
-  } catch (const Halide::Error& e) {
-    return make_error(std::string("Halide JIT compilation failed: ") + e.what());
-  }
-  return program;
+  KILN_HALIDE_ASSIGN(program, lower_kernels(graph, halide_target, options, records));
+  HalideJitProgram jit;
+  jit.graph_ = &graph;
+  jit.target_ = halide_target;
+  jit.program_ = std::make_shared<KernelProgram>(std::move(program));
+  std::vector<int> distinct;
+  for (size_t k = 0; k < jit.program_->kernels.size(); ++k)
+    if (jit.program_->kernels[k].representative == int(k)) distinct.push_back(int(k));
+  std::vector<std::string> errors(distinct.size());
+  parallel_for(int(distinct.size()), jobs > 0 ? jobs : default_job_count(), [&](int i) {
+    try {
+      jit.program_->kernels[size_t(distinct[size_t(i)])].pipeline.compile_jit(halide_target);
+    } catch (const Halide::Error& e) {
+      errors[size_t(i)] = e.what();
+    }
+  });
+  for (size_t i = 0; i < distinct.size(); ++i)
+    if (!errors[i].empty()) {
+      const KernelPlan& plan = jit.program_->partition.kernels[size_t(distinct[i])];
+      return Error{"", plan.name, "Halide JIT compilation failed: " + errors[i]};
+    }
+  return jit;
 }
 
-Result<std::vector<Tensor>> HalideJitProgram::run(const std::vector<Tensor>& inputs) const {
+Result<std::vector<Tensor>> HalideJitProgram::run(const std::vector<Tensor>& inputs,
+                                                  std::vector<double>* kernel_ms) const {
   const Graph& graph = *graph_;
-  const LoweredGraph& lowered = *lowered_;
+  const KernelProgram& program = *program_;
+  const KernelPartition& partition = program.partition;
   if (inputs.size() != graph.inputs.size())
     return make_error("expected " + std::to_string(graph.inputs.size()) + " inputs, got " +
                       std::to_string(inputs.size()));
   std::map<std::string, int64_t> symbols;
-  Halide::ParamMap params;
-  std::map<std::string, Halide::Expr> bindings;
-  for (size_t i = 0; i < inputs.size(); ++i) {
+  for (size_t i = 0; i < inputs.size(); ++i)
     KILN_RETURN_IF_ERROR(check_input(*graph.inputs[i], inputs[i], symbols));
-    KILN_HALIDE_ASSIGN(buffer, wrap_bytes(inputs[i].dtype, inputs[i].dims, inputs[i].data.data()));
-    params.set(lowered.inputs[i], buffer);
-    const std::string& name = lowered.inputs[i].name();
-    const size_t rank = inputs[i].dims.size();
-    for (size_t d = 0; d < rank; ++d)
-      bindings[name + ".extent." + std::to_string(rank - 1 - d)] = int(inputs[i].dims[d]);
-  }
-  for (size_t i = 0; i < lowered.weights.size(); ++i) {
-    const Tensor& t = *lowered.weight_values[i]->constant;
-    KILN_HALIDE_ASSIGN(buffer, wrap_bytes(t.dtype, t.dims, t.data.data()));
-    params.set(lowered.weights[i], buffer);
-  }
+  for (const auto& [name, value] : symbols)
+    if (value > std::numeric_limits<int32_t>::max())
+      return make_error("symbolic dim '" + name + "' = " + std::to_string(value) + " is too large");
 
-  std::vector<Tensor> outputs;
-  std::vector<Halide::Buffer<>> buffers;
-  for (size_t i = 0; i < lowered.outputs.size(); ++i) {
-    Tensor out;
-    out.dtype = graph.outputs[i]->type.dtype;
-    for (const Halide::Expr& extent : lowered.output_extents[i]) {
-      KILN_HALIDE_ASSIGN(value, evaluate_extent(extent, bindings));
-      out.dims.push_back(value);
-    }
-    out.data = TensorData::from_vector(
-        std::vector<uint8_t>(size_t(out.element_count()) * dtype_size(out.dtype)));
-    KILN_HALIDE_ASSIGN(buffer, wrap_bytes(out.dtype, out.dims, out.data.data()));
-    buffers.push_back(buffer);
-    outputs.push_back(std::move(out));
-  }
+  // One buffer per boundary tensor.
+  std::vector<Tensor> outputs(graph.outputs.size());
+  std::vector<Halide::Buffer<>> buffers(partition.tensors.size());
   try {
-    Halide::Realization realization(buffers);
-    Halide::Pipeline pipeline = lowered.pipeline;
-    pipeline.realize(realization, target_, params);
+    for (size_t t = 0; t < partition.tensors.size(); ++t) {
+      const BoundaryTensor& tensor = partition.tensors[t];
+      if (tensor.role == TensorRole::Input) {
+        const Tensor& in = inputs[size_t(tensor.index)];
+        KILN_HALIDE_ASSIGN(buffer, wrap_bytes(in.dtype, in.dims, in.data.data()));
+        buffers[t] = buffer;
+        continue;
+      }
+      std::vector<int64_t> dims;
+      for (const Dim& d : *tensor.value->type.shape) {
+        const int64_t e = dim_extent(d, symbols);
+        if (e < 0 || e > std::numeric_limits<int32_t>::max())
+          return make_error("value '" + tensor.value->name + "' has a dim that cannot be sized");
+        dims.push_back(e);
+      }
+      if (tensor.role == TensorRole::Output) {
+        Tensor& out = outputs[size_t(tensor.index)];
+        out.dtype = tensor.value->type.dtype;
+        out.dims = dims;
+        out.data = TensorData::from_vector(
+            std::vector<uint8_t>(size_t(out.element_count()) * dtype_size(out.dtype)));
+        KILN_HALIDE_ASSIGN(buffer, wrap_bytes(out.dtype, out.dims, out.data.data()));
+        buffers[t] = buffer;
+        continue;
+      }
+      KILN_HALIDE_ASSIGN(type, to_halide_type(tensor.value->type.dtype));
+      std::vector<int> sizes(dims.rbegin(), dims.rend());
+      std::vector<int> storage;
+      if (tensor.channels_last && sizes.size() == 4) {
+        storage = {2, 0, 1, 3};
+      } else {
+        for (size_t k = 0; k < sizes.size(); ++k) storage.push_back(int(k));
+      }
+      buffers[t] = Halide::Buffer<>(type, sizes, storage);
+    }
+    std::vector<Halide::Buffer<>> weights;
+    for (const Value* w : program.weights) {
+      const Tensor& t = *w->constant;
+      KILN_HALIDE_ASSIGN(buffer, wrap_bytes(t.dtype, t.dims, t.data.data()));
+      weights.push_back(buffer);
+    }
+    if (kernel_ms) kernel_ms->assign(program.kernels.size(), 0.0);
+    for (size_t k = 0; k < program.kernels.size(); ++k) {
+      const LoweredKernel& instance = program.kernels[k];
+      const LoweredKernel& compiled = program.kernels[size_t(instance.representative)];
+      Halide::ParamMap params;
+      size_t next_symbol = 0, next_buffer = 0;
+      for (const KernelArgument& binding : instance.bindings) {
+        switch (binding.kind) {
+          case KernelArgument::Kind::Symbol:
+            params.set(compiled.symbol_params[next_symbol++],
+                       int32_t(symbols[partition.symbols[size_t(binding.index)]]));
+            break;
+          case KernelArgument::Kind::Tensor:
+            params.set(compiled.buffer_params[next_buffer++], buffers[size_t(binding.index)]);
+            break;
+          case KernelArgument::Kind::Weight:
+            params.set(compiled.buffer_params[next_buffer++], weights[size_t(binding.index)]);
+            break;
+        }
+      }
+      std::vector<Halide::Buffer<>> results;
+      for (int t : instance.outputs) results.push_back(buffers[size_t(t)]);
+      Halide::Realization realization(results);
+      Halide::Pipeline pipeline = compiled.pipeline;
+      const auto start = std::chrono::steady_clock::now();
+      pipeline.realize(realization, target_, params);
+      if (kernel_ms)
+        (*kernel_ms)[k] =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count();
+    }
   } catch (const Halide::Error& e) {
     return make_error(std::string("Halide run failed: ") + e.what());
   }

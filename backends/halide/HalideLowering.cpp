@@ -1,5 +1,5 @@
-// HalideLowering.cpp: the driver that walks the graph, asks each op's lowering for its Funcs,
-// schedules them and assembles the Pipeline.
+// HalideLowering.cpp: the driver that partitions the graph into kernels and, per kernel, asks
+// each op's lowering for its Funcs, applies the kernel's schedule and assembles its Pipeline.
 #include "backends/halide/HalideLowering.h"
 
 #include <algorithm>
@@ -17,23 +17,8 @@ namespace {
 using Halide::Expr;
 using Halide::Func;
 
-// Nodes whose results reach a graph output; the rest are not lowered (so their constants do not
-// become pipeline arguments).
-std::set<const Node*> live_nodes(const Graph& graph) {
-  std::set<const Node*> live;
-  std::vector<const Value*> work(graph.outputs.begin(), graph.outputs.end());
-  while (!work.empty()) {
-    const Value* v = work.back();
-    work.pop_back();
-    if (!v || !v->producer || live.count(v->producer)) continue;
-    live.insert(v->producer);
-    for (const Value* input : v->producer->inputs) work.push_back(input);
-  }
-  return live;
-}
-
 // Shape arithmetic (Shape -> Gather -> Concat ...) that shape inference already evaluated
-// becomes a small constant Func over the bound extents, whatever op computed it.
+// becomes a small constant Func over the symbol parameters, whatever op computed it.
 std::optional<NodeLowering> lower_known_dims(LoweringContext& ctx, const Node& node) {
   NodeLowering lowering;
   for (const Value* out : node.outputs) {
@@ -65,6 +50,7 @@ std::optional<NodeLowering> lower_known_dims(LoweringContext& ctx, const Node& n
       extents.push_back(int(elements.size()));
     }
     lowering.outputs.push_back(LoweredValue{f, extents, out->type.dtype});
+    lowering.funcs.output = f;
   }
   return lowering;
 }
@@ -76,41 +62,141 @@ Result<NodeLowering> lower_node(LoweringContext& ctx, const Node& node) {
   return fn(ctx, node);
 }
 
-// Fusion groups (the `fusion_group` attributes) whose members were all lowered and whose
-// intermediates are read only inside the group; any other group falls back to node schedules.
-std::map<int64_t, std::vector<const Node*>> schedulable_groups(
-    const Graph& graph, const std::set<const Node*>& lowered) {
-  std::map<int64_t, std::vector<const Node*>> groups;
-  for (const auto& node : graph.nodes())
-    if (node->attrs.has("fusion_group"))
-      groups[node->attrs.get_int("fusion_group", -1)].push_back(node.get());
-  std::set<const Value*> graph_outputs(graph.outputs.begin(), graph.outputs.end());
-  for (auto it = groups.begin(); it != groups.end();) {
-    const std::vector<const Node*>& members = it->second;
-    std::set<const Node*> inside(members.begin(), members.end());
-    bool ok = members.size() >= 2;
-    for (size_t i = 0; ok && i < members.size(); ++i) {
-      if (!lowered.count(members[i])) ok = false;
-      if (i + 1 == members.size()) break;
-      for (const Value* out : members[i]->outputs) {
-        if (!out) continue;
-        if (graph_outputs.count(out)) ok = false;
-        for (const Node* user : graph.users(out))
-          if (!inside.count(user)) ok = false;
-      }
-    }
-    it = ok ? std::next(it) : groups.erase(it);
+const Node* group_anchor(const std::vector<const Node*>& members) {
+  for (const Node* node : members)
+    if (node->op == "Conv" || node->op == "Gemm" || node->op == "MatMul") return node;
+  return nullptr;
+}
+
+// Root schedule of a plain copy Func (an output that is not a node's own Func).
+void schedule_copy(Func f, const Halide::Target& target, bool channels_last) {
+  std::vector<Halide::Var> args = f.args();
+  if (args.empty()) return;
+  const int lanes = target.natural_vector_size(Halide::Float(32));
+  if (channels_last && args.size() == 4) {
+    f.reorder(args[2], args[0], args[1], args[3]);
+    f.vectorize(args[2], lanes, Halide::TailStrategy::GuardWithIf);
+    return;
   }
-  return groups;
+  f.vectorize(args[0], lanes, Halide::TailStrategy::GuardWithIf);
+}
+
+struct KernelLowering {
+  LoweredKernel kernel;
+  std::vector<const Value*> weights;  ///< the constants behind the weight arguments
+  std::vector<std::shared_ptr<Value>> derived;
+};
+
+Result<KernelLowering> lower_kernel(const Graph& graph, const KernelPartition& partition, int index,
+                                    const Halide::Target& target, const ScheduleOptions& options) {
+  const KernelPlan& plan = partition.kernels[size_t(index)];
+  LoweringContext ctx(graph, target, options);
+  KernelLowering result;
+  LoweredKernel& kernel = result.kernel;
+  kernel.plan = index;
+  ctx.bind_symbols(partition.symbols);
+  for (size_t i = 0; i < partition.symbols.size(); ++i) {
+    kernel.arguments.emplace_back(ctx.symbol_params()[i]);
+    kernel.bindings.push_back({KernelArgument::Kind::Symbol, int(i)});
+    kernel.symbol_params.push_back(ctx.symbol_params()[i]);
+  }
+  for (size_t i = 0; i < plan.inputs.size(); ++i) {
+    const BoundaryTensor& t = partition.tensors[size_t(plan.inputs[i])];
+    auto param = ctx.bind_tensor(t.value, t.channels_last, "in" + std::to_string(i));
+    if (!param) return Error{"", plan.name, param.error().message};
+    kernel.arguments.emplace_back(*param);
+    kernel.bindings.push_back({KernelArgument::Kind::Tensor, plan.inputs[i]});
+    kernel.buffer_params.push_back(*param);
+  }
+
+  const KernelSchedule& schedule = plan.schedule;
+  if (plan.group) {
+    if (const Node* anchor = group_anchor(plan.stored))
+      ctx.set_schedule(*anchor, schedule.group.anchor);
+  } else if (!plan.copy_of) {
+    ctx.set_schedule(*plan.stored.front(), schedule.node);
+  }
+
+  std::vector<const Node*> nodes = plan.inlined;
+  nodes.insert(nodes.end(), plan.stored.begin(), plan.stored.end());
+  std::map<const Node*, size_t> order;
+  for (size_t i = 0; i < graph.nodes().size(); ++i) order[graph.nodes()[i].get()] = i;
+  std::sort(nodes.begin(), nodes.end(),
+            [&](const Node* a, const Node* b) { return order[a] < order[b]; });
+  std::map<const Node*, NodeFuncs> funcs;
+  for (const Node* node : nodes) {
+    Result<NodeLowering> lowering = lower_node(ctx, *node);
+    if (!lowering) return Error{"", node->name, lowering.error().message};
+    if (lowering->outputs.size() < node->outputs.size())
+      return Error{"", node->name, "the lowering produced too few outputs"};
+    for (size_t i = 0; i < node->outputs.size(); ++i)
+      if (node->outputs[i]) ctx.set_value(node->outputs[i], lowering->outputs[i]);
+    funcs[node] = lowering->funcs;
+  }
+
+  // Outputs: a stored node's own Func serves once; anything else is written through a copy.
+  std::vector<Func> outputs;
+  std::set<std::string> own_funcs, used;
+  for (const Node* node : plan.stored)
+    if (funcs[node].output.defined()) own_funcs.insert(funcs[node].output.name());
+  for (int t : plan.outputs) {
+    const BoundaryTensor& tensor = partition.tensors[size_t(t)];
+    const Value* source = plan.copy_of ? plan.copy_of : tensor.value;
+    auto value = ctx.value(source);
+    if (!value) return Error{"", plan.name, value.error().message};
+    Func f = value->func;
+    if (!own_funcs.count(f.name()) || used.count(f.name())) {
+      Func copy(halide_safe_name("out_" + tensor.value->name));
+      std::vector<Halide::Var> vars = ctx.make_vars(value->rank());
+      define_pure(copy, vars, value->at(as_exprs(vars)));
+      schedule_copy(copy, target, tensor.channels_last);
+      f = copy;
+    }
+    used.insert(f.name());
+    std::vector<Halide::Internal::Dimension> dims;
+    for (size_t d = 0; d < value->rank(); ++d) dims.push_back(f.output_buffer().dim(int(d)));
+    constrain_dense(dims, value->extents, tensor.channels_last);
+    outputs.push_back(f);
+    kernel.outputs.push_back(t);
+  }
+
+  // Schedules: inlined producers as choose_schedule leaves them; the stored part as planned.
+  for (const Node* node : plan.inlined) {
+    if (!funcs[node].output.defined()) continue;
+    NodeSchedule s = choose_schedule(graph, *node, target, options);
+    apply_schedule(s, funcs[node], used.count(funcs[node].output.name()) != 0);
+  }
+  if (plan.group) {
+    std::vector<GroupMember> members;
+    for (const Node* node : plan.stored) members.push_back({node, funcs[node]});
+    apply_group_schedule(schedule.group, members, /*is_output=*/true);
+  } else if (!plan.copy_of && funcs[plan.stored.front()].output.defined()) {
+    NodeFuncs& node_funcs = funcs[plan.stored.front()];
+    const bool is_output = used.count(node_funcs.output.name()) != 0;
+    NodeSchedule s = schedule.node;
+    // A node whose value is only copied out (a view) is inlined into the copy.
+    if (!is_output && s.kind == ScheduleTemplate::Root) s.kind = ScheduleTemplate::Inline;
+    apply_schedule(s, node_funcs, is_output);
+  }
+
+  for (size_t i = 0; i < ctx.weight_params().size(); ++i) {
+    kernel.arguments.emplace_back(ctx.weight_params()[i]);
+    kernel.bindings.push_back({KernelArgument::Kind::Weight, int(i)});  // local; remapped later
+    kernel.buffer_params.push_back(ctx.weight_params()[i]);
+  }
+  result.weights = ctx.weight_values();
+  result.derived = ctx.derived_weights();
+  kernel.pipeline = Halide::Pipeline(outputs);
+  return result;
 }
 
 }  // namespace
 
-std::vector<Halide::Argument> LoweredGraph::arguments() const {
-  std::vector<Halide::Argument> args;
-  for (const Halide::ImageParam& p : inputs) args.emplace_back(p);
-  for (const Halide::ImageParam& p : weights) args.emplace_back(p);
-  return args;
+int KernelProgram::distinct_kernels() const {
+  int count = 0;
+  for (size_t i = 0; i < kernels.size(); ++i)
+    if (kernels[i].representative == int(i)) ++count;
+  return count;
 }
 
 Result<Halide::Target> parse_halide_target(const std::string& spec) {
@@ -120,82 +206,41 @@ Result<Halide::Target> parse_halide_target(const std::string& spec) {
   return Halide::Target(spec);
 }
 
-Result<LoweredGraph> lower_to_halide(const Graph& graph, const Halide::Target& target,
-                                     const ScheduleOptions& options) {
-  struct Lowered {
-    const Node* node;
-    NodeFuncs funcs;
-  };
-  LoweringContext ctx(graph, target, options);
-  LoweredGraph result;
-  std::vector<Lowered> lowered_nodes;
+Result<KernelProgram> lower_kernels(const Graph& graph, const Halide::Target& target,
+                                    const ScheduleOptions& options,
+                                    const std::map<std::string, ScheduleRecord>& records,
+                                    const std::string& build_id) {
+  KernelProgram program;
+  program.target = target;
+  KILN_HALIDE_ASSIGN(partition, partition_kernels(graph, target, options, records));
+  program.partition = std::move(partition);
+  std::map<const Value*, int> weight_index;
+  std::map<std::string, int> first_with_key;
   try {
-    KILN_RETURN_IF_ERROR(ctx.bind_inputs());
-    const std::set<const Node*> live = live_nodes(graph);
-    for (const auto& node : graph.nodes()) {
-      if (!live.count(node.get())) continue;
-      Result<NodeLowering> lowering = lower_node(ctx, *node);
-      if (!lowering) return Error{"", node->name, lowering.error().message};
-      if (lowering->outputs.size() < node->outputs.size())
-        return Error{"", node->name, "the lowering produced too few outputs"};
-      for (size_t i = 0; i < node->outputs.size(); ++i)
-        if (node->outputs[i]) ctx.set_value(node->outputs[i], lowering->outputs[i]);
-      if (lowering->funcs.output.defined()) lowered_nodes.push_back({node.get(), lowering->funcs});
-    }
-
-    // Outputs: a node's own Func serves when it is not already serving; otherwise a copy.
-    std::set<std::string> node_funcs, used_outputs;
-    for (const Lowered& l : lowered_nodes) node_funcs.insert(l.funcs.output.name());
-    for (size_t i = 0; i < graph.outputs.size(); ++i) {
-      const Value* v = graph.outputs[i];
-      auto value = ctx.value(v);
-      if (!value) return Error{"", "", "graph output '" + v->name + "': " + value.error().message};
-      Func f = value->func;
-      if (!node_funcs.count(f.name()) || used_outputs.count(f.name())) {
-        Func copy(halide_safe_name("out_" + v->name + "_" + std::to_string(i)));
-        std::vector<Halide::Var> vars = ctx.make_vars(value->rank());
-        define_pure(copy, vars, value->at(as_exprs(vars)));
-        f = copy;
+    for (size_t k = 0; k < program.partition.kernels.size(); ++k) {
+      KILN_HALIDE_ASSIGN(lowered, lower_kernel(graph, program.partition, int(k), target, options));
+      LoweredKernel kernel = std::move(lowered.kernel);
+      for (KernelArgument& binding : kernel.bindings) {
+        if (binding.kind != KernelArgument::Kind::Weight) continue;
+        const Value* w = lowered.weights[size_t(binding.index)];
+        auto [it, inserted] = weight_index.emplace(w, int(program.weights.size()));
+        if (inserted) program.weights.push_back(w);
+        binding.index = it->second;
       }
-      used_outputs.insert(f.name());
-      for (size_t d = 0; d < value->rank(); ++d)
-        f.output_buffer().dim(int(value->rank() - 1 - d)).set_bounds(0, value->extents[d]);
-      result.outputs.push_back(f);
-      result.output_extents.push_back(value->extents);
+      program.derived_weights.insert(program.derived_weights.end(), lowered.derived.begin(),
+                                     lowered.derived.end());
+      const KernelPlan& plan = program.partition.kernels[k];
+      kernel.cache_key = stable_hash(plan.task + "\n" + plan.schedule.to_string() + "\n" +
+                                     target.to_string() + "\n" + build_id);
+      kernel.function = "kiln_k_" + kernel.cache_key.substr(0, 20);
+      auto [first, inserted] = first_with_key.emplace(kernel.cache_key, int(k));
+      kernel.representative = first->second;
+      program.kernels.push_back(std::move(kernel));
     }
-
-    std::set<const Node*> lowered_set;
-    for (const Lowered& l : lowered_nodes) lowered_set.insert(l.node);
-    const auto groups = schedulable_groups(graph, lowered_set);
-    std::map<const Node*, int64_t> group_of;
-    for (const auto& [id, members] : groups)
-      for (const Node* member : members) group_of[member] = id;
-    std::map<int64_t, std::vector<GroupMember>> group_members;
-    for (Lowered& l : lowered_nodes) {
-      auto group = group_of.find(l.node);
-      if (group != group_of.end()) {
-        group_members[group->second].push_back({l.node, l.funcs});
-        continue;
-      }
-      NodeSchedule schedule = choose_schedule(graph, *l.node, target, options);
-      apply_schedule(schedule, l.funcs, used_outputs.count(l.funcs.output.name()) != 0);
-      result.schedules.emplace_back(l.node->name, schedule);
-    }
-    for (auto& [id, members] : group_members) {
-      GroupSchedule schedule = choose_group_schedule(graph, groups.at(id), target, options);
-      apply_group_schedule(schedule, members,
-                           used_outputs.count(members.back().funcs.output.name()) != 0);
-      result.group_schedules.emplace_back(members.back().node->name, schedule.to_string());
-    }
-    result.inputs = ctx.input_params();
-    result.weights = ctx.weight_params();
-    result.weight_values = ctx.weight_values();
-    result.derived_weights = ctx.derived_weights();
-    result.pipeline = Halide::Pipeline(result.outputs);
   } catch (const Halide::Error& e) {
     return make_error(std::string("Halide rejected the lowered graph: ") + e.what());
   }
-  return result;
+  return program;
 }
 
 }  // namespace kiln

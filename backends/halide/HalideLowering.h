@@ -1,14 +1,17 @@
-// HalideLowering.h: lowers a shape-inferred Kiln graph to a Halide pipeline.
+// HalideLowering.h: lowers a shape-inferred Kiln graph to one Halide pipeline per kernel
+// (backends/halide/KernelPartition.h).
 //
 // Layout. IR tensors are row-major, Halide dims innermost-first: a value of shape [N,C,H,W] is a
-// Func (w, h, c, n), and an ImageParam's dim(0) is the IR's last dim. Symbolic dims stay symbolic:
-// a symbol is bound to the extent of the first graph-input dim that carries it, so one pipeline
-// runs any batch size. Static input dims are asserted through set_extent.
+// Func (w, h, c, n), and a buffer's dim(0) is the IR's last dim. A channels-last boundary tensor
+// keeps the same dims with channels given stride 1 (storage n, h, w, c).
 //
-// Parameters. Graph inputs and the constants read as tensors (weights) are ImageParams, never
-// baked-in buffers: the AOT step binds weights from a blob at run time and the JIT binds Buffers
-// over each constant's TensorData. Constants read only for their values at compile time (a
-// Reshape's shape, Slice bounds, scalar Gather indices) do not become parameters.
+// Arguments. Every kernel takes, in this order: one int32 scalar per model symbol (the symbolic
+// dims, e.g. the batch), its input tensors (graph inputs or other kernels' outputs), and the
+// constants it reads as tensors (weights); then its output buffers. Weights are parameters, never
+// baked-in buffers, so identical kernels with different weights share one compiled function; the
+// AOT wrapper binds weights from the blob and the JIT binds Buffers over each constant's bytes.
+// Constants read only for their values at compile time (a Reshape's shape, Slice bounds) do not
+// become parameters.
 #pragma once
 
 #include <Halide.h>
@@ -18,40 +21,58 @@
 #include <vector>
 
 #include "backends/halide/HalideSchedule.h"
+#include "backends/halide/KernelPartition.h"
 #include "ir/Error.h"
 #include "ir/IR.h"
 
 namespace kiln {
 
-/// A graph lowered to Halide, ready for compile_jit or compile_to_static_library.
-struct LoweredGraph {
-  std::vector<Halide::ImageParam> inputs;   ///< one per graph input, graph order
-  std::vector<Halide::ImageParam> weights;  ///< one per constant read as a tensor
-  std::vector<const Value*> weight_values;  ///< the constant behind each entry of `weights`
-  /// Owners of the weights the lowering derived at compile time (pre-packed copies), which
-  /// `weight_values` points into alongside the graph's own constants.
-  std::vector<std::shared_ptr<Value>> derived_weights;
-  std::vector<Halide::Func> outputs;  ///< one per graph output, graph order
-  /// Extents of each output in IR order (outermost first), as Exprs over the inputs' extents.
-  std::vector<std::vector<Halide::Expr>> output_extents;
-  Halide::Pipeline pipeline;  ///< over `outputs`
-  /// The schedule chosen for each node, by node name (for logs and tuners).
-  std::vector<std::pair<std::string, NodeSchedule>> schedules;
-  /// The schedule of each fusion group, by the name of its stage (last) node; its members do not
-  /// appear in `schedules`.
-  std::vector<std::pair<std::string, std::string>> group_schedules;
+/// What one argument of a kernel function is bound to.
+struct KernelArgument {
+  enum class Kind { Symbol, Tensor, Weight };
+  Kind kind = Kind::Tensor;
+  int index = 0;  ///< model symbol, boundary tensor (KernelPartition::tensors) or weight index
+};
 
-  /// Pipeline arguments: inputs then weights, the order the AOT C wrapper passes them.
-  std::vector<Halide::Argument> arguments() const;
+/// One kernel lowered to a Halide pipeline.
+struct LoweredKernel {
+  int plan = 0;               ///< index into KernelPartition::kernels
+  std::string function;       ///< the compiled function's name, shared by identical kernels
+  std::string cache_key;      ///< 32 hex digits: task, schedule, target and Kiln build
+  int representative = 0;     ///< the first kernel with the same cache key (compiled once)
+  Halide::Pipeline pipeline;  ///< over the kernel's outputs
+  std::vector<Halide::Argument> arguments;  ///< inputs of the function, before its outputs
+  std::vector<KernelArgument> bindings;     ///< one per entry of `arguments`
+  std::vector<int> outputs;                 ///< boundary tensor written by each pipeline output
+  /// The parameters behind `arguments` (for the JIT, which binds them by object).
+  std::vector<Halide::Param<int32_t>> symbol_params;
+  std::vector<Halide::ImageParam> buffer_params;  ///< tensors then weights, argument order
+};
+
+/// A graph lowered to kernels.
+struct KernelProgram {
+  KernelPartition partition;
+  std::vector<LoweredKernel> kernels;  ///< run order, one per partition kernel
+  std::vector<const Value*> weights;   ///< the constants bound as weights, model-wide
+  /// Owners of the weights the lowering derived at compile time (pre-packed copies), which
+  /// `weights` points into alongside the graph's own constants.
+  std::vector<std::shared_ptr<Value>> derived_weights;
+  Halide::Target target;
+  /// Number of distinct kernel functions (kernels that are the same compile once).
+  int distinct_kernels() const;
 };
 
 /// Parses "host", "x86-64-linux-avx2", "arm-64-linux", ... into a Target; errors on bad strings.
 Result<Halide::Target> parse_halide_target(const std::string& spec);
 
 /// Lowers `graph` (types inferred: every value has a dtype and a rank; dims static or symbolic)
-/// to Halide Funcs with the schedule chosen per node. Errors name the node that cannot be lowered.
-Result<LoweredGraph> lower_to_halide(const Graph& graph, const Halide::Target& target,
-                                     const ScheduleOptions& options = {});
+/// to one pipeline per kernel with the schedule chosen per kernel (see partition_kernels for
+/// `records`). `build_id` enters the cache keys (the AOT path passes Kiln's version and build).
+/// Errors name the node that cannot be lowered.
+Result<KernelProgram> lower_kernels(const Graph& graph, const Halide::Target& target,
+                                    const ScheduleOptions& options = {},
+                                    const std::map<std::string, ScheduleRecord>& records = {},
+                                    const std::string& build_id = "");
 
 /// The Halide scalar type for a Kiln dtype (bool is uint1); error for Unknown.
 Result<Halide::Type> to_halide_type(DType dtype);

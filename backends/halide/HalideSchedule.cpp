@@ -49,11 +49,15 @@ bool is_unit_dim_reshape(const Node& node) {
   return non_unit(*in->type.shape) == non_unit(*out->type.shape);
 }
 
+}  // namespace
+
 int natural_width(const Halide::Target& target, const ScheduleOptions& options) {
   int width = target.natural_vector_size(Halide::Float(32));
   if (options.max_vector_width > 0) width = std::min(width, options.max_vector_width);
   return std::max(width, 1);
 }
+
+namespace {
 
 // Lanes along the vectorised dim of `value` (the innermost one, or the channels of a
 // channels-last value): the target's natural width, capped by the options and by a static
@@ -372,6 +376,16 @@ std::optional<NodeSchedule> gemm_packed_tiling(const Node& node, const Halide::T
 
 }  // namespace
 
+std::optional<NodeSchedule> conv_channels_schedule(const Node& node, const Halide::Target& target,
+                                                   const ScheduleOptions& options) {
+  return conv_channels_tiling(node, target, options);
+}
+
+std::optional<NodeSchedule> gemm_packed_schedule(const Node& node, const Halide::Target& target,
+                                                 const ScheduleOptions& options) {
+  return gemm_packed_tiling(node, target, options);
+}
+
 int lanes_within(int width, int64_t extent) {
   int power = 1;  // the largest power of two <= extent
   while (int64_t(power) * 2 <= extent) power *= 2;
@@ -434,19 +448,6 @@ const char* schedule_template_name(ScheduleTemplate t) {
       return "gemm_packed";
   }
   return "?";
-}
-
-std::string NodeSchedule::to_string() const {
-  std::ostringstream os;
-  os << schedule_template_name(kind) << "(vw=" << vector_width << ",tc=" << tile_channels
-     << ",tv=" << tile_vectors << ",par=" << (parallel ? 1 : 0)
-     << ",shift=" << (shift_tails ? 1 : 0);
-  if (kind == ScheduleTemplate::ConvChannels || kind == ScheduleTemplate::GemmPacked)
-    os << ",tx=" << tile_x;
-  if (unroll_epilogue) os << ",ue=1";
-  if (channels_last) os << ",nhwc=1";
-  os << ")";
-  return os.str();
 }
 
 NodeSchedule choose_schedule(const Graph& graph, const Node& node, const Halide::Target& target,

@@ -6,6 +6,7 @@
 #include <Halide.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,8 +56,8 @@ struct NodeSchedule {
   /// Channels of one ConvChannels accumulator block (vector_width x tile_channels).
   int channel_block() const { return vector_width * tile_channels; }
 
-  /// "conv_tiled(vw=8,tc=4,tv=1,par=1,shift=1)": for logs and tuner records; ConvChannels adds
-  /// tx=, channels-last schedules nhwc=1.
+  /// The record text with the knobs of its template, "conv_tiled(vw=8,tc=4,tv=1,par=1,shift=1)"
+  /// (backends/halide/KernelSchedule.h).
   std::string to_string() const;
 };
 
@@ -72,6 +73,17 @@ struct ScheduleOptions {
 /// `width` capped by the largest power of two not above `extent` (so a vector over a dim of that
 /// static extent never runs past it).
 int lanes_within(int width, int64_t extent);
+
+/// The target's natural f32 lanes, capped by options.max_vector_width (at least 1).
+int natural_width(const Halide::Target& target, const ScheduleOptions& options);
+
+/// The default ConvChannels tiling of a Conv, or nullopt when that template does not apply (not
+/// a 2-D f32 dense/depthwise conv with constant weights and static channels and width).
+std::optional<NodeSchedule> conv_channels_schedule(const Node& node, const Halide::Target& target,
+                                                   const ScheduleOptions& options);
+/// The default GemmPacked tiling of a Gemm, or nullopt when that template does not apply.
+std::optional<NodeSchedule> gemm_packed_schedule(const Node& node, const Halide::Target& target,
+                                                 const ScheduleOptions& options);
 
 /// Picks a schedule for `node` from its op, its output shape and how its output is used
 /// (`graph` gives the consumers). Pure function of its arguments: a tuner can replay it.

@@ -1,16 +1,20 @@
-// LibraryEmitter.cpp: the AOT path: Halide static library + generated wrapper + weights object,
-// linked by the system C compiler.
+// LibraryEmitter.cpp: the AOT path: kernel objects + Halide runtime + generated wrapper + weights
+// object, linked by the system C compiler.
 #include "backends/halide/LibraryEmitter.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "backends/halide/HalideLowering.h"
+#include "backends/halide/MemoryPlan.h"
 #include "backends/halide/ModelHeaderWriter.h"
 #include "backends/halide/ModelInterface.h"
 #include "backends/halide/ModelWrapperWriter.h"
 #include "backends/halide/ToolRunner.h"
 #include "backends/halide/WeightsBlob.h"
+#include "ir/shape_rules/DimArithmetic.h"
 
 namespace fs = std::filesystem;
 
@@ -48,6 +52,87 @@ Status move_into(const fs::path& from, const fs::path& to) {
   return Status::ok();
 }
 
+// What the wrapper needs of the program: kernels with their arguments, the intermediates.
+Result<WrapperSpec> wrapper_spec(const KernelProgram& program, const WeightsBlob& blob) {
+  WrapperSpec spec;
+  const KernelPartition& partition = program.partition;
+  std::map<const Value*, size_t> blob_entry;
+  for (size_t i = 0; i < blob.entries.size(); ++i) blob_entry[blob.entries[i].value] = i;
+  for (const Value* w : program.weights) {
+    const WeightsEntry& entry = blob.entries[blob_entry.at(w)];
+    spec.weights.push_back({entry.offset, w->constant->dtype, w->constant->dims});
+  }
+  spec.intermediates.resize(size_t(partition.intermediate_count));
+  for (const BoundaryTensor& t : partition.tensors) {
+    if (t.role != TensorRole::Intermediate) continue;
+    WrapperTensor& w = spec.intermediates[size_t(t.index)];
+    w.name = t.value->name;
+    w.dtype = t.value->type.dtype;
+    w.channels_last = t.channels_last;
+    w.first = t.producer;
+    w.last = std::max(t.producer, t.last_use);
+    if (t.value->type.shape->size() > 8)
+      return Error{"", t.value->name, "tensors of rank above 8 are not supported"};
+    for (const Dim& d : *t.value->type.shape) {
+      WrapperDim dim;
+      if (d.is_static()) {
+        dim.coefficient = d.value;
+      } else {
+        std::optional<DimProduct> product = DimProduct::of(d);
+        if (!product || product->symbols.size() > 2)
+          return Error{"", t.value->name,
+                       "dim '" + d.to_string() + "' cannot be sized at run time"};
+        dim.coefficient = product->coefficient;
+        for (const std::string& s : product->symbols) {
+          auto it = std::find(partition.symbols.begin(), partition.symbols.end(), s);
+          if (it == partition.symbols.end())
+            return Error{"", t.value->name, "symbol '" + s + "' is not a dim of any input"};
+          dim.symbols.push_back(int(it - partition.symbols.begin()));
+        }
+      }
+      w.dims.push_back(dim);
+    }
+  }
+  auto tensor_argument = [&](int t) {
+    const BoundaryTensor& tensor = partition.tensors[size_t(t)];
+    switch (tensor.role) {
+      case TensorRole::Input:
+        return WrapperArgument{WrapperArgument::Kind::Input, tensor.index};
+      case TensorRole::Output:
+        return WrapperArgument{WrapperArgument::Kind::Output, tensor.index};
+      case TensorRole::Intermediate:
+        break;
+    }
+    return WrapperArgument{WrapperArgument::Kind::Intermediate, tensor.index};
+  };
+  for (const LoweredKernel& kernel : program.kernels) {
+    const KernelPlan& plan = partition.kernels[size_t(kernel.plan)];
+    WrapperKernel w;
+    w.name = plan.name;
+    w.function = program.kernels[size_t(kernel.representative)].function;
+    w.template_name = plan.schedule.template_name();
+    w.schedule = plan.schedule.to_string();
+    w.task = plan.task;
+    w.macs_per_unit_run = plan.macs;
+    for (const KernelArgument& a : kernel.bindings) {
+      switch (a.kind) {
+        case KernelArgument::Kind::Symbol:
+          w.arguments.push_back({WrapperArgument::Kind::Symbol, a.index});
+          break;
+        case KernelArgument::Kind::Tensor:
+          w.arguments.push_back(tensor_argument(a.index));
+          break;
+        case KernelArgument::Kind::Weight:
+          w.arguments.push_back({WrapperArgument::Kind::Weight, a.index});
+          break;
+      }
+    }
+    for (int t : kernel.outputs) w.arguments.push_back(tensor_argument(t));
+    spec.kernels.push_back(std::move(w));
+  }
+  return spec;
+}
+
 }  // namespace
 
 Result<LibraryArtifacts> emit_native_library(const Graph& graph, const LibraryOptions& options) {
@@ -69,29 +154,52 @@ Result<LibraryArtifacts> emit_native_library(const Graph& graph, const LibraryOp
   fs::create_directories(scratch.path, error);
   if (error) return Error{scratch.path.string(), "", "cannot create: " + error.message()};
 
-  auto lowered = lower_to_halide(graph, target, options.schedule);
+  auto lowered =
+      lower_kernels(graph, target, options.schedule, options.records, kiln_build_identity());
   if (!lowered) return lowered.error();
-  const std::string pipeline_function = name + "_halide";
-  const fs::path pipeline_prefix = scratch.path / pipeline_function;
-  try {
-    lowered->pipeline.compile_to_static_library(pipeline_prefix.string(), lowered->arguments(),
-                                                pipeline_function, target);
-  } catch (const Halide::Error& e) {
-    return make_error(std::string("Halide compilation failed: ") + e.what());
-  }
+  KernelProgram& program = *lowered;
+  CompileCache cache = options.cache_dir.empty() ? CompileCache() : CompileCache(options.cache_dir);
+  auto compiled =
+      compile_kernel_objects(program, cache, scratch.path.string(), options.jobs, options.progress);
+  if (!compiled) return compiled.error();
 
-  WeightsBlob blob = layout_weights(lowered->weight_values);
-  WrapperSpec spec;
-  spec.pipeline_function = pipeline_function;
-  spec.pipeline_header = pipeline_function + ".h";
+  WeightsBlob blob = layout_weights(program.weights);
+  auto built_spec = wrapper_spec(program, blob);
+  if (!built_spec) return built_spec.error();
+  WrapperSpec spec = std::move(*built_spec);
   spec.weights_size = blob.total_size;
   spec.external_weights = external_weights;
   spec.macs_per_unit_run = options.macs_per_unit_run;
-  for (const WeightsEntry& entry : blob.entries)
-    spec.weights.push_back(
-        {entry.offset, entry.value->constant->dtype, entry.value->constant->dims});
+  const ArenaPlan arena = plan_arena(program.partition);
+  spec.arena_bytes_per_unit_run = arena.arena_bytes;
+
+  // The kernels and the runtime, as the archive members the links below use.
+  std::vector<std::string> kernel_objects = {compiled->runtime_object};
+  kernel_objects.insert(kernel_objects.end(), compiled->kernel_objects.begin(),
+                        compiled->kernel_objects.end());
+  const fs::path pipeline_prefix = scratch.path / (name + "_halide");
+  const fs::path kernel_archive = pipeline_prefix.string() + ".a";
+  {
+    const fs::path members = scratch.path / "kernel-members";
+    fs::create_directories(members, error);
+    std::vector<std::string> ar = {"ar", "rcs", kernel_archive.string()};
+    for (size_t i = 0; i < kernel_objects.size(); ++i) {
+      // Copies with distinct names: cached objects are named by key, and ar keys on names.
+      const fs::path member = members / ("k" + std::to_string(i) + ".o");
+      fs::copy_file(kernel_objects[i], member, fs::copy_options::overwrite_existing, error);
+      if (error) return Error{kernel_objects[i], "", "cannot read object: " + error.message()};
+      ar.push_back(member.string());
+    }
+    KILN_RETURN_IF_ERROR(run_tool(ar));
+  }
 
   LibraryArtifacts artifacts;
+  artifacts.kernels = int(program.kernels.size());
+  artifacts.distinct_kernels = program.distinct_kernels();
+  artifacts.compiled_kernels = compiled->compiled;
+  artifacts.cached_kernels = compiled->cached;
+  artifacts.arena_bytes = arena.arena_bytes;
+  for (const KernelPlan& plan : program.partition.kernels) artifacts.tasks.push_back(plan.task);
   const fs::path header = scratch.path / (name + ".h");
   const fs::path wrapper = scratch.path / (name + "_wrapper.c");
   KILN_RETURN_IF_ERROR(
@@ -103,19 +211,17 @@ Result<LibraryArtifacts> emit_native_library(const Graph& graph, const LibraryOp
   if (!native) {  // the user's cross toolchain finishes the job
     artifacts.header = (out_dir / (name + ".h")).string();
     artifacts.wrapper_source = (out_dir / (name + "_wrapper.c")).string();
-    artifacts.pipeline_library = (out_dir / (pipeline_function + ".a")).string();
+    artifacts.pipeline_library = (out_dir / (name + "_halide.a")).string();
     artifacts.weights_file = (out_dir / (name + ".weights")).string();
     KILN_RETURN_IF_ERROR(move_into(header, artifacts.header));
     KILN_RETURN_IF_ERROR(move_into(wrapper, artifacts.wrapper_source));
-    KILN_RETURN_IF_ERROR(move_into(pipeline_prefix.string() + ".a", artifacts.pipeline_library));
-    KILN_RETURN_IF_ERROR(
-        move_into(pipeline_prefix.string() + ".h", out_dir / (pipeline_function + ".h")));
+    KILN_RETURN_IF_ERROR(move_into(kernel_archive, artifacts.pipeline_library));
     KILN_RETURN_IF_ERROR(move_into(blob_file, artifacts.weights_file));
     return artifacts;
   }
 
   const fs::path wrapper_object = scratch.path / (name + "_wrapper.o");
-  KILN_RETURN_IF_ERROR(run_tool({"cc", "-std=gnu11", "-O2", "-fPIC", "-fvisibility=hidden", "-c",
+  KILN_RETURN_IF_ERROR(run_tool({"cc", "-std=gnu11", "-O1", "-fPIC", "-fvisibility=hidden", "-c",
                                  wrapper.string(), "-I", scratch.path.string(), "-I",
                                  KILN_HALIDE_INCLUDE_DIR, "-o", wrapper_object.string()}));
   std::vector<std::string> objects = {wrapper_object.string()};
@@ -130,7 +236,7 @@ Result<LibraryArtifacts> emit_native_library(const Graph& graph, const LibraryOp
   const fs::path shared = scratch.path / (name + ".so");
   std::vector<std::string> link = {"cc", "-shared", "-o", shared.string()};
   link.insert(link.end(), objects.begin(), objects.end());
-  link.push_back(pipeline_prefix.string() + ".a");
+  link.push_back(kernel_archive.string());
   for (const char* arg :
        {"-Wl,--exclude-libs,ALL", "-Wl,-z,noexecstack", "-lpthread", "-ldl", "-lm"})
     link.push_back(arg);
@@ -140,7 +246,7 @@ Result<LibraryArtifacts> emit_native_library(const Graph& graph, const LibraryOp
   const fs::path members = scratch.path / "members";
   fs::create_directories(members, error);
   KILN_RETURN_IF_ERROR(
-      run_tool({"ar", "x", "--output=" + members.string(), pipeline_prefix.string() + ".a"}));
+      run_tool({"ar", "x", "--output=" + members.string(), kernel_archive.string()}));
   const fs::path archive = scratch.path / (name + ".a");
   std::vector<std::string> ar = {"ar", "rcs", archive.string()};
   ar.insert(ar.end(), objects.begin(), objects.end());

@@ -108,6 +108,8 @@ LoweringContext::LoweringContext(const Graph& graph, const Halide::Target& targe
     : graph_(graph), target_(target), options_(options) {}
 
 NodeSchedule LoweringContext::schedule_of(const Node& node) const {
+  auto fixed = fixed_.find(&node);
+  if (fixed != fixed_.end()) return fixed->second;
   return choose_schedule(graph_, node, target_, options_);
 }
 
@@ -119,39 +121,47 @@ std::string LoweringContext::unique_name(const std::string& base) {
   return name;
 }
 
-Status LoweringContext::bind_inputs() {
-  for (const Value* input : graph_.inputs) {
-    if (!input->type.shape)
-      return Error{"", "", "graph input '" + input->name + "' has unknown rank"};
-    auto type = to_halide_type(input->type.dtype);
-    if (!type) return Error{"", "", "graph input '" + input->name + "': " + type.error().message};
-    const Shape& shape = *input->type.shape;
-    const int rank = int(shape.size());
-    Halide::ImageParam param(*type, rank, unique_name("in_" + input->name));
-    std::vector<Halide::Expr> extents;
-    for (int i = 0; i < rank; ++i) {
-      const Dim& dim = shape[size_t(i)];
-      Halide::Internal::Dimension hdim = param.dim(rank - 1 - i);
-      hdim.set_min(0);
-      if (dim.is_static()) {
-        hdim.set_extent(int(dim.value));
-        extents.push_back(int(dim.value));
-      } else if (dim.is_symbolic()) {
-        auto bound = symbol_extents_.find(dim.symbol);
-        if (bound == symbol_extents_.end()) {
-          symbol_extents_[dim.symbol] = hdim.extent();
-        } else {
-          hdim.set_extent(bound->second);  // a shared symbol asserts equal extents
-        }
-        extents.push_back(symbol_extents_[dim.symbol]);
-      } else {
-        extents.push_back(hdim.extent());
-      }
-    }
-    input_params_.push_back(param);
-    values_[input] = LoweredValue{Halide::Func(param), extents, input->type.dtype};
+void LoweringContext::bind_symbols(const std::vector<std::string>& symbols) {
+  for (const std::string& symbol : symbols) {
+    Halide::Param<int32_t> param(unique_name("sym_" + symbol));
+    symbol_params_.push_back(param);
+    symbol_extents_[symbol] = param;
   }
-  return Status::ok();
+}
+
+Result<Halide::ImageParam> LoweringContext::bind_tensor(const Value* v, bool channels_last,
+                                                        const std::string& name) {
+  if (!v->type.shape) return Error{"", "", "value '" + v->name + "' has unknown rank"};
+  auto type = to_halide_type(v->type.dtype);
+  if (!type) return Error{"", "", "value '" + v->name + "': " + type.error().message};
+  KILN_HALIDE_ASSIGN(extents, extents_of(v));
+  const int rank = int(extents.size());
+  Halide::ImageParam param(*type, rank, unique_name(name));
+  std::vector<Halide::Internal::Dimension> dims;
+  for (int i = 0; i < rank; ++i) dims.push_back(param.dim(i));
+  constrain_dense(dims, extents, channels_last && rank == 4);
+  values_[v] = LoweredValue{Halide::Func(param), extents, v->type.dtype};
+  return param;
+}
+
+void constrain_dense(const std::vector<Halide::Internal::Dimension>& dims,
+                     const std::vector<Halide::Expr>& extents, bool channels_last) {
+  const size_t rank = extents.size();
+  // Halide dim k is IR dim rank-1-k; storage order innermost first, as Halide dims.
+  std::vector<size_t> order;
+  if (channels_last && rank == 4) {
+    order = {2, 0, 1, 3};  // c, w, h, n
+  } else {
+    for (size_t k = 0; k < rank; ++k) order.push_back(k);
+  }
+  Halide::Expr stride = 1;
+  for (size_t k : order) {
+    Halide::Internal::Dimension dim = dims[k];
+    const Halide::Expr& extent = extents[rank - 1 - k];
+    dim.set_bounds(0, extent);
+    dim.set_stride(stride);
+    stride = Halide::Internal::simplify(stride * extent);
+  }
 }
 
 LoweredValue LoweringContext::derived_weight(const Value* source, const std::string& role,

@@ -72,9 +72,12 @@ class LoweringContext {
   const Graph& graph() const { return graph_; }
   const Halide::Target& target() const { return target_; }
   const ScheduleOptions& options() const { return options_; }
-  /// The schedule choose_schedule picks for `node`: lowerings whose algorithm depends on the
-  /// schedule (a blocked accumulator, pre-packed weights) ask before building their Funcs.
+  /// The schedule `node` gets (fixed by set_schedule, else what choose_schedule picks):
+  /// lowerings whose algorithm depends on the schedule (a blocked accumulator, pre-packed
+  /// weights) ask before building their Funcs.
   NodeSchedule schedule_of(const Node& node) const;
+  /// Fixes the schedule schedule_of returns for `node` (a kernel's record or group anchor).
+  void set_schedule(const Node& node, const NodeSchedule& schedule) { fixed_[&node] = schedule; }
 
   /// The lowered form of an input of a node: a graph input, a value lowered earlier, or a
   /// constant (which becomes a weight parameter on first use).
@@ -97,9 +100,13 @@ class LoweringContext {
   /// or symbolic.
   std::optional<std::vector<int64_t>> constant_ints(const Value* v) const;
 
-  /// Binds the graph inputs to ImageParams (called once, before lowering nodes).
-  Status bind_inputs();
-  const std::vector<Halide::ImageParam>& input_params() const { return input_params_; }
+  /// Makes each symbolic dim an int32 scalar parameter (called once, before anything else).
+  void bind_symbols(const std::vector<std::string>& symbols);
+  /// Binds `v` (a graph input or another kernel's output) to a new ImageParam with dense
+  /// strides, channels innermost when `channels_last` (a 4-D value); returns the param.
+  Result<Halide::ImageParam> bind_tensor(const Value* v, bool channels_last,
+                                         const std::string& name);
+  const std::vector<Halide::Param<int32_t>>& symbol_params() const { return symbol_params_; }
   const std::vector<Halide::ImageParam>& weight_params() const { return weight_params_; }
   const std::vector<const Value*>& weight_values() const { return weight_values_; }
   /// A constant computed from `source` at compile time (weights pre-packed for a schedule). It
@@ -118,12 +125,18 @@ class LoweringContext {
   ScheduleOptions options_;
   std::map<const Value*, LoweredValue> values_;
   std::map<std::string, Halide::Expr> symbol_extents_;
-  std::vector<Halide::ImageParam> input_params_;
+  std::vector<Halide::Param<int32_t>> symbol_params_;
+  std::map<const Node*, NodeSchedule> fixed_;
   std::vector<Halide::ImageParam> weight_params_;
   std::vector<const Value*> weight_values_;
   std::vector<std::shared_ptr<Value>> derived_;
   std::map<std::string, int> name_counts_;
 };
+
+/// Constrains `dims` (a buffer's Halide dims) to start at 0 with `extents` (IR order) and dense
+/// strides, channels innermost when `channels_last` (4-D only).
+void constrain_dense(const std::vector<Halide::Internal::Dimension>& dims,
+                     const std::vector<Halide::Expr>& extents, bool channels_last);
 
 /// Sanitises a name into [A-Za-z0-9_], starting with a letter (Halide and C both accept it).
 std::string halide_safe_name(const std::string& name);

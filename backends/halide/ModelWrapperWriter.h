@@ -1,6 +1,8 @@
 // ModelWrapperWriter.h: writes NAME_wrapper.c, the glue between the typed C API in NAME.h and
-// the Halide-generated pipeline function: it checks arguments, wraps caller buffers and weights
-// in halide_buffer_t, routes Halide errors to a per-thread message, and defines the descriptor.
+// the Halide-generated kernel functions: it checks arguments, wraps caller buffers and weights
+// in halide_buffer_t, owns the intermediate tensors (one arena per concurrent call, planned by
+// runtime/kiln_memory_plan.c), calls the kernels in order, routes Halide errors to a per-thread
+// message, and defines the descriptor (with the kernel table and a profiling entry).
 #pragma once
 
 #include <cstdint>
@@ -18,10 +20,40 @@ struct WrapperWeight {
   std::vector<int64_t> dims;  ///< row-major static shape
 };
 
+/// One dim of an intermediate tensor: coefficient times the product of up to two symbols.
+struct WrapperDim {
+  int64_t coefficient = 1;
+  std::vector<int> symbols;  ///< indices into ModelInterface::symbols
+};
+
+/// An intermediate tensor in the arena.
+struct WrapperTensor {
+  std::string name;
+  DType dtype = DType::Float32;
+  std::vector<WrapperDim> dims;  ///< IR order
+  bool channels_last = false;    ///< a 4-D tensor stored channels innermost
+  int first = 0, last = 0;       ///< kernels (run order) that write it first and read it last
+};
+
+/// One argument of a kernel call.
+struct WrapperArgument {
+  enum class Kind { Symbol, Input, Output, Intermediate, Weight };
+  Kind kind = Kind::Input;
+  int index = 0;  ///< symbol, graph input, graph output, intermediate or weight index
+};
+
+/// One kernel call, in run order.
+struct WrapperKernel {
+  std::string name, function, template_name, schedule, task;
+  int64_t macs_per_unit_run = 0;
+  std::vector<WrapperArgument> arguments;  ///< inputs then outputs, as the function takes them
+};
+
 /// What the wrapper calls and where the weights come from.
 struct WrapperSpec {
-  std::string pipeline_function;  ///< the Halide function: (user_context, inputs, weights, outputs)
-  std::string pipeline_header;    ///< header Halide wrote for it
+  std::vector<WrapperKernel> kernels;
+  std::vector<WrapperTensor> intermediates;
+  uint64_t arena_bytes_per_unit_run = 0;
   std::vector<WrapperWeight> weights;
   uint64_t weights_size = 0;
   bool external_weights = false;  ///< map NAME.weights at run time instead of a linked symbol

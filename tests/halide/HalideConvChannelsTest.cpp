@@ -27,7 +27,7 @@ void check_channels_graph(const std::function<void(GraphBuilder&)>& build, const
     GraphBuilder b(graph);
     build(b);
     ASSERT_TRUE(run_passes(graph, default_passes(fuse)).is_ok());
-    Result<LoweredGraph> lowered = lower_to_halide(graph, Halide::get_host_target());
+    Result<KernelProgram> lowered = lower_kernels(graph, Halide::get_host_target());
     ASSERT_TRUE(lowered.is_ok()) << lowered.error().to_string();
     const std::string schedules = schedule_summary(*lowered);
     if (Halide::get_host_target().natural_vector_size(Halide::Float(32)) <= 16)

@@ -32,7 +32,7 @@ TEST(HalideGemmPacked, DenseLayersMatchReferenceAtEveryBatch) {
                attrs({{"alpha", 0.5}, {"beta", 2.0}}));
     b.output(b.node("Sigmoid", "sig", {y}));
     ASSERT_TRUE(run_passes(graph, default_passes(fuse)).is_ok());
-    Result<LoweredGraph> lowered = lower_to_halide(graph, Halide::get_host_target());
+    Result<KernelProgram> lowered = lower_kernels(graph, Halide::get_host_target());
     ASSERT_TRUE(lowered.is_ok()) << lowered.error().to_string();
     const std::string schedules = schedule_summary(*lowered);
     if (Halide::get_host_target().natural_vector_size(Halide::Float(32)) <= 16)

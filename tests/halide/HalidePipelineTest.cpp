@@ -56,24 +56,32 @@ TEST(HalidePipeline, ParametersAndAotArguments) {
   Graph graph;
   build_small_cnn(graph);
   ASSERT_TRUE(infer_shapes(graph).is_ok());
-  Result<LoweredGraph> lowered = lower_to_halide(graph, Halide::get_host_target());
-  ASSERT_TRUE(lowered.is_ok()) << lowered.error().to_string();
+  Result<KernelProgram> program = lower_kernels(graph, Halide::get_host_target());
+  ASSERT_TRUE(program.is_ok()) << program.error().to_string();
   // Weights are parameters, not baked in; constants read only at compile time are not.
-  EXPECT_EQ(lowered->inputs.size(), 1u);
-  ASSERT_EQ(lowered->weights.size(), 4u);
-  ASSERT_EQ(lowered->weight_values.size(), 4u);
-  EXPECT_EQ(lowered->weight_values[0]->name, "w");
-  std::vector<Halide::Argument> args = lowered->arguments();
-  ASSERT_EQ(args.size(), 5u);
-  EXPECT_EQ(args[0].name, lowered->inputs[0].name());
-  EXPECT_EQ(lowered->outputs.size(), 2u);
-  // The arguments suffice for an ahead-of-time build.
+  ASSERT_EQ(program->weights.size(), 4u);
+  EXPECT_EQ(program->weights[0]->name, "w");
+  // Every kernel takes the batch symbol first; the two graph outputs are written by kernels.
+  int outputs = 0;
+  for (const LoweredKernel& kernel : program->kernels) {
+    ASSERT_FALSE(kernel.bindings.empty());
+    EXPECT_EQ(kernel.bindings[0].kind, KernelArgument::Kind::Symbol);
+    EXPECT_EQ(kernel.arguments.size(), kernel.bindings.size());
+    for (int t : kernel.outputs)
+      if (program->partition.tensors[size_t(t)].role == TensorRole::Output) ++outputs;
+  }
+  EXPECT_EQ(outputs, 2);
+  // The arguments suffice for an ahead-of-time build of each kernel.
   const std::string dir = std::string(KILN_BINARY_DIR) + "/halide_test_aot";
   std::filesystem::create_directories(dir);
   Halide::Target target = Halide::get_host_target().with_feature(Halide::Target::NoRuntime);
-  EXPECT_NO_THROW(
-      lowered->pipeline.compile_to_object(dir + "/small_cnn.o", args, "small_cnn", target));
-  EXPECT_TRUE(std::filesystem::exists(dir + "/small_cnn.o"));
+  for (LoweredKernel& kernel : program->kernels) {
+    if (kernel.representative != &kernel - program->kernels.data()) continue;
+    const std::string object = dir + "/" + kernel.function + ".o";
+    EXPECT_NO_THROW(
+        kernel.pipeline.compile_to_object(object, kernel.arguments, kernel.function, target));
+    EXPECT_TRUE(std::filesystem::exists(object));
+  }
 }
 
 TEST(HalidePipeline, RuntimeGatherIndicesMatchReference) {
@@ -122,9 +130,9 @@ TEST(HalidePipeline, SchedulesAreChosenPerNode) {
   EXPECT_EQ(choose_schedule(graph, *graph.find_node("conv_node"), arm, options).kind,
             ScheduleTemplate::Root);
   // Lowering for a cross target needs no JIT; the chosen schedules are reported.
-  Result<LoweredGraph> lowered = lower_to_halide(graph, arm, options);
+  Result<KernelProgram> lowered = lower_kernels(graph, arm, options);
   ASSERT_TRUE(lowered.is_ok()) << lowered.error().to_string();
-  EXPECT_FALSE(lowered->schedules.empty());
+  EXPECT_FALSE(lowered->kernels.empty());
 }
 
 TEST(HalidePipeline, NaiveScheduleOptionsStillMatchReference) {
@@ -163,7 +171,7 @@ TEST(HalidePipeline, UnlowerableNodeIsNamedInTheError) {
   Value* starts = b.input("starts", static_shape({1}), DType::Int64);
   b.output(b.node("Slice", "dynamic_slice", {x, starts, b.ints("ends", {3})}));
   (void)infer_shapes(graph);  // the rule may leave the sliced dim unknown; lowering must still fail
-  Result<LoweredGraph> lowered = lower_to_halide(graph, Halide::get_host_target());
+  Result<KernelProgram> lowered = lower_kernels(graph, Halide::get_host_target());
   ASSERT_FALSE(lowered.is_ok());
   EXPECT_EQ(lowered.error().node, "dynamic_slice_node");
   EXPECT_NE(lowered.error().message.find("constant"), std::string::npos) << lowered.error().message;

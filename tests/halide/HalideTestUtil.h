@@ -102,10 +102,10 @@ inline std::vector<std::string> default_passes(bool fuse) {
 
 /// Every schedule a lowering chose (nodes, then fusion groups), ';'-separated, for assertions
 /// on which templates were used.
-inline std::string schedule_summary(const LoweredGraph& lowered) {
+inline std::string schedule_summary(const KernelProgram& program) {
   std::string summary;
-  for (const auto& [node, schedule] : lowered.schedules) summary += schedule.to_string() + ";";
-  for (const auto& [stage, schedule] : lowered.group_schedules) summary += schedule + ";";
+  for (const KernelPlan& kernel : program.partition.kernels)
+    summary += kernel.schedule.to_string() + ";";
   return summary;
 }
 

@@ -161,7 +161,27 @@ Result<std::vector<std::string>> write_fusion_files(const Graph& graph, const st
   return written;
 }
 
-Status write_fusion_report(std::ostream& out, Graph& graph, const std::string& format) {
+Result<KernelProfile> read_kernel_profile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error{path, "", "cannot open the profile"};
+  nlohmann::json json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object() || !json.contains("kernels") ||
+      !json["kernels"].is_array())
+    return Error{path, "", "not a profile (expected the JSON of `kiln bench --profile`)"};
+  KernelProfile profile;
+  profile.total_ms = json.value("total_ms", 0.0);
+  for (const nlohmann::json& k : json["kernels"]) {
+    if (!k.is_object() || !k.contains("name") || !k["name"].is_string())
+      return Error{path, "", "a kernel entry has no name"};
+    profile.kernels.push_back({k["name"].get<std::string>(), k.value("template", std::string()),
+                               k.value("schedule", std::string()), k.value("median_ms", 0.0),
+                               k.value("gflops", 0.0)});
+  }
+  return profile;
+}
+
+Status write_fusion_report(std::ostream& out, Graph& graph, const std::string& format,
+                           const KernelProfile* profile) {
   KILN_RETURN_IF_ERROR(ensure_fused(graph));
   const FusionPlan plan = read_fusion_plan(graph);
   if (format == "json") {
@@ -169,7 +189,7 @@ Status write_fusion_report(std::ostream& out, Graph& graph, const std::string& f
   } else if (format == "dot") {
     print_fusion_dot(out, graph, plan);
   } else if (format == "html") {
-    Result<std::string> html = make_fusion_html(graph, plan);
+    Result<std::string> html = make_fusion_html(graph, plan, profile);
     if (!html) return html.error();
     out << *html;
   } else {

@@ -26,10 +26,25 @@ nlohmann::ordered_json make_fusion_json(const FusionPlan& plan);
 /// The graph in dot with each group as a coloured cluster labelled "group <id>: <schedule>".
 void print_fusion_dot(std::ostream& out, const Graph& graph, const FusionPlan& plan);
 
+/// Kernel times measured by `kiln bench LIB --profile --format json`.
+struct KernelProfile {
+  struct Kernel {
+    std::string name, template_name, schedule;
+    double median_ms = 0, gflops = 0;
+  };
+  double total_ms = 0;
+  std::vector<Kernel> kernels;  ///< run order
+};
+
+/// Reads a `kiln bench --profile --format json` file; errors name the file.
+Result<KernelProfile> read_kernel_profile(const std::string& path);
+
 /// One self-contained HTML page: the fusion dot graph rendered to inline SVG by Graphviz, the
 /// group table, the unfused candidates and the totals. Without Graphviz the page says so in
-/// place of the picture.
-Result<std::string> make_fusion_html(const Graph& graph, const FusionPlan& plan);
+/// place of the picture. With `profile`, each group shows its kernel's time and a table lists
+/// every kernel's time, slowest first.
+Result<std::string> make_fusion_html(const Graph& graph, const FusionPlan& plan,
+                                     const KernelProfile* profile = nullptr);
 
 /// Runs the fusion pass unless the graph already carries fusion attributes (a pipeline ran it).
 Status ensure_fused(Graph& graph);
@@ -40,6 +55,7 @@ Result<std::vector<std::string>> write_fusion_files(const Graph& graph, const st
 
 /// Writes the report of `graph` in `format` (text, json, html or dot) to `out`. A graph that
 /// carries no fusion attributes (the fusion pass did not run) is fused first.
-Status write_fusion_report(std::ostream& out, Graph& graph, const std::string& format);
+Status write_fusion_report(std::ostream& out, Graph& graph, const std::string& format,
+                           const KernelProfile* profile = nullptr);
 
 }  // namespace kiln::cli

@@ -3,9 +3,11 @@
 // stylesheet, script or image.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "tools/inspect/FusionReport.h"
@@ -61,7 +63,18 @@ Result<std::string> render_inline_svg(const std::string& dot_text) {
 
 }  // namespace
 
-Result<std::string> make_fusion_html(const Graph& graph, const FusionPlan& plan) {
+Result<std::string> make_fusion_html(const Graph& graph, const FusionPlan& plan,
+                                     const KernelProfile* profile) {
+  std::map<std::string, const KernelProfile::Kernel*> kernel_of;
+  if (profile)
+    for (const KernelProfile::Kernel& k : profile->kernels) kernel_of[k.name] = &k;
+  auto kernel_ms = [&](const std::string& stage) -> std::string {
+    auto it = kernel_of.find(stage);
+    if (it == kernel_of.end()) return "";
+    char text[64];
+    std::snprintf(text, sizeof text, "%.3f", it->second->median_ms);
+    return text;
+  };
   std::ostringstream dot;
   print_fusion_dot(dot, graph, plan);
   // Without Graphviz the page still carries the tables (compile must not fail over a picture).
@@ -82,14 +95,43 @@ Result<std::string> make_fusion_html(const Graph& graph, const FusionPlan& plan)
        << " nodes; intermediates kept out of memory: " << t.bytes_saved
        << " bytes; memory traffic saved: " << t.memory_traffic_saved << " bytes.</p>\n";
   html << "<h2>Groups</h2>\n<table><tr><th>id</th><th>nodes</th><th>ops</th><th>output shape"
-          "</th><th>MACs</th><th>bytes saved</th><th>schedule</th></tr>\n";
-  for (const FusionGroup& g : plan.groups)
+          "</th><th>MACs</th><th>bytes saved</th><th>pattern</th>"
+       << (profile ? "<th>ms</th>" : "") << "</tr>\n";
+  for (const FusionGroup& g : plan.groups) {
     html << "<tr><td class=\"num\">" << g.id << "</td><td>" << escape_html(join(g.nodes))
          << "</td><td>" << escape_html(join(g.ops)) << "</td><td>"
          << escape_html(shape_to_string(g.output_shape)) << "</td><td class=\"num\">" << g.macs
          << "</td><td class=\"num\">" << g.bytes_saved << "</td><td>" << escape_html(g.schedule)
-         << "</td></tr>\n";
-  html << "</table>\n<h2>Not fused</h2>\n<table><tr><th>node</th><th>op</th><th>reason</th></tr>\n";
+         << "</td>";
+    if (profile)
+      html << "<td class=\"num\">" << (g.nodes.empty() ? "" : kernel_ms(g.nodes.back())) << "</td>";
+    html << "</tr>\n";
+  }
+  html << "</table>\n";
+  if (profile) {
+    std::vector<const KernelProfile::Kernel*> slowest;
+    for (const KernelProfile::Kernel& k : profile->kernels) slowest.push_back(&k);
+    std::stable_sort(slowest.begin(), slowest.end(),
+                     [](const auto* a, const auto* b) { return a->median_ms > b->median_ms; });
+    char total[64];
+    std::snprintf(total, sizeof total, "%.3f", profile->total_ms);
+    html << "<h2>Kernel times</h2>\n<p>Whole run: " << total << " ms (median).</p>\n"
+         << "<table><tr><th>kernel</th><th>template</th><th>schedule</th><th>ms</th>"
+            "<th>share</th><th>GFLOP/s</th></tr>\n";
+    for (const KernelProfile::Kernel* k : slowest) {
+      char cells[160];
+      std::snprintf(cells, sizeof cells,
+                    "<td class=\"num\">%.3f</td><td class=\"num\">%.1f%%</td>"
+                    "<td class=\"num\">%.2f</td>",
+                    k->median_ms,
+                    profile->total_ms > 0 ? 100.0 * k->median_ms / profile->total_ms : 0.0,
+                    k->gflops);
+      html << "<tr><td>" << escape_html(k->name) << "</td><td>" << escape_html(k->template_name)
+           << "</td><td>" << escape_html(k->schedule) << "</td>" << cells << "</tr>\n";
+    }
+    html << "</table>\n";
+  }
+  html << "<h2>Not fused</h2>\n<table><tr><th>node</th><th>op</th><th>reason</th></tr>\n";
   for (const NotFusedCandidate& c : plan.not_fused)
     html << "<tr><td>" << escape_html(c.node) << "</td><td>" << escape_html(c.op) << "</td><td>"
          << escape_html(c.reason) << "</td></tr>\n";

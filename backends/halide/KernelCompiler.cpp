@@ -1,0 +1,109 @@
+// KernelCompiler.cpp: parallel, cached compiles of kernel objects.
+#include "backends/halide/KernelCompiler.h"
+
+#include <filesystem>
+#include <mutex>
+
+#include "backends/halide/ParallelFor.h"
+
+namespace fs = std::filesystem;
+
+namespace kiln {
+namespace {
+
+// Compiles `build` into `cache` (via a temporary file) or into `scratch` when the cache is off.
+Result<std::string> build_object(const CompileCache& cache, const std::string& kind,
+                                 const std::string& key, const fs::path& scratch,
+                                 const std::function<void(const std::string&)>& build) {
+  if (!cache.enabled()) {
+    const std::string path = (scratch / (kind + "_" + key + ".o")).string();
+    build(path);
+    return path;
+  }
+  auto temporary = cache.temporary_path(kind, key);
+  if (!temporary) return temporary.error();
+  try {
+    build(*temporary);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(*temporary, ignored);
+    throw;
+  }
+  return cache.commit(kind, key, *temporary);
+}
+
+}  // namespace
+
+Result<KernelObjects> compile_kernel_objects(KernelProgram& program, const CompileCache& cache,
+                                             const std::string& scratch_dir, int jobs,
+                                             const CompileProgress& progress) {
+  KernelObjects objects;
+  const Halide::Target kernel_target = program.target.with_feature(Halide::Target::NoRuntime);
+  const Halide::Target runtime_target = program.target.without_feature(Halide::Target::NoRuntime);
+  const std::string runtime_key =
+      stable_hash("runtime\n" + runtime_target.to_string() + "\n" + kiln_build_identity());
+  if (auto cached = cache.lookup("runtime", runtime_key)) {
+    objects.runtime_object = *cached;
+  } else {
+    try {
+      auto path = build_object(
+          cache, "runtime", runtime_key, scratch_dir,
+          [&](const std::string& p) { Halide::compile_standalone_runtime(p, runtime_target); });
+      if (!path) return path.error();
+      objects.runtime_object = *path;
+    } catch (const Halide::Error& e) {
+      return make_error(std::string("Halide runtime compilation failed: ") + e.what());
+    }
+  }
+
+  std::vector<int> distinct;
+  for (size_t k = 0; k < program.kernels.size(); ++k)
+    if (program.kernels[k].representative == int(k)) distinct.push_back(int(k));
+  objects.kernel_objects.resize(distinct.size());
+  std::vector<int> to_compile;
+  for (size_t i = 0; i < distinct.size(); ++i) {
+    const LoweredKernel& kernel = program.kernels[size_t(distinct[i])];
+    if (auto cached = cache.lookup("kernels", kernel.cache_key)) {
+      objects.kernel_objects[i] = *cached;
+      ++objects.cached;
+    } else {
+      to_compile.push_back(int(i));
+    }
+  }
+  std::vector<Error> errors(to_compile.size());
+  std::vector<bool> failed(to_compile.size(), false);
+  std::mutex progress_lock;
+  int done = 0;
+  const int total = int(to_compile.size());
+  if (progress) progress(0, total);
+  parallel_for(total, jobs > 0 ? jobs : default_job_count(), [&](int j) {
+    const size_t i = size_t(to_compile[size_t(j)]);
+    LoweredKernel& kernel = program.kernels[size_t(distinct[i])];
+    const KernelPlan& plan = program.partition.kernels[size_t(kernel.plan)];
+    try {
+      auto path =
+          build_object(cache, "kernels", kernel.cache_key, scratch_dir, [&](const std::string& p) {
+            kernel.pipeline.compile_to_object(p, kernel.arguments, kernel.function, kernel_target);
+          });
+      if (path) {
+        objects.kernel_objects[i] = *path;
+      } else {
+        errors[size_t(j)] = path.error();
+        failed[size_t(j)] = true;
+      }
+    } catch (const Halide::Error& e) {
+      errors[size_t(j)] =
+          Error{"", plan.name, std::string("Halide compilation failed: ") + e.what()};
+      failed[size_t(j)] = true;
+    }
+    std::lock_guard<std::mutex> lock(progress_lock);
+    ++done;
+    if (progress) progress(done, total);
+  });
+  for (size_t j = 0; j < failed.size(); ++j)
+    if (failed[j]) return errors[j];
+  objects.compiled = total;
+  return objects;
+}
+
+}  // namespace kiln

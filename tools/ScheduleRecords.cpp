@@ -1,0 +1,73 @@
+// ScheduleRecords.cpp: JSON Lines records -> one schedule per task.
+#include "tools/ScheduleRecords.h"
+
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+namespace kiln::cli {
+
+Result<ScheduleRecordSet> read_schedule_records(const std::string& path,
+                                                const RecordFilter& filter) {
+  std::ifstream in(path);
+  if (!in) return Error{path, "", "cannot open the schedule records file"};
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  const bool ends_with_newline = [&] {
+    std::ifstream raw(path, std::ios::binary | std::ios::ate);
+    const auto size = raw.tellg();
+    if (size <= 0) return true;
+    raw.seekg(-1, std::ios::end);
+    return raw.get() == '\n';
+  }();
+
+  ScheduleRecordSet set;
+  std::map<std::string, double> best_ms;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string& text = lines[i];
+    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string origin = path + ":" + std::to_string(i + 1);
+    nlohmann::json record = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (record.is_discarded() || !record.is_object()) {
+      if (i + 1 == lines.size() && !ends_with_newline) {  // a writer killed mid-line
+        set.torn_last_line = true;
+        continue;
+      }
+      return Error{origin, "", "not a JSON object"};
+    }
+    if (!record.contains("task") || !record["task"].is_string() || !record.contains("schedule") ||
+        !record["schedule"].is_string())
+      return Error{origin, "", "a record needs string fields \"task\" and \"schedule\""};
+    ++set.lines;
+    auto field_int = [&](const char* name) -> std::optional<int64_t> {
+      if (!record.contains(name) || !record[name].is_number_integer()) return std::nullopt;
+      return record[name].get<int64_t>();
+    };
+    const std::string status = record.value("status", std::string("ok"));
+    const bool wrong_target = record.contains("target") && record["target"].is_string() &&
+                              !filter.target.empty() &&
+                              record["target"].get<std::string>() != filter.target;
+    const bool wrong_threads =
+        filter.threads && field_int("threads") && *field_int("threads") != *filter.threads;
+    const bool wrong_batch =
+        filter.batch && field_int("batch") && *field_int("batch") != *filter.batch;
+    Result<KernelSchedule> schedule = parse_kernel_schedule(record["schedule"].get<std::string>());
+    if (!schedule) return Error{origin, "", schedule.error().message};
+    if (status != "ok" || wrong_target || wrong_threads || wrong_batch) {
+      ++set.skipped;
+      continue;
+    }
+    const std::string task = record["task"].get<std::string>();
+    const double ms = record.contains("median_ms") && record["median_ms"].is_number()
+                          ? record["median_ms"].get<double>()
+                          : -std::numeric_limits<double>::infinity();
+    auto it = best_ms.find(task);
+    if (it != best_ms.end() && it->second < ms) continue;
+    best_ms[task] = ms;
+    set.best[task] = ScheduleRecord{*schedule, origin};
+  }
+  return set;
+}
+
+}  // namespace kiln::cli
