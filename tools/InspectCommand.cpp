@@ -61,7 +61,7 @@ int print_schedules(const Graph& graph, const InspectOptions& options) {
   auto partition = partition_kernels(graph, *target, ScheduleOptions{}, records);
   if (!partition) return report_error(with_file(partition.error(), options.model_path));
   if (options.format == "json") {
-    nlohmann::json kernels = nlohmann::json::array();
+    nlohmann::ordered_json kernels = nlohmann::ordered_json::array();
     for (const KernelPlan& k : partition->kernels)
       kernels.push_back({{"name", k.name},
                          {"nodes", k.node_names()},
@@ -69,7 +69,7 @@ int print_schedules(const Graph& graph, const InspectOptions& options) {
                          {"template", k.schedule.template_name()},
                          {"schedule", k.schedule.to_string()},
                          {"macs", k.macs}});
-    std::cout << nlohmann::json{{"kernels", kernels}}.dump(2) << "\n";
+    std::cout << nlohmann::ordered_json{{"kernels", kernels}}.dump(2) << "\n";
     return kExitOk;
   }
   if (options.format != "text") return report_error(make_error("--schedules prints text or json"));
