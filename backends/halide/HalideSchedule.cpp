@@ -30,8 +30,8 @@ bool rereads_inputs(const std::string& op) {
 // Ops that are pure per-element expressions or index remaps with no division: by ir/Ops.def,
 // the elementwise ops and the View and Injective ones without kIndexDivision or kPiecewise.
 bool is_cheap_pointwise(const std::string& op) {
-  const OpPattern pattern = op_pattern(op);
   if (is_elementwise_op(op)) return true;
+  const OpPattern pattern = op_pattern(op);
   return (pattern == OpPattern::View || pattern == OpPattern::Injective) &&
          !op_has_flag(op, op_flags::kIndexDivision) && !op_has_flag(op, op_flags::kPiecewise);
 }
