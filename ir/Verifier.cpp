@@ -3,6 +3,8 @@
 #include "ir/Verifier.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -27,83 +29,93 @@ std::string arity_text(int min, int max) {
   return std::to_string(min) + " to " + std::to_string(max);
 }
 
-/// How an op constrains the dtypes of its inputs and outputs.
-struct TypeRule {
-  std::string_view op;
-  int same_dtype_inputs;    ///< leading inputs sharing output 0's dtype (-1 = all inputs)
-  bool floating;            ///< every known input dtype must be floating-point
-  int integer_inputs_from;  ///< inputs from here on must be i32/i64 (-1 = none)
+/// What an op's dtype rule (ir/Ops.def) asks of the dtypes of one node's inputs and outputs.
+struct DTypeConstraints {
+  size_t shared_begin = 0;  ///< inputs [shared_begin, shared_end) share one dtype
+  size_t shared_end = 0;
+  size_t integer_from = SIZE_MAX;  ///< inputs from here on must be i32/i64
+  size_t bool_below = 0;           ///< inputs before this one must be bool
+  bool output_shares = false;      ///< output 0 has the shared inputs' dtype
+  std::optional<DType> output;     ///< output 0's dtype when the rule fixes it
 };
 
-constexpr TypeRule kTypeRules[] = {
-    {"Add", -1, false, -1},
-    {"Sub", -1, false, -1},
-    {"Mul", -1, false, -1},
-    {"Div", -1, false, -1},
-    {"Concat", -1, false, -1},
-    {"Conv", -1, true, -1},
-    {"Gemm", -1, true, -1},
-    {"MatMul", -1, true, -1},
-    {"BatchNormalization", 1, true, -1},
-    {"Clip", 1, false, -1},
-    {"Relu", 1, false, -1},
-    {"LeakyRelu", 1, false, -1},
-    {"Sigmoid", 1, false, -1},
-    {"Tanh", 1, false, -1},
-    {"Softmax", 1, false, -1},
-    {"Identity", 1, false, -1},
-    {"Dropout", 1, false, -1},
-    {"MaxPool", 1, false, -1},
-    {"AveragePool", 1, false, -1},
-    {"GlobalAveragePool", 1, false, -1},
-    {"GlobalMaxPool", 1, false, -1},
-    {"Flatten", 1, false, -1},
-    {"Transpose", 1, false, -1},
-    {"Squeeze", 1, false, -1},
-    {"Unsqueeze", 1, false, -1},
-    {"Pad", 1, false, -1},
-    {"ReduceMean", 1, false, -1},
-    {"Reshape", 1, false, 1},
-    {"Gather", 1, false, 1},
-    {"Slice", 1, false, 1},
-};
-
-const TypeRule* find_type_rule(std::string_view op) {
-  for (const TypeRule& rule : kTypeRules)
-    if (rule.op == op) return &rule;
-  return nullptr;
+DTypeConstraints constraints_of(DTypeRule rule, size_t inputs) {
+  DTypeConstraints c;
+  switch (rule) {
+    case DTypeRule::AllSame:
+      c.shared_end = inputs;
+      c.output_shares = true;
+      break;
+    case DTypeRule::FirstInput:
+      c.shared_end = 1;
+      c.output_shares = true;
+      break;
+    case DTypeRule::FirstInputIndexed:
+      c.shared_end = 1;
+      c.integer_from = 1;
+      c.output_shares = true;
+      break;
+    case DTypeRule::FromAttribute:  // checked against the attribute by check_to_attribute
+      break;
+    case DTypeRule::Int64:
+      c.output = DType::Int64;
+      break;
+    case DTypeRule::Bool:
+      c.shared_end = inputs;
+      c.output = DType::Bool;
+      break;
+    case DTypeRule::Select:
+      c.bool_below = 1;
+      c.shared_begin = 1;
+      c.shared_end = inputs;
+      c.output_shares = true;
+      break;
+  }
+  return c;
 }
 
-/// Checks dtypes where they are known; unknown dtypes (before inference) are never an error.
-Status check_node_types(const Node& node) {
+bool has_dtype(const Value* value) {
+  return value && value->type.dtype != DType::Unknown;
+}
+
+Status check_to_attribute(const Node& node) {
   const Value* output = node.output(0);
-  if (node.op == "Shape" && output && output->type.dtype != DType::Unknown &&
-      output->type.dtype != DType::Int64)
-    return node_error(node, "output " + describe_value(output) + " must be i64, not " +
+  if (!has_dtype(output) || !node.attrs.has("to")) return Status::ok();
+  std::string target = node.attrs.get_string("to", "");
+  auto target_dtype = parse_dtype_name(target);
+  if (!target_dtype || *target_dtype == DType::Unknown)
+    return node_error(node, "attribute 'to' is not a dtype name: \"" + target + "\"");
+  if (*target_dtype != output->type.dtype)
+    return node_error(node, "output " + describe_value(output) + " is " +
+                                dtype_name(output->type.dtype) + " but 'to' is " + target);
+  return Status::ok();
+}
+
+/// Checks dtypes where they are known, by the op's dtype rule and kFloatInputs flag; unknown
+/// dtypes (before inference) are never an error.
+Status check_node_types(const Node& node, const OpSchema& schema) {
+  const Value* output = node.output(0);
+  if (schema.dtype_rule == DTypeRule::FromAttribute) KILN_RETURN_IF_ERROR(check_to_attribute(node));
+  const DTypeConstraints rule = constraints_of(schema.dtype_rule, node.inputs.size());
+  if (rule.output && has_dtype(output) && output->type.dtype != *rule.output)
+    return node_error(node, "output " + describe_value(output) + " must be " +
+                                dtype_name(*rule.output) + ", not " +
                                 dtype_name(output->type.dtype));
-  if (node.op == "Cast" && output && output->type.dtype != DType::Unknown && node.attrs.has("to")) {
-    std::string target = node.attrs.get_string("to", "");
-    auto target_dtype = parse_dtype_name(target);
-    if (!target_dtype || *target_dtype == DType::Unknown)
-      return node_error(node, "attribute 'to' is not a dtype name: \"" + target + "\"");
-    if (*target_dtype != output->type.dtype)
-      return node_error(node, "output " + describe_value(output) + " is " +
-                                  dtype_name(output->type.dtype) + " but 'to' is " + target);
-  }
-  const TypeRule* rule = find_type_rule(node.op);
-  if (!rule) return Status::ok();
+  const bool floating = schema.has(op_flags::kFloatInputs);
 
   // The first dtype-sharing input with a known dtype sets the dtype; the output must follow it.
   const Value* reference = nullptr;
   for (size_t i = 0; i < node.inputs.size(); ++i) {
     const Value* input = node.inputs[i];
-    if (!input || input->type.dtype == DType::Unknown) continue;
+    if (!has_dtype(input)) continue;
     DType dtype = input->type.dtype;
-    if (rule->floating && !is_floating(dtype))
+    if (floating && !is_floating(dtype))
       return node_error(node, "input " + describe_value(input) + " must be floating-point, not " +
                                   dtype_name(dtype));
-    bool shares_dtype =
-        rule->same_dtype_inputs < 0 || static_cast<int>(i) < rule->same_dtype_inputs;
+    if (i < rule.bool_below && dtype != DType::Bool)
+      return node_error(
+          node, "input " + describe_value(input) + " must be bool, not " + dtype_name(dtype));
+    bool shares_dtype = i >= rule.shared_begin && i < rule.shared_end;
     if (shares_dtype && !reference) {
       reference = input;
     } else if (shares_dtype && reference->type.dtype != dtype) {
@@ -112,13 +124,11 @@ Status check_node_types(const Node& node) {
                                   dtype_name(reference->type.dtype) +
                                   " (these must share a dtype)");
     }
-    bool must_be_integer =
-        rule->integer_inputs_from >= 0 && static_cast<int>(i) >= rule->integer_inputs_from;
-    if (must_be_integer && dtype != DType::Int64 && dtype != DType::Int32)
+    if (i >= rule.integer_from && dtype != DType::Int64 && dtype != DType::Int32)
       return node_error(
           node, "input " + describe_value(input) + " must be i32 or i64, not " + dtype_name(dtype));
   }
-  if (reference && output && output->type.dtype != DType::Unknown &&
+  if (rule.output_shares && reference && has_dtype(output) &&
       output->type.dtype != reference->type.dtype)
     return node_error(node, "output " + describe_value(output) + " is " +
                                 dtype_name(output->type.dtype) + " but " +
@@ -252,7 +262,7 @@ Status verify_graph(const Graph& graph) {
       if (!defined.insert(output).second)
         return node_error(node, "output " + describe_value(output) + " is already defined");
     }
-    KILN_RETURN_IF_ERROR(check_node_types(node));
+    KILN_RETURN_IF_ERROR(check_node_types(node, *schema));
   }
 
   for (const Value* output : graph.outputs) {

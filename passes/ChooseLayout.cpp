@@ -1,37 +1,19 @@
 // ChooseLayout.cpp: the pass that picks the internal storage layout of 4-D activations.
 #include "passes/ChooseLayout.h"
 
-#include <set>
-
+#include "ir/OpSchema.h"
 #include "passes/GraphEdits.h"
 
 namespace kiln {
 namespace {
 
 // Ops whose result at (n, c, h, w) is built from inputs at the same channel or from whole
-// channel vectors: storing them channels-innermost keeps every read contiguous.
+// channel vectors: storing them channels-innermost keeps every read contiguous. Ops.def says so
+// by the op's pattern (windows, elementwise and broadcast ops) or its kLayoutAgnostic flag.
 bool is_image_op(const std::string& op) {
-  static const std::set<std::string> kOps = {"Conv",
-                                             "MaxPool",
-                                             "AveragePool",
-                                             "GlobalAveragePool",
-                                             "GlobalMaxPool",
-                                             "BatchNormalization",
-                                             "Relu",
-                                             "LeakyRelu",
-                                             "Elu",
-                                             "Sigmoid",
-                                             "Tanh",
-                                             "Clip",
-                                             "Add",
-                                             "Sub",
-                                             "Mul",
-                                             "Div",
-                                             "Concat",
-                                             "Pad",
-                                             "UpsampleNearest",
-                                             "Transpose"};
-  return kOps.count(op) != 0;
+  const OpPattern pattern = op_pattern(op);
+  return pattern == OpPattern::Window || is_elementwise_op(op) ||
+         op_has_flag(op, op_flags::kLayoutAgnostic);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "ir/OpSchema.h"
 #include "ir/shape_rules/WindowGeometry.h"
 
 namespace kiln {
@@ -71,7 +72,7 @@ ReceptiveField unit_field(size_t axes) {
 /// attribute is absent; global pools cover the whole input).
 std::vector<int64_t> window_kernel(const Node& node, size_t axes) {
   std::vector<int64_t> kernel = node.attrs.get_ints("kernel_shape");
-  if (node.op == "GlobalAveragePool" || node.op == "GlobalMaxPool") {
+  if (op_has_flag(node.op, op_flags::kGlobalWindow)) {
     kernel.clear();
     const Shape* input = shape_of(node.input(0));
     for (size_t i = 0; i < axes; ++i) kernel.push_back(dim_for_cost((*input)[i + 2]));
@@ -89,7 +90,7 @@ ReceptiveField window_field(const Node& node, const ReceptiveField& in) {
   std::vector<int64_t> kernel = window_kernel(node, axes);
   std::vector<int64_t> strides(axes, 1);
   std::vector<int64_t> spans = kernel;
-  bool global = node.op == "GlobalAveragePool" || node.op == "GlobalMaxPool";
+  bool global = op_has_flag(node.op, op_flags::kGlobalWindow);
   if (global) {
     strides = kernel;
   } else if (Result<WindowAttributes> window = read_window_attributes(node.attrs, kernel)) {
@@ -129,8 +130,7 @@ ReceptiveField merged_input_field(const Node& node, size_t axes,
 }  // namespace
 
 bool is_spatial_window_op(const std::string& op) {
-  return op == "Conv" || op == "MaxPool" || op == "AveragePool" || op == "GlobalAveragePool" ||
-         op == "GlobalMaxPool";
+  return is_window_op(op);
 }
 
 CostReport analyze_costs(const Graph& graph) {

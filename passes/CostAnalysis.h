@@ -56,7 +56,8 @@ struct CostReport {
 /// simply contribute what can be known (unknown dims count as 1, unknown ranks as no MACs).
 CostReport analyze_costs(const Graph& graph);
 
-/// True for the ops that get a receptive-field entry in NodeCost (Conv and the pools).
+/// True for the ops that get a receptive-field entry in NodeCost: the Window ops of ir/Ops.def
+/// (Conv and the pools).
 bool is_spatial_window_op(const std::string& op);
 
 }  // namespace kiln

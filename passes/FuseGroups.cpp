@@ -7,22 +7,13 @@
 #include <vector>
 
 #include "ir/FusionPattern.h"
+#include "ir/OpSchema.h"
 
 namespace kiln {
 namespace {
 
 const char* const kFusionAttributes[] = {"fusion_group", "fusion_role", "fusion_pattern",
                                          "fusion_not_fused"};
-
-bool is_activation(const std::string& op) {
-  static const std::set<std::string> kOps = {"Relu",    "LeakyRelu", "Clip",
-                                             "Sigmoid", "Tanh",      "BatchNormalization"};
-  return kOps.count(op) != 0;
-}
-
-bool is_binary_pointwise(const std::string& op) {
-  return op == "Add" || op == "Sub" || op == "Mul" || op == "Div";
-}
 
 bool is_pool(const std::string& op) {
   return op == "MaxPool" || op == "AveragePool";
@@ -114,12 +105,12 @@ class Fuser {
         return;
       }
       if (grouped_.count(next)) return;
-      if (is_activation(next->op) || is_binary_pointwise(next->op)) {
+      if (is_activation_op(next->op) || is_binary_broadcast_op(next->op)) {
         if (!same_type(next->output(0), anchor_out)) {
           reasons_[next] = "its output shape differs from the anchor's (a broadcast)";
           return;
         }
-        if (is_binary_pointwise(next->op)) {
+        if (is_binary_broadcast_op(next->op)) {
           if (residual_taken && next->op == "Add") {
             reasons_[next] = "a group takes one residual Add";
             return;
@@ -208,7 +199,7 @@ class Fuser {
 }  // namespace
 
 bool is_fusable_pointwise(const std::string& op) {
-  return is_activation(op) || is_binary_pointwise(op);
+  return is_activation_op(op) || is_binary_broadcast_op(op);
 }
 
 void clear_fusion(Graph& graph) {

@@ -30,7 +30,8 @@ Status fuse_groups(Graph& graph);
 /// Removes every fusion attribute (what "no fusion" means to the backends).
 void clear_fusion(Graph& graph);
 
-/// True for the ops fusion treats as pointwise epilogue or chain members.
+/// True for the ops fusion treats as pointwise epilogue or chain members: the activations and
+/// the two-input broadcast arithmetic of ir/Ops.def (is_activation_op, is_binary_broadcast_op).
 bool is_fusable_pointwise(const std::string& op);
 
 }  // namespace kiln

@@ -6,9 +6,10 @@
 
 namespace kiln {
 
-/// Marks every Flatten, Reshape, Squeeze and Unsqueeze with the attribute `view = 1`: its output
-/// is its input's elements in the same row-major order, so backends may alias the input's buffer
-/// or compute the remap inline instead of copying. Reference semantics are unchanged.
+/// Marks every View op of ir/Ops.def (Flatten, Reshape, Squeeze, Unsqueeze) with the attribute
+/// `view = 1`: its output is its input's elements in the same row-major order, so backends may
+/// alias the input's buffer or compute the remap inline instead of copying. Reference semantics
+/// are unchanged.
 Status make_views(Graph& graph);
 
 }  // namespace kiln

@@ -1,6 +1,8 @@
-// RemoveIdentity.cpp: the pass that drops Identity and (inference-mode) Dropout nodes.
+// RemoveIdentity.cpp: the pass that drops the ops ir/Ops.def flags kNoOp (Identity and
+// inference-mode Dropout).
 #include "passes/RemoveIdentity.h"
 
+#include "ir/OpSchema.h"
 #include "passes/GraphEdits.h"
 
 namespace kiln {
@@ -8,7 +10,7 @@ namespace kiln {
 Status remove_identity(Graph& graph) {
   std::vector<Node*> candidates;
   for (const auto& node : graph.nodes())
-    if (node->op == "Identity" || node->op == "Dropout") candidates.push_back(node.get());
+    if (op_has_flag(node->op, op_flags::kNoOp)) candidates.push_back(node.get());
   for (Node* node : candidates) {
     Value* in = node->input(0);
     Value* out = node->output(0);

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "ir/GraphQueries.h"
+#include "ir/OpSchema.h"
 
 namespace kiln {
 namespace {
@@ -17,22 +18,22 @@ using Halide::Var;
 using Halide::VarOrRVar;
 
 // Ops whose consumers read each input element many times (windows, dot products): feeding them
-// an inlined expression would recompute it per read, so their producers are stored.
+// an inlined expression would recompute it per read, so their producers are stored. By ir/Ops.def:
+// the Window, Reduction and Opaque ops, and the kPiecewise ones (Concat's select chain evaluates
+// every part at each output).
 bool rereads_inputs(const std::string& op) {
-  static const std::set<std::string> kOps = {
-      "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
-      "Gemm", "MatMul",  "Softmax",     "ReduceMean",        "Concat"};
-  return kOps.count(op) != 0;
+  const OpPattern pattern = op_pattern(op);
+  return pattern == OpPattern::Window || pattern == OpPattern::Reduction ||
+         pattern == OpPattern::Opaque || op_has_flag(op, op_flags::kPiecewise);
 }
 
-// Ops that are pure per-element expressions or index remaps with no division.
+// Ops that are pure per-element expressions or index remaps with no division: by ir/Ops.def,
+// the elementwise ops and the View and Injective ones without kIndexDivision or kPiecewise.
 bool is_cheap_pointwise(const std::string& op) {
-  static const std::set<std::string> kOps = {
-      "Relu",    "LeakyRelu", "Sigmoid", "Tanh", "Clip",   "BatchNormalization",
-      "Add",     "Sub",       "Mul",     "Div",  "Cast",   "Transpose",
-      "Squeeze", "Unsqueeze", "Slice",   "Pad",  "Gather", "Identity",
-      "Dropout", "Shape"};
-  return kOps.count(op) != 0;
+  if (is_elementwise_op(op)) return true;
+  const OpPattern pattern = op_pattern(op);
+  return (pattern == OpPattern::View || pattern == OpPattern::Injective) &&
+         !op_has_flag(op, op_flags::kIndexDivision) && !op_has_flag(op, op_flags::kPiecewise);
 }
 
 // Reshape/Flatten that only add or drop unit dims map indices without division.

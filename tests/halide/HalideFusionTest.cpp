@@ -2,7 +2,8 @@
 // reference interpreter and on the Halide JIT, with and without the fusion pass; fused and
 // unfused Halide agree within 1e-5 relative (to the output's largest magnitude) and both agree
 // with the reference within the backend's usual 1e-4. Small hand-made graphs cover the fusion
-// shapes the models lack (SiLU, LeakyRelu, Clip, average pool, MatMul + bias, pointwise chains).
+// shapes the models lack (SiLU, LeakyRelu, Clip, Elu, average pool, MatMul + bias, pointwise
+// chains).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -52,8 +53,9 @@ Tensor input_for(const Graph& graph, uint32_t seed) {
   return random_tensor(dims, seed);
 }
 
-// Runs `graph` unfused and fused on both backends and compares.
-void check_equivalence(Graph& graph, const std::string& name) {
+// Runs `graph` unfused and fused on both backends and compares; fused Halide must match the
+// reference within `reference_tolerance`.
+void check_equivalence(Graph& graph, const std::string& name, double reference_tolerance = 1e-4) {
   ASSERT_EQ(graph.inputs.size(), 1u) << name;
   const std::vector<Tensor> inputs = {input_for(graph, 7)};
   auto reference = run_reference(graph, inputs);
@@ -70,7 +72,8 @@ void check_equivalence(Graph& graph, const std::string& name) {
   for (size_t i = 0; i < reference->size(); ++i) {
     expect_close((*reference_fused)[i], (*reference)[i], 1e-5, name + " reference fused");
     expect_close((*fused)[i], (*plain)[i], 1e-5, name + " halide fused vs unfused");
-    expect_close((*fused)[i], (*reference)[i], 1e-4, name + " halide fused vs reference");
+    expect_close((*fused)[i], (*reference)[i], reference_tolerance,
+                 name + " halide fused vs reference");
   }
 }
 
@@ -146,6 +149,39 @@ TEST(FusionHalideTest, ConvActivationPoolGroupsMatch) {
     const FusionPlan plan = read_fusion_plan(graph);
     ASSERT_EQ(plan.groups.size(), 1u) << name;
     EXPECT_EQ(plan.groups[0].schedule, c.pool.empty() ? "conv_epilogue" : "conv_pool") << name;
+  }
+}
+
+// Elu fuses into a conv epilogue (alone or after BatchNormalization) by its Ops.def traits; the
+// fused stage computes what the unfused nodes and the reference do, within 1e-5.
+TEST(FusionHalideTest, ConvEluAndConvBatchNormEluMatch) {
+  for (bool batch_norm : {false, true}) {
+    Graph graph;
+    GraphBuilder b(graph);
+    const int64_t channels = 6;
+    Value* x = b.input("x", static_shape({2, 3, 11, 13}));
+    Value* y = b.node("Conv", "conv",
+                      {x, b.constant("w", random_tensor({channels, 3, 3, 3}, 21)),
+                       b.constant("b", random_tensor({channels}, 22))},
+                      attrs({{"kernel_shape", std::vector<int64_t>{3, 3}},
+                             {"pads", std::vector<int64_t>{1, 1, 1, 1}}}));
+    if (batch_norm)
+      y = b.node("BatchNormalization", "bn",
+                 {y, b.constant("scale", random_tensor({channels}, 23)),
+                  b.constant("shift", random_tensor({channels}, 24)),
+                  b.constant("mean", random_tensor({channels}, 25)),
+                  b.constant("var", random_tensor({channels}, 26, 0.5f, 1.5f))});
+    b.output(b.node("Elu", "elu", {y}, attrs({{"alpha", 0.7}})));
+    ASSERT_TRUE(infer_shapes(graph).is_ok());
+    const std::string name = batch_norm ? "Conv+BN+Elu" : "Conv+Elu";
+    check_equivalence(graph, name, 1e-5);
+    const FusionPlan plan = read_fusion_plan(graph);
+    ASSERT_EQ(plan.groups.size(), 1u) << name;
+    EXPECT_EQ(plan.groups[0].schedule, "conv_epilogue") << name;
+    EXPECT_EQ(plan.groups[0].ops,
+              batch_norm ? (std::vector<std::string>{"Conv", "BatchNormalization", "Elu"})
+                         : (std::vector<std::string>{"Conv", "Elu"}))
+        << name;
   }
 }
 

@@ -119,6 +119,50 @@ TEST(FusionGroupsTest, SiluAndGraphOutputs) {
   EXPECT_EQ(plan.totals.kernels_after, 2);
 }
 
+// Elu is an activation by its Ops.def traits (Elementwise, FirstInput), like Relu: it joins a
+// conv epilogue alone or after a BatchNormalization.
+TEST(FusionGroupsTest, ConvEluAndConvBatchNormEluAreConvEpilogues) {
+  Graph graph = parse_and_fuse(R"(graph @g {
+  input %x: f32[1,2,4,4]
+  const %w: f32[2,2,1,1] = [1.0, 0.5, -0.5, 1.0]
+  const %scale: f32[2] = [1.5, 0.5]
+  const %shift: f32[2] = [0.1, -0.2]
+  const %mean: f32[2] = [0.0, 0.25]
+  const %var: f32[2] = [1.0, 2.0]
+  %c1: ?[*] = Conv @conv1 (%x, %w) {kernel_shape = [1, 1]}
+  %e1: ?[*] = Elu @elu1 (%c1) {alpha = 0.5}
+  %c2: ?[*] = Conv @conv2 (%e1, %w) {kernel_shape = [1, 1]}
+  %bn: ?[*] = BatchNormalization @bn (%c2, %scale, %shift, %mean, %var)
+  %e2: ?[*] = Elu @elu2 (%bn)
+  output %e2
+})");
+  const FusionPlan plan = read_fusion_plan(graph);
+  ASSERT_EQ(plan.groups.size(), 2u);
+  EXPECT_EQ(plan.groups[0].ops, (Ops{"Conv", "Elu"}));
+  EXPECT_EQ(plan.groups[0].schedule, "conv_epilogue");
+  EXPECT_EQ(plan.groups[1].ops, (Ops{"Conv", "BatchNormalization", "Elu"}));
+  EXPECT_EQ(plan.groups[1].schedule, "conv_epilogue");
+  EXPECT_TRUE(plan.not_fused.empty());
+  EXPECT_EQ(plan.totals.kernels_after, 2);
+}
+
+// An elementwise chain takes Elu too, and Elu is a fusable pointwise op.
+TEST(FusionGroupsTest, EluJoinsElementwiseChains) {
+  EXPECT_TRUE(is_fusable_pointwise("Elu"));
+  EXPECT_FALSE(is_fusable_pointwise("Cast"));
+  EXPECT_FALSE(is_fusable_pointwise("Identity"));
+  Graph graph = parse_and_fuse(R"(graph @g {
+  input %x: f32[2,3]
+  %a: ?[*] = Elu @a (%x)
+  %b: ?[*] = Tanh @b (%a)
+  output %b
+})");
+  const FusionPlan plan = read_fusion_plan(graph);
+  ASSERT_EQ(plan.groups.size(), 1u);
+  EXPECT_EQ(plan.groups[0].ops, (Ops{"Elu", "Tanh"}));
+  EXPECT_EQ(plan.groups[0].schedule, "elementwise");
+}
+
 TEST(FusionGroupsTest, ClearFusionRemovesEveryAttribute) {
   Graph graph = parse_and_fuse(R"(graph @g {
   input %x: f32[2,3]

@@ -3,9 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 
-#include "backends/reference/ReferenceInterpreter.h"
 #include "backends/reference/ReferenceEvaluator.h"
+#include "backends/reference/ReferenceInterpreter.h"
 #include "ir/Parser.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
@@ -262,6 +263,35 @@ TEST(AnnotationPassTest, MarksViewsAndLayouts) {
     const bool image = node->op == "Conv" || node->op == "Relu" || node->op == "MaxPool" ||
                        node->op == "GlobalAveragePool";
     EXPECT_EQ(node->attrs.get_string("layout", ""), image ? "NHWC" : "") << node->name;
+  }
+}
+
+// choose-layout and make-views ask ir/Ops.def: windows, elementwise ops (Cast included) and the
+// kLayoutAgnostic remaps are image ops; a Reduction (Softmax) is not; only View ops are views.
+TEST(AnnotationPassTest, LayoutsAndViewsFollowOpTraits) {
+  Graph graph = parse(R"(
+graph @g {
+  input %x: f32[1,2,4,4]
+  const %w: f32[2,2,1,1] = [1.0, 0.5, -0.5, 1.0]
+  %c: ?[*] = Conv @conv (%x, %w) {kernel_shape = [1, 1]}
+  %e: ?[*] = Elu @elu (%c)
+  %u: ?[*] = UpsampleNearest @up (%e) {scales = [1, 1, 2, 2]}
+  %k: ?[*] = Cast @cast (%u) {to = "f32"}
+  %s: ?[*] = Softmax @soft (%k) {axis = 1}
+  %t: ?[*] = Transpose @move (%s) {perm = [0, 1, 3, 2]}
+  %q: ?[*] = Unsqueeze @unsq (%t) {axes = [0]}
+  %r: ?[*] = Squeeze @sq (%q) {axes = [0]}
+  %y: ?[*] = Relu @relu (%r)
+  output %y
+}
+)");
+  run(graph, {"infer-shapes", "make-views", "choose-layout"});
+  const std::set<std::string> nhwc = {"conv", "elu", "up", "cast", "move"};
+  const std::set<std::string> views = {"unsq", "sq"};
+  for (const auto& node : graph.nodes()) {
+    EXPECT_EQ(node->attrs.get_string("layout", ""), nhwc.count(node->name) ? "NHWC" : "")
+        << node->name;
+    EXPECT_EQ(node->attrs.has("view"), views.count(node->name) != 0) << node->name;
   }
 }
 
