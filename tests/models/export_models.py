@@ -70,35 +70,35 @@ def torchvision_model(name, **options):
 
 
 def batch_norm_statistics(factory, input_shape, seed=2):
-    """`factory` whose batch-norm layers carry non-trivial inference statistics instead of the
-    constructor's mean 0 / variance 1: each layer's running mean and variance are those of its
-    input on one random batch (so deep networks keep a healthy signal, whatever the weight init),
-    and its scale and shift are drawn around 1 and 0. Computed on one thread, so every process
-    building the model gets the same bits."""
+    """`factory` whose batch-norm layers carry non-trivial inference parameters instead of the
+    constructor's mean 0 / variance 1 / scale 1 / shift 0: scale and shift are drawn around 1 and
+    0, then the running mean and variance are set to those of each layer's input on one random
+    batch (batch-norm layers alone in training mode, with their scales and shifts in place), so
+    every layer sees the statistics it was calibrated on and deep networks stay well conditioned.
+    Computed on one thread, so every process building the model gets the same bits."""
     def build():
-        model = factory()
+        model = factory().eval()
         norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
         if not norms:
             return model
         generator = torch.Generator().manual_seed(seed)
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
+        momenta = [norm.momentum for norm in norms]
         try:
-            momenta = [norm.momentum for norm in norms]
-            for norm in norms:
-                norm.reset_running_stats()
-                norm.momentum = None  # cumulative average: one batch gives exactly its statistics
-            model.train()
             with torch.no_grad():
+                for norm in norms:
+                    if norm.affine:
+                        count = norm.num_features
+                        norm.weight.copy_(0.5 + torch.rand(count, generator=generator))
+                        norm.bias.copy_(0.4 * torch.rand(count, generator=generator) - 0.2)
+                    norm.reset_running_stats()
+                    norm.momentum = None  # cumulative average: one batch gives its statistics
+                    norm.train()
                 model(torch.randn(2, *input_shape, generator=generator))
-                for norm, momentum in zip(norms, momenta):
-                    norm.momentum = momentum
-                    if not norm.affine:
-                        continue
-                    count = norm.num_features
-                    norm.weight.copy_(0.5 + torch.rand(count, generator=generator))
-                    norm.bias.copy_(0.4 * torch.rand(count, generator=generator) - 0.2)
         finally:
+            for norm, momentum in zip(norms, momenta):
+                norm.momentum = momentum
             torch.set_num_threads(threads)
         return model.eval()
     return build
