@@ -120,7 +120,9 @@ def results_markdown(machine, peak, results, compile_stats, crosscheck, command,
               f"% of peak at N threads uses N x this.", ""]
     if notes:
         parts += ["## Notes", ""] + [f"- {note}" for note in notes] + [""]
-    parts += ["## Summary", ""] + summary_lines(results, compile_stats, crosscheck) + [""]
+    summary = summary_lines(results, compile_stats, crosscheck)
+    if summary:
+        parts += ["## Summary", ""] + summary + [""]
     parts += ["## Compile time (`kiln compile`, wall clock)", "",
               "Cold: a fresh, empty `KILN_CACHE_DIR`; warm: a second compile with the same "
               "cache. Kernels: the entries of `kiln inspect MODEL --schedules --format json`, "

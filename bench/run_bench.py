@@ -146,7 +146,7 @@ def onednn_version():
     return f"oneDNN {found.group(1)}" if found else "oneDNN"
 
 
-def machine_info(ort, ort_problem):
+def machine_info(ort, ort_problem, compile_only=False):
     cpu = platform.processor() or "unknown"
     try:
         with open("/proc/cpuinfo") as cpuinfo:
@@ -163,6 +163,8 @@ def machine_info(ort, ort_problem):
         ort_text = (f"ONNX Runtime {ort.version} (npm onnxruntime-node, CPU execution provider, "
                     f"Node {ort.node_version}; graph optimization all, intra-op threads = the "
                     "row's threads, inter-op 1, sequential, no spinning)")
+    elif compile_only:
+        ort_text = "ONNX Runtime not used (--compile-only)"
     else:
         ort_text = f"ONNX Runtime unavailable ({ort_problem})"
     return {"CPU": cpu, "Cores (os.cpu_count)": os.cpu_count(), "Memory": memory,
@@ -455,8 +457,8 @@ def main():
                      "Quick (smoke) mode: few runs, subset of models; not a real measurement.")
     command = " ".join(["/usr/bin/python3", "bench/run_bench.py"] +
                        [shlex.quote(argument) for argument in sys.argv[1:]])
-    text = report.results_markdown(machine_info(ort, ort_problem), peak, results,
-                                   compile_stats_by_model, crosscheck, command, notes,
+    text = report.results_markdown(machine_info(ort, ort_problem, args.compile_only), peak,
+                                   results, compile_stats_by_model, crosscheck, command, notes,
                                    compile_only=args.compile_only)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as out:
