@@ -8,11 +8,13 @@ import subprocess
 import numpy as np
 
 
-def parse_args():
-    """The arguments every e2e script takes."""
+def parse_args(add_arguments=None):
+    """The arguments every e2e script takes; `add_arguments(parser)` may add a script's own."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--kiln", required=True, help="path of the kiln binary")
     parser.add_argument("--models", required=True, help="folder of the exported test models")
+    if add_arguments:
+        add_arguments(parser)
     return parser.parse_args()
 
 
