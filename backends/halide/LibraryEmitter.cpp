@@ -216,6 +216,10 @@ Result<LibraryArtifacts> emit_native_library(const Graph& graph, const LibraryOp
     KILN_RETURN_IF_ERROR(move_into(header, artifacts.header));
     KILN_RETURN_IF_ERROR(move_into(wrapper, artifacts.wrapper_source));
     KILN_RETURN_IF_ERROR(move_into(kernel_archive, artifacts.pipeline_library));
+    // The wrapper includes Halide's runtime header; ship it so the cross toolchain needs no Halide.
+    fs::copy_file(fs::path(KILN_HALIDE_INCLUDE_DIR) / "HalideRuntime.h", out_dir / "HalideRuntime.h",
+                  fs::copy_options::overwrite_existing, error);
+    if (error) return Error{(out_dir / "HalideRuntime.h").string(), "", "cannot write: " + error.message()};
     KILN_RETURN_IF_ERROR(move_into(blob_file, artifacts.weights_file));
     return artifacts;
   }

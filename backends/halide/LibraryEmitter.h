@@ -47,7 +47,7 @@ struct LibraryArtifacts {
 /// Partitions `graph` into kernels, lowers, schedules and compiles them (in parallel, through
 /// the cache) and links them with the wrapper into one library. For the host (or a target of the
 /// host's architecture and OS) it links NAME.so and NAME.a with the system C compiler. For another
-/// architecture it writes NAME.h, NAME_wrapper.c, NAME_halide.a/.h and external NAME.weights for
+/// architecture it writes NAME.h, NAME_wrapper.c, NAME_halide.a, HalideRuntime.h and external NAME.weights for
 /// the user's cross toolchain to finish. Writes nothing partial on failure (work happens in a
 /// scratch folder).
 Result<LibraryArtifacts> emit_native_library(const Graph& graph, const LibraryOptions& options);

@@ -36,7 +36,8 @@ def main():
 
         arm = os.path.join(work, "arm")
         run([args.kiln, "compile", model, "-o", arm, "--target", "arm-64-linux", "-q"])
-        expected = ["mnist_cnn.h", "mnist_cnn_wrapper.c", "mnist_cnn_halide.a", "mnist_cnn.weights"]
+        expected = ["mnist_cnn.h", "mnist_cnn_wrapper.c", "mnist_cnn_halide.a", "mnist_cnn.weights",
+                    "HalideRuntime.h"]
         missing = [f for f in expected if not os.path.exists(os.path.join(arm, f))]
         if missing:
             failures.append(f"arm-64-linux: missing {missing}")

@@ -10,6 +10,7 @@
   is skipped with a warning.
 - `kiln bench LIB --profile`: kernel times add up to within 10% of the whole run, in text and JSON;
   `kiln inspect --fusion --format html --profile FILE` shows them.
+- Two compiles sharing one empty cache at once both succeed and leave no temporary files.
 - `kiln inspect --summary` reports the kernels and the arena.
 
 Usage: test_kernels.py --kiln PATH --models DIR   (exit status 0 = pass)
@@ -166,7 +167,27 @@ def main():
         if "Kernel times" not in html or profile["kernels"][0]["name"] not in html:
             failures.append("fusion HTML lacks the kernel times")
 
-        # 6. Summary.
+        # 6. Two compiles at once into one empty cache: both succeed and both libraries match.
+        shared_env = dict(os.environ, KILN_CACHE_DIR=os.path.join(work, "shared-cache"))
+        procs = [subprocess.Popen([kiln, "compile", model, "-o", os.path.join(work, f"twin{i}"),
+                                   "-q"], env=shared_env, stderr=subprocess.PIPE, text=True)
+                 for i in range(2)]
+        results = [(p.wait(), p.stderr.read()) for p in procs]
+        checked += 1
+        if any(code != 0 for code, _ in results):
+            failures.append(f"concurrent compiles: {results}")
+        else:
+            for i in range(2):
+                twin = outputs_of(kiln, os.path.join(work, f"twin{i}", "mnist_cnn.so"), input_path,
+                                  os.path.join(work, f"twin{i}_out"))
+                if relative_max_error(twin, expected) > 1e-5:
+                    failures.append(f"concurrent compile {i}: wrong outputs")
+            leftovers = [f for f in os.listdir(os.path.join(work, "shared-cache", "kernels"))
+                         if ".tmp." in f]
+            if leftovers:
+                failures.append(f"temporary files left in the cache: {leftovers}")
+
+        # 7. Summary.
         summary = run([kiln, "inspect", model, "--summary"])
         checked += 1
         if not re.search(r"Kernels: \d+ \(\d+ distinct\).*peak arena bytes", summary):
