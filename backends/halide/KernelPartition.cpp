@@ -266,7 +266,7 @@ std::vector<ScheduleKnob> root_knobs(const Node* node, bool channels_last, int n
   const int max_vw = extent < 0 ? natural : lanes_within(natural, extent);
   return {{"vw", powers_of_two(1, std::max(1, max_vw))},
           {"par", options.parallel ? std::vector<int>{0, 1} : std::vector<int>{0}},
-          {"shift", extent >= max_vw && extent > 0 ? std::vector<int>{0, 1} : std::vector<int>{0}}};
+          {"shift", extent > 0 ? std::vector<int>{0, 1} : std::vector<int>{0}}};
 }
 
 std::vector<ScheduleKnob> conv_channels_knobs(const Node& conv, int natural,
@@ -302,7 +302,7 @@ std::vector<ScheduleKnob> conv_tiled_knobs(const Node& conv, int natural,
           {"tc", {1, 2, 4, 8}},
           {"tv", {1, 2}},
           {"par", options.parallel ? std::vector<int>{0, 1} : std::vector<int>{0}},
-          {"shift", innermost >= 2 * max_vw ? std::vector<int>{0, 1} : std::vector<int>{0}}};
+          {"shift", innermost > 0 ? std::vector<int>{0, 1} : std::vector<int>{0}}};
 }
 
 std::vector<ScheduleKnob> gemm_packed_knobs(const Node& gemm, int natural,
@@ -334,7 +334,7 @@ std::vector<ScheduleKnob> gemm_tiled_knobs(const Node& gemm, int natural,
   return {{"vw", powers_of_two(1, std::max(1, max_vw))},
           {"tv", {1, 2}},
           {"par", options.parallel ? std::vector<int>{0, 1} : std::vector<int>{0}},
-          {"shift", features >= 2 * max_vw ? std::vector<int>{0, 1} : std::vector<int>{0}}};
+          {"shift", features > 0 ? std::vector<int>{0, 1} : std::vector<int>{0}}};
 }
 
 std::vector<ScheduleKnob> prefixed(const std::string& prefix, std::vector<ScheduleKnob> knobs) {
@@ -375,7 +375,47 @@ int64_t pool_columns(const Node& pool) {
   return std::min(width.value, (pooled.value - 1) * stride + 1);
 }
 
+// Shifted-inwards tails need the vectorised extent to hold one whole tile (vw x tv lanes).
+Status check_shifted_tail(const NodeSchedule& s, const Node* node, const std::string& prefix) {
+  if (!s.shift_tails || !node) return Status::ok();
+  int64_t tile = s.vector_width;
+  int64_t extent = -1;
+  switch (s.kind) {
+    case ScheduleTemplate::Root:
+      extent = vector_extent(*node, s.channels_last);
+      break;
+    case ScheduleTemplate::ConvTiled:
+    case ScheduleTemplate::GemmTiled:
+      tile *= std::max(1, s.tile_vectors);
+      extent = vector_extent(*node, false);
+      break;
+    default:
+      return Status::ok();
+  }
+  if (extent >= tile) return Status::ok();
+  return make_error("knob '" + prefix + "shift' = 1 needs a tile of " + std::to_string(tile) +
+                    " lanes within the extent " + std::to_string(extent) + " (use shift=0)");
+}
+
+Status check_cross_knobs(const KernelPlan& kernel, const KernelSchedule& s) {
+  if (!s.is_group)
+    return check_shifted_tail(s.node, kernel.copy_of ? nullptr : kernel.stored.front(), "");
+  const Node* anchor = anchor_of(kernel.stored);
+  KILN_RETURN_IF_ERROR(check_shifted_tail(s.group.anchor, anchor, "anchor."));
+  if (s.group.kind == FusionPattern::ConvPool || s.group.kind == FusionPattern::Elementwise)
+    KILN_RETURN_IF_ERROR(check_shifted_tail(s.group.stage, kernel.stored.back(), "stage."));
+  return Status::ok();
+}
+
 }  // namespace
+
+Status check_kernel_schedule(const Graph& graph, const KernelPlan& kernel,
+                             const KernelSchedule& schedule, const Halide::Target& target,
+                             const ScheduleOptions& options) {
+  KILN_RETURN_IF_ERROR(
+      check_schedule_legal(schedule, kernel_schedule_space(graph, kernel, target, options)));
+  return check_cross_knobs(kernel, schedule);
+}
 
 std::vector<std::string> KernelPlan::node_names() const {
   std::vector<std::string> names;
@@ -625,8 +665,7 @@ Result<KernelPartition> partition_kernels(const Graph& graph, const Halide::Targ
       return Error{record->second.origin, kernel.name,
                    "knob 'template': " + chosen.template_name() + " does not apply to kernel '" +
                        kernel.name + "' (its schedule is " + kernel.schedule.template_name() + ")"};
-    Status legal =
-        check_schedule_legal(chosen, kernel_schedule_space(graph, kernel, target, options));
+    Status legal = check_kernel_schedule(graph, kernel, chosen, target, options);
     if (!legal)
       return Error{record->second.origin, kernel.name,
                    "kernel '" + kernel.name + "': " + legal.error().message};

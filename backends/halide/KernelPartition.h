@@ -83,6 +83,12 @@ std::vector<TemplateSpace> kernel_schedule_space(const Graph& graph, const Kerne
                                                  const Halide::Target& target,
                                                  const ScheduleOptions& options);
 
+/// Checks `schedule` for `kernel`: every knob legal in the kernel's space, and the knobs that
+/// constrain each other (a shifted tail must fit its extent) consistent. Errors name the knob.
+Status check_kernel_schedule(const Graph& graph, const KernelPlan& kernel,
+                             const KernelSchedule& schedule, const Halide::Target& target,
+                             const ScheduleOptions& options);
+
 /// A 128-bit hash of `text` as 32 hex digits (stable across runs and machines).
 std::string stable_hash(const std::string& text);
 

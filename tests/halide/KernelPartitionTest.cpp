@@ -3,9 +3,11 @@
 // records applied by task.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <set>
 
 #include "backends/halide/MemoryPlan.h"
+#include "frontend/onnx/OnnxImporter.h"
 #include "passes/PassManager.h"
 #include "tests/halide/HalideTestUtil.h"
 
@@ -185,6 +187,39 @@ TEST(KernelPartition, RecordsApplyByTaskAndIllegalOnesNameTheKnob) {
   EXPECT_NE(illegal.error().message.find("knob 'anchor.vw' = 3"), std::string::npos)
       << illegal.error().message;
 }
+
+}  // namespace
+}  // namespace kiln::halide_test
+
+namespace kiln::halide_test {
+namespace {
+
+// Every default schedule is a point of its own kernel's schedule space, for every test model and
+// for the named x86 targets: a record holding the default must be accepted.
+class DefaultSchedulesTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(DefaultSchedulesTest, DefaultsAreLegalInTheirSpace) {
+  std::string path = std::string(KILN_TEST_MODELS_DIR) + "/" + GetParam() + ".onnx";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "not exported: " << path;
+  auto graph = import_onnx_file(path);
+  ASSERT_TRUE(graph.is_ok()) << graph.error().message;
+  ASSERT_TRUE(run_passes(*graph, default_passes(true)).is_ok());
+  for (const char* spec : {"host", "x86-64-linux-avx2", "x86-64-linux-avx512"}) {
+    Result<Halide::Target> target = parse_halide_target(spec);
+    ASSERT_TRUE(target.is_ok());
+    Result<KernelPartition> p = partition_kernels(*graph, *target, {});
+    ASSERT_TRUE(p.is_ok()) << p.error().to_string();
+    for (const KernelPlan& kernel : p->kernels) {
+      Status legal = check_kernel_schedule(*graph, kernel, kernel.schedule, *target, {});
+      EXPECT_TRUE(legal.is_ok()) << spec << " " << kernel.name << " "
+                                 << kernel.schedule.to_string() << ": " << legal.error().message;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, DefaultSchedulesTest,
+                         ::testing::Values("mnist_cnn", "resnet18", "mobilenet_v2",
+                                           "squeezenet1_0", "shufflenet_v2"));
 
 }  // namespace
 }  // namespace kiln::halide_test
