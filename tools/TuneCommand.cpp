@@ -136,12 +136,21 @@ int run_tune(const TuneOptions& options) {
       ++tasks[it->second].occurrences;
       continue;
     }
+    std::vector<TemplateSpace> space = kernel_schedule_space(*graph, plan, *target, schedule_options);
+    if (Status legal = check_schedule_legal(plan.schedule, space); !legal) {
+      // `kiln compile --schedules` would reject a record of it: leave the task alone.
+      if (!options.quiet)
+        std::cerr << "kiln: note: task " << plan.task << " (" << plan.name
+                  << "): its default schedule is outside its schedule space ("
+                  << legal.error().message << "); not tuned\n";
+      continue;
+    }
     tuner::TuneTask task;
     task.task = plan.task;
     task.kernel = plan.name;
     task.macs = plan.macs;
     task.default_schedule = plan.schedule.to_string();
-    task.space = kernel_schedule_space(*graph, plan, *target, schedule_options);
+    task.space = std::move(space);
     tasks.push_back(task);
     kernel_of_task.push_back(int(k));
     defaults.push_back(task.default_schedule);
