@@ -22,4 +22,11 @@ CommandAction register_run_command(CLI::App& app);
 /// `kiln bench`: times a compiled library or a model on random inputs (tools/BenchCommand.cpp).
 CommandAction register_bench_command(CLI::App& app);
 
+/// `kiln tune MODEL -o RECORDS`: tunes each kernel's schedule; `kiln tune --report RECORDS`
+/// summarises records (tools/TuneCommand.cpp).
+CommandAction register_tune_command(CLI::App& app);
+/// `kiln tune-worker SPEC`: the hidden measurement worker the tuner starts
+/// (tools/TuneWorkerCommand.cpp).
+CommandAction register_tune_worker_command(CLI::App& app);
+
 }  // namespace kiln::cli

@@ -23,7 +23,13 @@ Result<ScheduleRecordSet> read_schedule_records(const std::string& path,
   }();
 
   ScheduleRecordSet set;
-  std::map<std::string, double> best_ms;
+  // Per task and schedule: its time (a re-measurement replaces earlier ones) and first origin.
+  struct Entry {
+    double ms;
+    size_t order;
+    ScheduleRecord record;
+  };
+  std::map<std::string, std::map<std::string, Entry>> entries;
   for (size_t i = 0; i < lines.size(); ++i) {
     const std::string& text = lines[i];
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
@@ -62,10 +68,21 @@ Result<ScheduleRecordSet> read_schedule_records(const std::string& path,
     const double ms = record.contains("median_ms") && record["median_ms"].is_number()
                           ? record["median_ms"].get<double>()
                           : -std::numeric_limits<double>::infinity();
-    auto it = best_ms.find(task);
-    if (it != best_ms.end() && it->second < ms) continue;
-    best_ms[task] = ms;
-    set.best[task] = ScheduleRecord{*schedule, origin};
+    const bool remeasure = record.value("role", std::string()) == "remeasure";
+    const std::string schedule_text = schedule->to_string();
+    auto [it, inserted] =
+        entries[task].emplace(schedule_text, Entry{ms, i, ScheduleRecord{*schedule, origin}});
+    if (!inserted && (remeasure || ms <= it->second.ms)) {
+      it->second.ms = ms;
+      it->second.order = i;
+    }
+  }
+  for (const auto& [task, schedules] : entries) {
+    const Entry* best = nullptr;
+    for (const auto& [text, entry] : schedules)
+      if (!best || entry.ms < best->ms || (entry.ms == best->ms && entry.order > best->order))
+        best = &entry;
+    set.best[task] = best->record;
   }
   return set;
 }

@@ -29,7 +29,9 @@ struct ScheduleRecordSet {
 
 /// Reads `path`. A malformed line (other than a torn last line) or a schedule that does not parse
 /// is an error naming the file, the line and the knob. Records without "median_ms" count as
-/// fastest (hand-written pins); among equals the later line wins.
+/// fastest (hand-written pins); among equals the later line wins. A record with "role":
+/// "remeasure" (the tuner measuring a candidate again) replaces the earlier times of its task and
+/// schedule.
 Result<ScheduleRecordSet> read_schedule_records(const std::string& path,
                                                 const RecordFilter& filter);
 

@@ -16,6 +16,8 @@ constexpr kiln::cli::CommandRegistration kCommands[] = {
     kiln::cli::register_compile_command,
     kiln::cli::register_run_command,
     kiln::cli::register_bench_command,
+    kiln::cli::register_tune_command,
+    kiln::cli::register_tune_worker_command,
 };
 
 int run(int argc, char** argv) {

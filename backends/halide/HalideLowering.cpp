@@ -206,6 +206,18 @@ Result<Halide::Target> parse_halide_target(const std::string& spec) {
   return Halide::Target(spec);
 }
 
+Result<SingleKernel> lower_single_kernel(const Graph& graph, const KernelPartition& partition,
+                                         int index, const Halide::Target& target,
+                                         const ScheduleOptions& options) {
+  try {
+    KILN_HALIDE_ASSIGN(lowered, lower_kernel(graph, partition, index, target, options));
+    return SingleKernel{std::move(lowered.kernel), std::move(lowered.weights),
+                        std::move(lowered.derived)};
+  } catch (const Halide::Error& e) {
+    return make_error(std::string("Halide rejected the lowered kernel: ") + e.what());
+  }
+}
+
 Result<KernelProgram> lower_kernels(const Graph& graph, const Halide::Target& target,
                                     const ScheduleOptions& options,
                                     const std::map<std::string, ScheduleRecord>& records,

@@ -74,6 +74,19 @@ Result<KernelProgram> lower_kernels(const Graph& graph, const Halide::Target& ta
                                     const std::map<std::string, ScheduleRecord>& records = {},
                                     const std::string& build_id = "");
 
+/// One kernel lowered on its own, with the constants behind its weight arguments.
+struct SingleKernel {
+  LoweredKernel kernel;               ///< weight bindings index `weights` (local to this kernel)
+  std::vector<const Value*> weights;  ///< one per weight argument, in argument order
+  std::vector<std::shared_ptr<Value>> derived_weights;  ///< owners of pre-packed weights
+};
+
+/// Lowers kernel `index` of `partition` alone, with the schedule its plan holds (what a tuner
+/// compiles for each candidate schedule). Errors name the node that cannot be lowered.
+Result<SingleKernel> lower_single_kernel(const Graph& graph, const KernelPartition& partition,
+                                         int index, const Halide::Target& target,
+                                         const ScheduleOptions& options = {});
+
 /// The Halide scalar type for a Kiln dtype (bool is uint1); error for Unknown.
 Result<Halide::Type> to_halide_type(DType dtype);
 
