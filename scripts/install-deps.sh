@@ -14,6 +14,8 @@ PACKAGES=(
   libhdf5-dev libzip-dev nlohmann-json3-dev libcli11-dev
   # tests
   libgtest-dev libgmock-dev libonnx-testdata graphviz
+  # a private single-node Slurm for the tuner's --runner test (tests/slurm/slurm_cluster.sh)
+  slurm-wlm munge
   # peers and test-model makers (run with /usr/bin/python3)
   python3-torch python3-torchvision python3-onnx python3-numpy python3-h5py python3-sklearn
 )

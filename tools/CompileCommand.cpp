@@ -33,7 +33,8 @@ struct CompileOptions {
   std::string weights = "embedded";
   bool quiet = false;
   std::string keras_weights;
-  std::string schedules;  ///< JSON Lines records to apply
+  std::string schedules;      ///< JSON Lines records to apply
+  std::string autoscheduler;  ///< a Halide autoscheduler for every kernel
   bool no_cache = false;
   int jobs = 0;
   PassOptions passes;
@@ -130,6 +131,7 @@ int run_compile(const CompileOptions& options) {
   library.macs_per_unit_run = analyze_costs(*graph).total_macs;
 
   library.cache_dir = options.no_cache ? "" : default_cache_dir();
+  library.schedule.autoscheduler = options.autoscheduler;
   library.jobs = options.jobs;
   if (!options.schedules.empty()) {
     auto target = parse_halide_target(options.target);
@@ -206,6 +208,13 @@ CommandAction register_compile_command(CLI::App& app) {
   compile->add_option("--schedules", options->schedules,
                       "JSON Lines schedule records to apply (per task, the fastest ok record for "
                       "the target)");
+  auto* autoscheduler =
+      compile
+          ->add_option("--autoscheduler", options->autoscheduler,
+                       "Schedule every kernel with this Halide 14 autoscheduler instead of Kiln's "
+                       "templates: mullapudi2016, li2018 or adams2019")
+          ->check(CLI::IsMember(halide_autoscheduler_names()));
+  autoscheduler->excludes("--schedules");
   compile->add_flag("--no-cache", options->no_cache,
                     "Compile every kernel, neither reading nor writing the kernel cache "
                     "($KILN_CACHE_DIR, default ~/.cache/kiln)");

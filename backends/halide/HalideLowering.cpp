@@ -7,8 +7,10 @@
 #include <set>
 
 #include "backends/halide/GroupSchedule.h"
+#include "backends/halide/HalideAutoscheduler.h"
 #include "backends/halide/LoweringContext.h"
 #include "backends/halide/OpLowerings.h"
+#include "backends/halide/ParallelFor.h"
 #include "ir/shape_rules/DimArithmetic.h"
 
 namespace kiln {
@@ -81,6 +83,48 @@ void schedule_copy(Func f, const Halide::Target& target, bool channels_last) {
   f.vectorize(args[0], lanes, Halide::TailStrategy::GuardWithIf);
 }
 
+// The plain (non-blocked) schedule of a node for an autoscheduled kernel: Conv and Gemm then
+// build a plain accumulator over the weights as they are, which the autoscheduler schedules.
+NodeSchedule plain_schedule(const Node& node) {
+  NodeSchedule s;
+  s.kind = node.op == "Conv"   ? ScheduleTemplate::ConvTiled
+           : node.op == "Gemm" ? ScheduleTemplate::GemmTiled
+                               : ScheduleTemplate::Root;
+  return s;
+}
+
+// The value of an extent with every symbol at `batch`, for an autoscheduler's estimates.
+Result<int> estimate_of(Expr extent, const std::vector<Halide::Param<int32_t>>& symbols,
+                        int batch) {
+  for (const Halide::Param<int32_t>& p : symbols)
+    extent = Halide::Internal::substitute(p.name(), Expr(batch), extent);
+  extent = Halide::Internal::simplify(extent);
+  const int64_t* value = Halide::Internal::as_const_int(extent);
+  if (!value) return make_error("an extent the autoscheduler cannot estimate");
+  return int(*value);
+}
+
+// Estimates on a buffer's dims (Halide order) from IR-order extents; returns them.
+Result<Halide::Region> set_buffer_estimates(std::vector<Halide::Internal::Dimension> dims,
+                                            const std::vector<Expr>& extents,
+                                            const std::vector<Halide::Param<int32_t>>& symbols,
+                                            int batch) {
+  if (dims.size() != extents.size()) return make_error("buffer rank differs from its value's");
+  Halide::Region region;
+  for (size_t d = 0; d < dims.size(); ++d) {
+    KILN_HALIDE_ASSIGN(extent, estimate_of(extents[extents.size() - 1 - d], symbols, batch));
+    dims[d].set_estimate(0, extent);
+    region.emplace_back(0, extent);
+  }
+  return region;
+}
+
+std::vector<Halide::Internal::Dimension> dims_of(const Halide::ImageParam& p) {
+  std::vector<Halide::Internal::Dimension> dims;
+  for (int d = 0; d < p.dimensions(); ++d) dims.push_back(p.dim(d));
+  return dims;
+}
+
 struct KernelLowering {
   LoweredKernel kernel;
   std::vector<const Value*> weights;  ///< the constants behind the weight arguments
@@ -110,7 +154,11 @@ Result<KernelLowering> lower_kernel(const Graph& graph, const KernelPartition& p
   }
 
   const KernelSchedule& schedule = plan.schedule;
-  if (plan.group) {
+  const bool autoscheduled = schedule.is_autoscheduled();
+  if (autoscheduled) {
+    for (const Node* node : plan.stored) ctx.set_schedule(*node, plain_schedule(*node));
+    for (const Node* node : plan.inlined) ctx.set_schedule(*node, plain_schedule(*node));
+  } else if (plan.group) {
     if (const Node* anchor = group_anchor(plan.stored))
       ctx.set_schedule(*anchor, schedule.group.anchor);
   } else if (!plan.copy_of) {
@@ -149,24 +197,53 @@ Result<KernelLowering> lower_kernel(const Graph& graph, const KernelPartition& p
       Func copy(halide_safe_name("out_" + tensor.value->name));
       std::vector<Halide::Var> vars = ctx.make_vars(value->rank());
       define_pure(copy, vars, value->at(as_exprs(vars)));
-      schedule_copy(copy, target, tensor.channels_last);
+      if (!autoscheduled) schedule_copy(copy, target, tensor.channels_last);
       f = copy;
     }
     used.insert(f.name());
     std::vector<Halide::Internal::Dimension> dims;
     for (size_t d = 0; d < value->rank(); ++d) dims.push_back(f.output_buffer().dim(int(d)));
     constrain_dense(dims, value->extents, tensor.channels_last);
+    if (autoscheduled) {
+      auto region =
+          set_buffer_estimates(dims, value->extents, ctx.symbol_params(), options.estimate_batch);
+      if (!region) return Error{"", plan.name, region.error().message};
+      f.set_estimates(*region);
+    }
     outputs.push_back(f);
     kernel.outputs.push_back(t);
   }
 
+  if (autoscheduled) {  // estimates for the autoscheduler, which lower_kernels runs
+    for (Halide::Param<int32_t> p : ctx.symbol_params())  // a copy shares the parameter
+      p.set_estimate(options.estimate_batch);
+    for (size_t i = 0; i < plan.inputs.size(); ++i) {
+      const BoundaryTensor& t = partition.tensors[size_t(plan.inputs[i])];
+      auto extents = ctx.extents_of(t.value);
+      if (!extents) return Error{"", plan.name, extents.error().message};
+      auto region = set_buffer_estimates(dims_of(kernel.buffer_params[i]), *extents,
+                                         ctx.symbol_params(), options.estimate_batch);
+      if (!region) return Error{"", plan.name, region.error().message};
+    }
+    for (size_t i = 0; i < ctx.weight_params().size(); ++i) {
+      auto extents = ctx.extents_of(ctx.weight_values()[i]);
+      if (!extents) return Error{"", plan.name, extents.error().message};
+      auto region = set_buffer_estimates(dims_of(ctx.weight_params()[i]), *extents,
+                                         ctx.symbol_params(), options.estimate_batch);
+      if (!region) return Error{"", plan.name, region.error().message};
+    }
+    kernel.autoscheduler = schedule.autoscheduler;
+  }
+
   // Schedules: inlined producers as choose_schedule leaves them; the stored part as planned.
-  for (const Node* node : plan.inlined) {
+  for (const Node* node : autoscheduled ? std::vector<const Node*>{} : plan.inlined) {
     if (!funcs[node].output.defined()) continue;
     NodeSchedule s = choose_schedule(graph, *node, target, options);
     apply_schedule(s, funcs[node], used.count(funcs[node].output.name()) != 0);
   }
-  if (plan.group) {
+  if (autoscheduled) {
+    // the autoscheduler schedules every Func (lower_kernels)
+  } else if (plan.group) {
     std::vector<GroupMember> members;
     for (const Node* node : plan.stored) members.push_back({node, funcs[node]});
     apply_group_schedule(schedule.group, members, /*is_output=*/true);
@@ -242,8 +319,12 @@ Result<KernelProgram> lower_kernels(const Graph& graph, const Halide::Target& ta
       program.derived_weights.insert(program.derived_weights.end(), lowered.derived.begin(),
                                      lowered.derived.end());
       const KernelPlan& plan = program.partition.kernels[k];
-      kernel.cache_key = stable_hash(plan.task + "\n" + plan.schedule.to_string() + "\n" +
-                                     target.to_string() + "\n" + build_id);
+      std::string schedule_key = plan.schedule.to_string();
+      if (plan.schedule.is_autoscheduled())  // what else the autoscheduler's choice depends on
+        schedule_key += " " + autoscheduler_machine_params().to_string() +
+                        " batch=" + std::to_string(options.estimate_batch);
+      kernel.cache_key = stable_hash(plan.task + "\n" + schedule_key + "\n" + target.to_string() +
+                                     "\n" + build_id);
       kernel.function = "kiln_k_" + kernel.cache_key.substr(0, 20);
       auto [first, inserted] = first_with_key.emplace(kernel.cache_key, int(k));
       kernel.representative = first->second;
@@ -252,6 +333,20 @@ Result<KernelProgram> lower_kernels(const Graph& graph, const Halide::Target& ta
   } catch (const Halide::Error& e) {
     return make_error(std::string("Halide rejected the lowered graph: ") + e.what());
   }
+  // Autoscheduled kernels, each distinct one once, in parallel (a repeat shares its function).
+  std::vector<int> pending;
+  for (size_t k = 0; k < program.kernels.size(); ++k)
+    if (!program.kernels[k].autoscheduler.empty() && program.kernels[k].representative == int(k))
+      pending.push_back(int(k));
+  std::vector<Status> results(pending.size());
+  parallel_for(int(pending.size()), default_job_count(), [&](int i) {
+    LoweredKernel& kernel = program.kernels[size_t(pending[size_t(i)])];
+    results[size_t(i)] =
+        run_halide_autoscheduler(kernel.pipeline, kernel.autoscheduler, target,
+                                 program.partition.kernels[size_t(kernel.plan)].name);
+  });
+  for (const Status& s : results)
+    if (!s) return s.error();
   return program;
 }
 

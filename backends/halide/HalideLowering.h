@@ -47,6 +47,8 @@ struct LoweredKernel {
   /// The parameters behind `arguments` (for the JIT, which binds them by object).
   std::vector<Halide::Param<int32_t>> symbol_params;
   std::vector<Halide::ImageParam> buffer_params;  ///< tensors then weights, argument order
+  /// Nonempty: the pipeline was scheduled by this Halide autoscheduler (HalideAutoscheduler.h).
+  std::string autoscheduler;
 };
 
 /// A graph lowered to kernels.

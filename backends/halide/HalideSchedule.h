@@ -68,6 +68,11 @@ struct ScheduleOptions {
   bool inline_elementwise = true;  ///< let cheap elementwise nodes fold into their consumer
   /// Per node name, a schedule used instead of the chosen one (what a tuner writes).
   std::map<std::string, NodeSchedule> overrides;
+  /// Nonempty: every kernel is scheduled by this Halide autoscheduler (`kiln compile
+  /// --autoscheduler`; a schedule record for a kernel still wins).
+  std::string autoscheduler;
+  /// The value autoschedulers assume for each symbolic dim (the batch) in their estimates.
+  int estimate_batch = 1;
 };
 
 /// `width` capped by the largest power of two not above `extent` (so a vector over a dim of that

@@ -434,9 +434,12 @@ std::string stable_hash(const std::string& text) {
   return out;
 }
 
-std::vector<TemplateSpace> kernel_schedule_space(const Graph& graph, const KernelPlan& kernel,
-                                                 const Halide::Target& target,
-                                                 const ScheduleOptions& options) {
+namespace {
+
+// Kiln's own templates that apply to a kernel (kernel_schedule_space adds the autoschedulers).
+std::vector<TemplateSpace> template_spaces(const Graph& graph, const KernelPlan& kernel,
+                                           const Halide::Target& target,
+                                           const ScheduleOptions& options) {
   const int natural = natural_width(target, options);
   const KernelSchedule& current = kernel.schedule;
   std::vector<TemplateSpace> space;
@@ -472,6 +475,23 @@ std::vector<TemplateSpace> kernel_schedule_space(const Graph& graph, const Kerne
     }
     space.push_back(entry);
   }
+  return space;
+}
+
+}  // namespace
+
+std::vector<TemplateSpace> kernel_schedule_space(const Graph& graph, const KernelPlan& kernel,
+                                                 const Halide::Target& target,
+                                                 const ScheduleOptions& options) {
+  std::vector<TemplateSpace> space;
+  if (kernel.schedule.is_autoscheduled()) {  // the templates' knobs depend on the default
+    KernelPlan plain = kernel;
+    plain.schedule = default_schedule(graph, kernel, target, options);
+    space = template_spaces(graph, plain, target, options);
+  } else {
+    space = template_spaces(graph, kernel, target, options);
+  }
+  for (const std::string& name : halide_autoscheduler_names()) space.push_back({name, {}});
   return space;
 }
 
@@ -656,12 +676,23 @@ Result<KernelPartition> partition_kernels(const Graph& graph, const Halide::Targ
   for (KernelPlan& kernel : partition.kernels) {
     kernel.canonical = canonical_text(kernel, partition.tensors, partition.symbols, position);
     kernel.task = stable_hash(kernel.canonical).substr(0, 16);
+    // The boundary layouts stay those of the default schedule (an autoscheduled kernel reads
+    // and writes them as they are).
+    if (!options.autoscheduler.empty())
+      kernel.schedule = KernelSchedule::autoscheduled(options.autoscheduler);
     auto record = records.find(kernel.task);
     if (record == records.end()) continue;
     KernelSchedule chosen = record->second.schedule;
     copy_layout(kernel.schedule, chosen);
-    if (chosen.is_group != kernel.schedule.is_group ||
-        (chosen.is_group && chosen.group.kind != kernel.schedule.group.kind))
+    if (!chosen.is_autoscheduled() && kernel.schedule.is_autoscheduled()) {
+      KernelPlan plain = kernel;  // check a template record against the kernel's default
+      plain.schedule = default_schedule(graph, kernel, target, options);
+      copy_layout(plain.schedule, chosen);
+      kernel.schedule = plain.schedule;
+    }
+    if (!chosen.is_autoscheduled() &&
+        (chosen.is_group != kernel.schedule.is_group ||
+         (chosen.is_group && chosen.group.kind != kernel.schedule.group.kind)))
       return Error{record->second.origin, kernel.name,
                    "knob 'template': " + chosen.template_name() + " does not apply to kernel '" +
                        kernel.name + "' (its schedule is " + kernel.schedule.template_name() + ")"};

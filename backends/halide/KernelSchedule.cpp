@@ -8,6 +8,16 @@
 namespace kiln {
 namespace {
 
+// The record text's word for an autoscheduled kernel.
+constexpr const char* kAutoscheduler = "autoscheduler";
+
+std::string known_autoschedulers() {
+  std::string names;
+  for (const std::string& n : halide_autoscheduler_names())
+    names += (names.empty() ? "" : ", ") + n;
+  return names;
+}
+
 // The knobs of each node template, in print order.
 const std::vector<std::string>& template_knobs(ScheduleTemplate t) {
   static const std::map<ScheduleTemplate, std::vector<std::string>> kKnobs = {
@@ -78,7 +88,15 @@ class ScheduleReader {
     KernelSchedule schedule;
     std::string name = word();
     if (name.empty()) return fail("a schedule starts with a template name");
-    if (peek() == '{') {
+    if (name == kAutoscheduler) {
+      if (!accept('(')) return fail("expected '(' after '" + name + "'");
+      std::string plugin = word();
+      if (!is_halide_autoscheduler(plugin))
+        return fail("knob 'autoscheduler': unknown Halide autoscheduler '" + plugin +
+                    "' (known: " + known_autoschedulers() + ")");
+      if (!accept(')')) return fail("expected ')' after '" + plugin + "'");
+      schedule = KernelSchedule::autoscheduled(plugin);
+    } else if (peek() == '{') {
       auto pattern = parse_fusion_pattern(name);
       if (!pattern) return fail("unknown group pattern '" + name + "'");
       schedule.is_group = true;
@@ -190,6 +208,22 @@ std::string join_values(const std::vector<int>& values) {
 
 }  // namespace
 
+const std::vector<std::string>& halide_autoscheduler_names() {
+  static const std::vector<std::string> kNames = {"mullapudi2016", "li2018", "adams2019"};
+  return kNames;
+}
+
+bool is_halide_autoscheduler(const std::string& name) {
+  const std::vector<std::string>& names = halide_autoscheduler_names();
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+KernelSchedule KernelSchedule::autoscheduled(const std::string& name) {
+  KernelSchedule s;
+  s.autoscheduler = name;
+  return s;
+}
+
 std::string node_schedule_text(const NodeSchedule& s) {
   std::string out = std::string(schedule_template_name(s.kind)) + "(";
   const std::vector<std::string>& knobs = template_knobs(s.kind);
@@ -217,10 +251,12 @@ std::string NodeSchedule::to_string() const {
 }
 
 std::string KernelSchedule::to_string() const {
+  if (is_autoscheduled()) return std::string(kAutoscheduler) + "(" + autoscheduler + ")";
   return is_group ? group_schedule_text(group) : node_schedule_text(node);
 }
 
 std::string KernelSchedule::template_name() const {
+  if (is_autoscheduled()) return autoscheduler;
   if (!is_group) return schedule_template_name(node.kind);
   const GroupParts parts = group_parts(group.kind);
   std::string name = fusion_pattern_name(group.kind);
@@ -234,6 +270,7 @@ Result<KernelSchedule> parse_kernel_schedule(const std::string& text) {
 
 std::vector<std::pair<std::string, int>> schedule_knob_values(const KernelSchedule& schedule) {
   std::vector<std::pair<std::string, int>> values;
+  if (schedule.is_autoscheduled()) return values;  // no knobs
   auto add_node = [&](const std::string& prefix, const NodeSchedule& s) {
     for (const std::string& knob : template_knobs(s.kind))
       values.emplace_back(prefix + knob, get_knob(s, knob));

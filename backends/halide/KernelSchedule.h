@@ -5,6 +5,7 @@
 // Text forms (knobs of the template only, in a fixed order):
 //   conv_channels(vw=16,tc=2,tx=14,par=1,ue=0)
 //   conv_pool{anchor=conv_channels(vw=16,tc=2,tx=7,par=1,ue=0),stage=root(vw=16,par=1,shift=1),rows=8}
+//   autoscheduler(adams2019)   (the kernel is scheduled by that Halide autoscheduler; any kernel)
 // Knobs: vw vector lanes, tc channel tile (ConvTiled: channels; ConvChannels/GemmPacked: vectors),
 // tv vectors per tile, tx register-tile columns (rows of A for gemm_packed), par parallel outer
 // loop, shift shifted-inwards tails, ue unrolled epilogue, rows pool rows per task. The storage
@@ -20,15 +21,29 @@
 
 namespace kiln {
 
+/// The Halide 14 autoschedulers a kernel can be scheduled with ("mullapudi2016", "li2018",
+/// "adams2019"): each is also the name of its template in every kernel's schedule space.
+const std::vector<std::string>& halide_autoscheduler_names();
+/// True for a name in halide_autoscheduler_names().
+bool is_halide_autoscheduler(const std::string& name);
+
 /// The schedule of one kernel.
 struct KernelSchedule {
   bool is_group = false;
   NodeSchedule node;    ///< an unfused node's schedule (is_group == false)
   GroupSchedule group;  ///< a fusion group's schedule (is_group == true)
+  /// Nonempty: a Halide autoscheduler schedules the whole kernel instead of Kiln's templates
+  /// (then `is_group`, `node` and `group` are not part of the schedule).
+  std::string autoscheduler;
+
+  /// The schedule "autoscheduler(NAME)" (NAME from halide_autoscheduler_names()).
+  static KernelSchedule autoscheduled(const std::string& name);
+  bool is_autoscheduled() const { return !autoscheduler.empty(); }
 
   /// The record text (see the file comment); parse_kernel_schedule reads it back.
   std::string to_string() const;
-  /// "conv_channels", or for a group its pattern and anchor template ("conv_pool/conv_channels").
+  /// "conv_channels", or for a group its pattern and anchor template ("conv_pool/conv_channels"),
+  /// or the autoscheduler's name ("mullapudi2016").
   std::string template_name() const;
   bool operator==(const KernelSchedule& o) const { return to_string() == o.to_string(); }
 };

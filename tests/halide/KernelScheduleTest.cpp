@@ -115,5 +115,31 @@ TEST(KernelSchedule, LegalityNamesTheKnobAndItsLegalValues) {
   EXPECT_NE(wrong_template.error().message.find("knob 'template'"), std::string::npos);
 }
 
+TEST(KernelSchedule, AutoschedulerRecordsRoundTrip) {
+  ASSERT_EQ(halide_autoscheduler_names(),
+            (std::vector<std::string>{"mullapudi2016", "li2018", "adams2019"}));
+  for (const std::string& name : halide_autoscheduler_names()) {
+    KernelSchedule s = KernelSchedule::autoscheduled(name);
+    SCOPED_TRACE(name);
+    EXPECT_EQ(s.to_string(), "autoscheduler(" + name + ")");
+    EXPECT_EQ(s.template_name(), name);
+    EXPECT_TRUE(schedule_knob_values(s).empty());
+    expect_round_trip(s);
+    Result<KernelSchedule> parsed = parse_kernel_schedule(s.to_string());
+    ASSERT_TRUE(parsed.is_ok());
+    EXPECT_TRUE(parsed->is_autoscheduled());
+    EXPECT_EQ(parsed->autoscheduler, name);
+    // Legal wherever the space lists the autoscheduler, like any template without knobs.
+    EXPECT_TRUE(check_schedule_legal(s, {{"root", {}}, {name, {}}}).is_ok());
+    Status missing = check_schedule_legal(s, {{"root", {}}});
+    ASSERT_FALSE(missing.is_ok());
+    EXPECT_NE(missing.error().message.find("knob 'template': " + name), std::string::npos);
+  }
+  expect_error("autoscheduler(halide2099)", "knob 'autoscheduler': unknown Halide autoscheduler");
+  expect_error("autoscheduler(li2018", "expected ')'");
+  expect_error("autoscheduler", "expected '('");
+  expect_error("autoscheduler(li2018)x", "unexpected text");
+}
+
 }  // namespace
 }  // namespace kiln

@@ -1,0 +1,106 @@
+// HalideAutoscheduler.cpp: plugin loading and running of Halide's autoschedulers.
+#include "backends/halide/HalideAutoscheduler.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace kiln {
+namespace {
+
+std::mutex load_lock;
+std::map<std::string, std::string>& load_errors() {  // per plugin: "" once loaded
+  static std::map<std::string, std::string> errors;
+  return errors;
+}
+
+// Loads the plugin of `name` once; returns the error of the first attempt on every later call.
+std::string load_once(const std::string& name) {
+  std::lock_guard<std::mutex> lock(load_lock);
+  auto found = load_errors().find(name);
+  if (found != load_errors().end()) return found->second;
+  const std::string path = halide_autoscheduler_plugin(name);
+  std::string error;
+  std::error_code ignored;
+  if (!std::filesystem::exists(path, ignored)) {
+    error = "the plugin " + path + " does not exist (Debian package libhalide14-0-dev)";
+  } else {
+    try {
+      Halide::load_plugin(path);
+    } catch (const Halide::Error& e) {
+      error = "loading " + path + " failed: " + e.what();
+    }
+  }
+  load_errors()[name] = error;
+  return error;
+}
+
+// The size of the largest cache of cpu0 in bytes ("32768K" style sysfs text), 0 if unknown.
+uint64_t last_level_cache_bytes() {
+  uint64_t best = 0;
+  for (int index = 0; index < 8; ++index) {
+    std::ifstream in("/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/size");
+    std::string text;
+    if (!(in >> text) || text.empty()) continue;
+    uint64_t value = std::strtoull(text.c_str(), nullptr, 10);
+    const char unit = text.back();
+    if (unit == 'K') value <<= 10;
+    if (unit == 'M') value <<= 20;
+    best = std::max(best, value);
+  }
+  return best;
+}
+
+}  // namespace
+
+std::string halide_autoscheduler_plugin(const std::string& name) {
+  std::string dir;
+  if (const char* env = std::getenv("KILN_HALIDE_AUTOSCHEDULER_DIR"); env && *env) {
+    dir = env;
+  } else {
+#if defined(__aarch64__)
+    dir = "/usr/lib/aarch64-linux-gnu/halide14";
+#else
+    dir = "/usr/lib/x86_64-linux-gnu/halide14";
+#endif
+  }
+  return (std::filesystem::path(dir) / ("libautoschedule_" + name + ".so")).string();
+}
+
+Halide::MachineParams autoscheduler_machine_params() {
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const uint64_t cache = last_level_cache_bytes();
+  return Halide::MachineParams(cores, cache ? cache : (16ull << 20), 40.0f);
+}
+
+Status run_halide_autoscheduler(Halide::Pipeline& pipeline, const std::string& name,
+                                const Halide::Target& target, const std::string& kernel_name) {
+  auto fail = [&](const std::string& why) {
+    return Error{"", kernel_name,
+                 "kernel '" + kernel_name + "': Halide autoscheduler " + name + ": " + why};
+  };
+  if (!Halide::exceptions_enabled())
+    return fail("this Halide build aborts on errors instead of throwing; not running it");
+  if (std::string error = load_once(name); !error.empty()) return fail(error);
+  static std::mutex adams_lock;
+  std::unique_lock<std::mutex> lock(adams_lock, std::defer_lock);
+  if (name == "adams2019") lock.lock();
+  // Halide's autoschedulers are named after their plugin's registration: Mullapudi2016, ...
+  std::string registered = name;
+  registered[0] = char(std::toupper(static_cast<unsigned char>(registered[0])));
+  try {
+    pipeline.auto_schedule(registered, target, autoscheduler_machine_params());
+  } catch (const Halide::Error& e) {
+    return fail(e.what());
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+  return Status::ok();
+}
+
+}  // namespace kiln

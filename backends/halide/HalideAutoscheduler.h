@@ -1,0 +1,32 @@
+// HalideAutoscheduler.h: schedules a kernel's pipeline with one of Halide 14's autoschedulers
+// (Mullapudi2016, Li2018, Adams2019), loaded once per process from Debian's plugins, the
+// alternative to Kiln's templates that a `autoscheduler(NAME)` schedule record asks for.
+//
+// Adams2019 uses the baseline cost-model weights built into Debian's plugin (no weights file
+// ships); $HL_WEIGHTS_DIR, if set, makes it load others instead (Halide's own variable).
+#pragma once
+
+#include <Halide.h>
+
+#include <string>
+
+#include "ir/Error.h"
+
+namespace kiln {
+
+/// The plugin file of autoscheduler `name`: libautoschedule_NAME.so in
+/// $KILN_HALIDE_AUTOSCHEDULER_DIR, by default Debian's /usr/lib/<multiarch>/halide14.
+std::string halide_autoscheduler_plugin(const std::string& name);
+
+/// The machine the autoschedulers plan for: this machine's cores, its last-level cache in
+/// bytes (from sysfs; 16 MiB when unknown) and Halide's default load/compute balance of 40.
+Halide::MachineParams autoscheduler_machine_params();
+
+/// Loads the plugin of `name` (once per process) and runs it on `pipeline`, whose inputs,
+/// symbols and outputs must carry estimates. A missing plugin or a Halide::Error from it is an
+/// error naming `kernel_name` and the plugin, never an abort. Safe to call from several
+/// threads (Adams2019, whose cost model keeps state, runs one at a time).
+Status run_halide_autoscheduler(Halide::Pipeline& pipeline, const std::string& name,
+                                const Halide::Target& target, const std::string& kernel_name);
+
+}  // namespace kiln

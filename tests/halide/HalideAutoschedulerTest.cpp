@@ -1,0 +1,109 @@
+// HalideAutoschedulerTest.cpp: kernels scheduled by each of Halide's autoschedulers (every
+// kernel, or one task by a record) match the reference; the space lists them for every kernel;
+// a missing plugin is an error naming the kernel and the plugin.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "backends/halide/HalideAutoscheduler.h"
+#include "passes/PassManager.h"
+#include "tests/halide/HalideTestUtil.h"
+
+namespace kiln::halide_test {
+namespace {
+
+using Ints = std::vector<int64_t>;
+
+// conv + relu + maxpool + flatten + gemm on a [batch, 3, 8, 8] input: a conv_pool group, a
+// reshape and a gemm kernel.
+void build_small_cnn(Graph& graph) {
+  GraphBuilder b(graph);
+  Value* x = b.input("x", {Dim::symbolic("batch"), Dim::known(3), Dim::known(8), Dim::known(8)});
+  Value* c = b.node("Conv", "conv",
+                    {x, b.constant("w", random_tensor({8, 3, 3, 3}, 1, -0.3f, 0.3f)),
+                     b.constant("b", random_tensor({8}, 2))},
+                    attrs({{"pads", Ints{1, 1, 1, 1}}}));
+  Value* r = b.node("Relu", "relu", {c});
+  Value* p = b.node("MaxPool", "pool", {r},
+                    attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}}));
+  Value* f = b.node("Flatten", "flatten", {p});
+  Value* g = b.node("Gemm", "fc",
+                    {f, b.constant("fw", random_tensor({10, 128}, 3, -0.1f, 0.1f)),
+                     b.constant("fb", random_tensor({10}, 4))},
+                    attrs({{"transB", int64_t(1)}}));
+  b.output(g);
+}
+
+TEST(HalideAutoscheduler, EveryPluginSchedulesEveryKernelAndMatches) {
+  for (const std::string& name : halide_autoscheduler_names()) {
+    SCOPED_TRACE(name);
+    Graph graph;
+    build_small_cnn(graph);
+    ASSERT_TRUE(run_passes(graph, default_passes(true)).is_ok());
+    ScheduleOptions options;
+    options.autoscheduler = name;
+    options.estimate_batch = 2;
+    Result<KernelPartition> p = partition_kernels(graph, Halide::get_host_target(), options);
+    ASSERT_TRUE(p.is_ok()) << p.error().to_string();
+    for (const KernelPlan& k : p->kernels)
+      EXPECT_EQ(k.schedule.to_string(), "autoscheduler(" + name + ")") << k.name;
+    expect_matches_reference(graph, {{random_tensor({2, 3, 8, 8}, 5)}}, options);
+  }
+}
+
+TEST(HalideAutoscheduler, EverySpaceListsThePluginsAndRecordsApply) {
+  Graph graph;
+  build_small_cnn(graph);
+  ASSERT_TRUE(run_passes(graph, default_passes(true)).is_ok());
+  const Halide::Target target = Halide::get_host_target();
+  Result<KernelPartition> p = partition_kernels(graph, target, {});
+  ASSERT_TRUE(p.is_ok()) << p.error().to_string();
+  for (const KernelPlan& k : p->kernels) {
+    std::vector<TemplateSpace> space = kernel_schedule_space(graph, k, target, {});
+    ASSERT_GE(space.size(), 4u) << k.name;
+    EXPECT_EQ(space[space.size() - 3].name, "mullapudi2016");
+    EXPECT_EQ(space[space.size() - 2].name, "li2018");
+    EXPECT_EQ(space[space.size() - 1].name, "adams2019");
+    EXPECT_TRUE(space.back().knobs.empty());
+  }
+  // A record makes the first kernel (a group) autoscheduled; the others keep their templates.
+  ASSERT_TRUE(p->kernels.front().schedule.is_group);
+  std::map<std::string, ScheduleRecord> records = {
+      {p->kernels.front().task, {KernelSchedule::autoscheduled("li2018"), "r.jsonl:1"}}};
+  Result<KernelPartition> tuned = partition_kernels(graph, target, {}, records);
+  ASSERT_TRUE(tuned.is_ok()) << tuned.error().to_string();
+  EXPECT_EQ(tuned->kernels.front().schedule.to_string(), "autoscheduler(li2018)");
+  EXPECT_EQ(tuned->kernels.back().schedule.to_string(), p->kernels.back().schedule.to_string());
+  Result<KernelProgram> program = lower_kernels(graph, target, {}, records);
+  ASSERT_TRUE(program.is_ok()) << program.error().to_string();
+  EXPECT_EQ(program->kernels.front().autoscheduler, "li2018");
+  EXPECT_TRUE(program->kernels.back().autoscheduler.empty());
+}
+
+TEST(HalideAutoscheduler, FailuresAreErrorsNamingKernelAndPlugin) {
+  Halide::Func f("f");
+  Halide::Var x("x");
+  f(x) = x * 2;
+  Halide::Pipeline pipeline(f);
+  const Halide::Target target = Halide::get_host_target();
+  Status missing = run_halide_autoscheduler(pipeline, "nosuch2000", target, "kernel7");
+  ASSERT_FALSE(missing.is_ok());
+  EXPECT_NE(missing.error().message.find("kernel 'kernel7'"), std::string::npos);
+  EXPECT_NE(missing.error().message.find("nosuch2000"), std::string::npos);
+  EXPECT_NE(missing.error().message.find("does not exist"), std::string::npos)
+      << missing.error().message;
+  // No estimates on the output: each plugin reports a Halide::Error, which becomes an error.
+  for (const std::string& name : halide_autoscheduler_names()) {
+    Halide::Func g("g_" + name);
+    g(x) = x + 1;
+    Halide::Pipeline no_estimates(g);
+    Status failed = run_halide_autoscheduler(no_estimates, name, target, "kernel8");
+    ASSERT_FALSE(failed.is_ok()) << name;
+    EXPECT_NE(failed.error().message.find("kernel 'kernel8': Halide autoscheduler " + name),
+              std::string::npos)
+        << failed.error().message;
+  }
+}
+
+}  // namespace
+}  // namespace kiln::halide_test
