@@ -225,7 +225,7 @@ Result<LibraryArtifacts> emit_native_library(const Graph& graph, const LibraryOp
   }
 
   const fs::path wrapper_object = scratch.path / (name + "_wrapper.o");
-  KILN_RETURN_IF_ERROR(run_tool({"cc", "-std=gnu11", "-O1", "-fPIC", "-fvisibility=hidden", "-c",
+  KILN_RETURN_IF_ERROR(run_tool({"cc", "-std=gnu11", "-O2", "-fPIC", "-fvisibility=hidden", "-c",
                                  wrapper.string(), "-I", scratch.path.string(), "-I",
                                  KILN_HALIDE_INCLUDE_DIR, "-o", wrapper_object.string()}));
   std::vector<std::string> objects = {wrapper_object.string()};
