@@ -45,6 +45,8 @@ std::optional<std::string> CandidateSpace::text(const Candidate& c) const {
     }
     return out;
   };
+  // Halide's autoschedulers are templates without knobs: "autoscheduler(NAME)".
+  if (is_halide_autoscheduler(t.name)) return KernelSchedule::autoscheduled(t.name).to_string();
   std::string text;
   const size_t slash = t.name.find('/');
   bool is_group = slash != std::string::npos;

@@ -92,8 +92,9 @@ Result<KernelObjects> compile_kernel_objects(KernelProgram& program, const Compi
         failed[size_t(j)] = true;
       }
     } catch (const Halide::Error& e) {
-      errors[size_t(j)] =
-          Error{"", plan.name, std::string("Halide compilation failed: ") + e.what()};
+      errors[size_t(j)] = Error{"", plan.name,
+                                "Halide compilation of kernel '" + plan.name + "' (schedule " +
+                                    plan.schedule.to_string() + ") failed: " + e.what()};
       failed[size_t(j)] = true;
     }
     std::lock_guard<std::mutex> lock(progress_lock);

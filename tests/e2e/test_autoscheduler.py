@@ -65,7 +65,7 @@ def main():
                 checked += 1
                 if (result.returncode == 2 and plugin in KNOWN_HALIDE_FAILURES
                         and KNOWN_HALIDE_FAILURES[plugin] in result.stderr
-                        and "kernel '" in result.stderr):
+                        and "kernel '" in result.stderr and f"autoscheduler({plugin})" in result.stderr):
                     # A known Halide 14 limitation: a clean error naming the kernel, no abort.
                     print(f"{name} --autoscheduler {plugin}: KNOWN Halide 14 failure, reported "
                           f"cleanly: {result.stderr.strip().splitlines()[-1][:300]}")
