@@ -221,9 +221,24 @@ def compile_stats(kiln, model_path, out_dir, name):
                      "distinct_kernels": distinct}
 
 
+class LogitsOnly(torch.nn.Module):
+    """Scripted GoogLeNet returns GoogLeNetOutputs(logits, aux2, aux1) even in eval mode (eager
+    eval returns the logits alone); the peer returns the logits, as the ONNX export does."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model(x).logits
+
+
 def pytorch_peer(name):
     with torch.no_grad():
-        scripted = torch.jit.script(model_source(name)[0].build_model(name).eval())
+        model = model_source(name)[0].build_model(name).eval()
+        if name == "googlenet":
+            model = LogitsOnly(model).eval()
+        scripted = torch.jit.script(model)
         return torch.jit.optimize_for_inference(torch.jit.freeze(scripted))
 
 
