@@ -114,9 +114,14 @@ bool apply_conv_pool_channels(const GroupSchedule& s, std::vector<GroupMember>& 
   return true;
 }
 
-// The columns of the pre-pool activation that the pool asks for in every tile: at least up to
-// the start of its last window, (Wp - 1) * stride + 1 (pads never exceed the kernel); -1 when
-// unknown.
+// Whether every tile of the pre-pool activation that the pool asks for is at least one conv tile
+// wide, so the conv template may shift its last tile inwards.
+bool pool_region_holds_conv_tile(const Node& pool, const NodeSchedule& conv) {
+  return pool_region_columns(pool) >= int64_t(conv.vector_width) * conv.tile_vectors;
+}
+
+}  // namespace
+
 int64_t pool_region_columns(const Node& pool) {
   const Value* in = pool.input(0);
   const Value* out = pool.output(0);
@@ -130,14 +135,6 @@ int64_t pool_region_columns(const Node& pool) {
   const int64_t stride = strides.empty() ? 1 : strides.back();
   return std::min(width.value, (pooled.value - 1) * stride + 1);
 }
-
-// Whether every tile of the pre-pool activation that the pool asks for is at least one conv tile
-// wide, so the conv template may shift its last tile inwards.
-bool pool_region_holds_conv_tile(const Node& pool, const NodeSchedule& conv) {
-  return pool_region_columns(pool) >= int64_t(conv.vector_width) * conv.tile_vectors;
-}
-
-}  // namespace
 
 GroupSchedule choose_group_schedule(const Graph& graph, const std::vector<const Node*>& members,
                                     const Halide::Target& target, const ScheduleOptions& options) {

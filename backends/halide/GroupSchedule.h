@@ -39,6 +39,11 @@ struct GroupMember {
   NodeFuncs funcs;
 };
 
+/// The columns of a 2-D pool's input that every tile of its output asks for: at least up to the
+/// start of its last window, (Wp - 1) * stride + 1 (pads never exceed the kernel); -1 when
+/// unknown. A conv_pool register tile must fit in them.
+int64_t pool_region_columns(const Node& pool);
+
 /// Picks the group schedule for `members` (graph order, the last is the stage), from the
 /// `fusion_pattern` attribute of the stage and choose_schedule on the anchor and the stage.
 GroupSchedule choose_group_schedule(const Graph& graph, const std::vector<const Node*>& members,

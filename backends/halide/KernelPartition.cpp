@@ -362,19 +362,6 @@ std::vector<std::pair<ScheduleTemplate, std::vector<ScheduleKnob>>> anchor_space
   return spaces;
 }
 
-// The pre-pool columns one pool row asks for (see GroupSchedule.cpp), -1 when unknown.
-int64_t pool_columns(const Node& pool) {
-  const Value* in = pool.input(0);
-  const Value* out = pool.output(0);
-  if (!in || !out || !in->type.shape || !out->type.shape || in->type.shape->empty()) return -1;
-  const Dim& width = in->type.shape->back();
-  const Dim& pooled = out->type.shape->back();
-  if (!width.is_static() || !pooled.is_static() || pooled.value < 1) return -1;
-  const std::vector<int64_t> strides = pool.attrs.get_ints("strides");
-  const int64_t stride = strides.empty() ? 1 : strides.back();
-  return std::min(width.value, (pooled.value - 1) * stride + 1);
-}
-
 // Shifted-inwards tails need the vectorised extent to hold one whole tile (vw x tv lanes).
 Status check_shifted_tail(const NodeSchedule& s, const Node* node, const std::string& prefix) {
   if (!s.shift_tails || !node) return Status::ok();
@@ -464,7 +451,7 @@ std::vector<TemplateSpace> template_spaces(const Graph& graph, const KernelPlan&
   }
   const Node* anchor = anchor_of(kernel.stored);
   if (!anchor) return space;
-  const int64_t columns = g.kind == FusionPattern::ConvPool ? pool_columns(*stage) : -1;
+  const int64_t columns = g.kind == FusionPattern::ConvPool ? pool_region_columns(*stage) : -1;
   for (auto& [t, knobs] : anchor_spaces(*anchor, target, options, columns)) {
     TemplateSpace entry{pattern + "/" + schedule_template_name(t), prefixed("anchor.", knobs)};
     if (g.kind == FusionPattern::ConvPool) {

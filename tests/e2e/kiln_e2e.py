@@ -3,6 +3,7 @@ running a command that must succeed, the relative error measure, and the closing
 ("N passed, N failed"; exit status 0 only when nothing failed). Not a test itself (CTest runs
 tests/e2e/test_*.py)."""
 import argparse
+import os
 import subprocess
 
 import numpy as np
@@ -38,3 +39,33 @@ def finish(checked, failures):
         print("FAIL:", failure)
     print(f"{checked - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
+
+
+def check_against_pytorch(kiln, library, model, input_shape, name, work, batches, tolerance):
+    """Runs `library` with `kiln run` at each batch on seeded random inputs and compares with the
+    PyTorch module `model`; prints each error and returns the failures."""
+    import torch
+
+    failures = []
+    for batch in batches:
+        x = torch.randn(batch, *input_shape, generator=torch.Generator().manual_seed(batch))
+        with torch.no_grad():
+            expected = model(x).numpy()
+        input_path = os.path.join(work, f"{name}_x{batch}.npy")
+        np.save(input_path, x.numpy())
+        out_dir = os.path.join(work, f"{name}_out{batch}")
+        run([kiln, "run", library, "--input", input_path, "--output-dir", out_dir])
+        outputs = [f for f in os.listdir(out_dir) if f.endswith(".npy")]
+        if len(outputs) != 1:
+            failures.append(f"{name}: expected one output file, got {outputs}")
+            continue
+        actual = np.load(os.path.join(out_dir, outputs[0]))
+        if actual.shape != expected.shape:
+            failures.append(f"{name} batch {batch}: shape {actual.shape} != {expected.shape}")
+            continue
+        error = relative_max_error(actual, expected)
+        status = "ok" if error <= tolerance else "FAIL"
+        print(f"{name} batch {batch}: relative max error {error:.2e} ({status})", flush=True)
+        if error > tolerance:
+            failures.append(f"{name} batch {batch}: relative max error {error:.2e} > {tolerance}")
+    return failures

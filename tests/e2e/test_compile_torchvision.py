@@ -12,12 +12,10 @@ import os
 import sys
 import tempfile
 
-import numpy as np
-import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "models"))
 import export_models  # noqa: E402  (the same fixed-seed modules the fixture exports)
-from kiln_e2e import finish, parse_args, relative_max_error, run
+from kiln_e2e import check_against_pytorch, finish, parse_args, run
 
 MODELS = ["resnet18", "mobilenet_v2", "squeezenet1_0", "alexnet"]
 BATCHES = [1, 3]
@@ -41,27 +39,8 @@ def check_model(kiln, name, work):
             failures.append(f"{name}: ldd shows a {forbidden} library:\n{linked}")
 
     _, input_shape = export_models.MODELS[name]
-    for batch in BATCHES:
-        x = torch.randn(batch, *input_shape, generator=torch.Generator().manual_seed(batch))
-        with torch.no_grad():
-            expected = model(x).numpy()
-        input_path = os.path.join(work, f"{name}_x{batch}.npy")
-        np.save(input_path, x.numpy())
-        out_dir = os.path.join(work, f"{name}_out{batch}")
-        run([kiln, "run", library, "--input", input_path, "--output-dir", out_dir])
-        outputs = [f for f in os.listdir(out_dir) if f.endswith(".npy")]
-        if len(outputs) != 1:
-            failures.append(f"{name}: expected one output file, got {outputs}")
-            continue
-        actual = np.load(os.path.join(out_dir, outputs[0]))
-        if actual.shape != expected.shape:
-            failures.append(f"{name} batch {batch}: shape {actual.shape} != {expected.shape}")
-            continue
-        error = relative_max_error(actual, expected)
-        status = "ok" if error <= TOLERANCE else "FAIL"
-        print(f"{name} batch {batch}: relative max error {error:.2e} ({status})")
-        if error > TOLERANCE:
-            failures.append(f"{name} batch {batch}: relative max error {error:.2e} > {TOLERANCE}")
+    failures += check_against_pytorch(kiln, library, model, input_shape, name, work, BATCHES,
+                                      TOLERANCE)
     return failures
 
 

@@ -15,12 +15,11 @@ import sys
 import tempfile
 import time
 
-import numpy as np
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "models"))
 import export_models  # noqa: E402  (the same fixed-seed modules the exported files hold)
-from kiln_e2e import finish, parse_args, relative_max_error, run  # noqa: E402
+from kiln_e2e import check_against_pytorch, finish, parse_args, run  # noqa: E402
 
 MODELS = ["densenet121", "googlenet", "efficientnet_b0", "mnasnet", "shufflenet_v2_bn",
           "resnet50", "vgg11"]
@@ -43,7 +42,6 @@ def ensure_exported(models_dir, name):
 
 
 def check_model(kiln, models_dir, name, work):
-    failures = []
     onnx_path = ensure_exported(models_dir, name)
     library_dir = os.path.join(work, f"{name}_lib")
     start = time.perf_counter()
@@ -51,30 +49,9 @@ def check_model(kiln, models_dir, name, work):
     print(f"{name}: kiln compile {time.perf_counter() - start:.1f} s", flush=True)
     library = os.path.join(library_dir, f"{name}.so")
 
-    model = export_models.build_model(name)
     _, input_shape = export_models.MODELS[name]
-    for batch in BATCHES:
-        x = torch.randn(batch, *input_shape, generator=torch.Generator().manual_seed(batch))
-        with torch.no_grad():
-            expected = model(x).numpy()
-        input_path = os.path.join(work, f"{name}_x{batch}.npy")
-        np.save(input_path, x.numpy())
-        out_dir = os.path.join(work, f"{name}_out{batch}")
-        run([kiln, "run", library, "--input", input_path, "--output-dir", out_dir])
-        outputs = [f for f in os.listdir(out_dir) if f.endswith(".npy")]
-        if len(outputs) != 1:
-            failures.append(f"{name}: expected one output file, got {outputs}")
-            continue
-        actual = np.load(os.path.join(out_dir, outputs[0]))
-        if actual.shape != expected.shape:
-            failures.append(f"{name} batch {batch}: shape {actual.shape} != {expected.shape}")
-            continue
-        error = relative_max_error(actual, expected)
-        status = "ok" if error <= TOLERANCE else "FAIL"
-        print(f"{name} batch {batch}: relative max error {error:.2e} ({status})", flush=True)
-        if error > TOLERANCE:
-            failures.append(f"{name} batch {batch}: relative max error {error:.2e} > {TOLERANCE}")
-    return failures
+    return check_against_pytorch(kiln, library, export_models.build_model(name), input_shape, name,
+                                 work, BATCHES, TOLERANCE)
 
 
 def main():
