@@ -17,12 +17,6 @@ const GroupMember* find_op(const std::vector<GroupMember>& members, const std::s
   return nullptr;
 }
 
-const Node* find_anchor(const std::vector<const Node*>& members) {
-  for (const Node* node : members)
-    if (node->op == "Conv" || node->op == "Gemm" || node->op == "MatMul") return node;
-  return nullptr;
-}
-
 // The accumulator of `anchor` produced at the stage's tiles: the anchor's Funcs with the stage
 // as their output.
 NodeFuncs anchored_at(const GroupMember& anchor, Func stage) {
@@ -122,6 +116,12 @@ bool pool_region_holds_conv_tile(const Node& pool, const NodeSchedule& conv) {
 
 }  // namespace
 
+const Node* group_anchor(const std::vector<const Node*>& members) {
+  for (const Node* node : members)
+    if (node->op == "Conv" || node->op == "Gemm" || node->op == "MatMul") return node;
+  return nullptr;
+}
+
 int64_t pool_region_columns(const Node& pool) {
   const Value* in = pool.input(0);
   const Value* out = pool.output(0);
@@ -144,7 +144,7 @@ GroupSchedule choose_group_schedule(const Graph& graph, const std::vector<const 
                .value_or(FusionPattern::Elementwise);
   s.stage = choose_schedule(graph, *stage, target, options);
   if (s.stage.kind == ScheduleTemplate::Inline) s.stage.kind = ScheduleTemplate::Root;
-  if (const Node* anchor = find_anchor(members))
+  if (const Node* anchor = group_anchor(members))
     s.anchor = choose_schedule(graph, *anchor, target, options);
   if (s.kind == FusionPattern::ConvPool && s.anchor.kind == ScheduleTemplate::ConvChannels) {
     // The activation tile a pool row asks for must hold whole register tiles of columns.

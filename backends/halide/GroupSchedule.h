@@ -39,6 +39,10 @@ struct GroupMember {
   NodeFuncs funcs;
 };
 
+/// The member whose accumulator a group's template tiles: its Conv, Gemm or MatMul (null for
+/// groups without one, such as elementwise chains).
+const Node* group_anchor(const std::vector<const Node*>& members);
+
 /// The columns of a 2-D pool's input that every tile of its output asks for: at least up to the
 /// start of its last window, (Wp - 1) * stride + 1 (pads never exceed the kernel); -1 when
 /// unknown. A conv_pool register tile must fit in them.

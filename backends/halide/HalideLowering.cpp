@@ -64,12 +64,6 @@ Result<NodeLowering> lower_node(LoweringContext& ctx, const Node& node) {
   return fn(ctx, node);
 }
 
-const Node* group_anchor(const std::vector<const Node*>& members) {
-  for (const Node* node : members)
-    if (node->op == "Conv" || node->op == "Gemm" || node->op == "MatMul") return node;
-  return nullptr;
-}
-
 // Root schedule of a plain copy Func (an output that is not a node's own Func).
 void schedule_copy(Func f, const Halide::Target& target, bool channels_last) {
   std::vector<Halide::Var> args = f.args();

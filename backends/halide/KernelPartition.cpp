@@ -187,12 +187,6 @@ std::string canonical_text(const KernelPlan& kernel, const std::vector<BoundaryT
 
 // --- schedules --------------------------------------------------------------------------------
 
-const Node* anchor_of(const std::vector<const Node*>& members) {
-  for (const Node* node : members)
-    if (node->op == "Conv" || node->op == "Gemm" || node->op == "MatMul") return node;
-  return nullptr;
-}
-
 // Whether a kernel's default schedule stores its output channels-innermost.
 bool default_stores_channels_last(const KernelSchedule& s) {
   if (!s.is_group)
@@ -387,7 +381,7 @@ Status check_shifted_tail(const NodeSchedule& s, const Node* node, const std::st
 Status check_cross_knobs(const KernelPlan& kernel, const KernelSchedule& s) {
   if (!s.is_group)
     return check_shifted_tail(s.node, kernel.copy_of ? nullptr : kernel.stored.front(), "");
-  const Node* anchor = anchor_of(kernel.stored);
+  const Node* anchor = group_anchor(kernel.stored);
   KILN_RETURN_IF_ERROR(check_shifted_tail(s.group.anchor, anchor, "anchor."));
   if (s.group.kind == FusionPattern::ConvPool || s.group.kind == FusionPattern::Elementwise)
     KILN_RETURN_IF_ERROR(check_shifted_tail(s.group.stage, kernel.stored.back(), "stage."));
@@ -449,7 +443,7 @@ std::vector<TemplateSpace> template_spaces(const Graph& graph, const KernelPlan&
     space.push_back({pattern, stage_knobs});
     return space;
   }
-  const Node* anchor = anchor_of(kernel.stored);
+  const Node* anchor = group_anchor(kernel.stored);
   if (!anchor) return space;
   const int64_t columns = g.kind == FusionPattern::ConvPool ? pool_region_columns(*stage) : -1;
   for (auto& [t, knobs] : anchor_spaces(*anchor, target, options, columns)) {
