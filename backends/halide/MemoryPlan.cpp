@@ -17,17 +17,10 @@ ArenaPlan plan_arena(const KernelPartition& partition, int64_t symbol_value) {
   for (const BoundaryTensor& t : partition.tensors) {
     if (t.role != TensorRole::Intermediate) continue;
     uint64_t bytes = stored_element_bytes(t.value->type.dtype);
-    for (const Dim& d : *t.value->type.shape) {
-      if (d.is_static()) {
-        bytes *= uint64_t(d.value);
-        continue;
-      }
-      std::optional<DimProduct> product = DimProduct::of(d);
-      int64_t e = product ? product->coefficient : 1;
-      if (product)
-        for (size_t i = 0; i < product->symbols.size(); ++i) e *= symbol_value;
-      bytes *= uint64_t(e);
-    }
+    for (const Dim& d : *t.value->type.shape)
+      bytes *= uint64_t(evaluate_dim(d, [&](const std::string&) {
+                          return std::optional<int64_t>(symbol_value);
+                        }).value_or(1));
     tensors[size_t(t.index)] = {bytes, t.producer, std::max(t.producer, t.last_use)};
   }
   ArenaPlan plan;

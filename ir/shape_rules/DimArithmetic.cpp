@@ -61,6 +61,20 @@ bool same_symbols(const DimProduct& a, const DimProduct& b) {
 
 }  // namespace
 
+std::optional<int64_t> evaluate_dim(
+    const Dim& dim, const std::function<std::optional<int64_t>(const std::string&)>& size_of) {
+  if (dim.is_static()) return dim.value;
+  std::optional<DimProduct> product = DimProduct::of(dim);
+  if (!product) return std::nullopt;
+  int64_t size = product->coefficient;
+  for (const std::string& symbol : product->symbols) {
+    std::optional<int64_t> factor = size_of(symbol);
+    if (!factor) return std::nullopt;
+    size *= *factor;
+  }
+  return size;
+}
+
 std::optional<DimProduct> DimProduct::of(const Dim& dim) {
   if (dim.is_static()) return DimProduct{dim.value, {}};
   if (!dim.is_symbolic()) return std::nullopt;

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +40,12 @@ struct DimProduct {
 };
 
 /// True for an element of a known-dims vector that holds a plain integer (possibly negative).
+/// The size of `dim` once its symbols have sizes (`size_of` gives each one, nullopt when it has
+/// none): static dims as they are, products multiplied out; nullopt for unknown dims or a
+/// symbol without a size.
+std::optional<int64_t> evaluate_dim(
+    const Dim& dim, const std::function<std::optional<int64_t>(const std::string&)>& size_of);
+
 inline bool is_integer_dim(const Dim& dim) {
   return dim.symbol.empty();
 }
