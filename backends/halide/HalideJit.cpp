@@ -49,20 +49,6 @@ Status check_input(const Value& declared, const Tensor& given,
   return Status::ok();
 }
 
-// The extent of a dim once the symbol values are known.
-int64_t dim_extent(const Dim& d, const std::map<std::string, int64_t>& symbols) {
-  if (d.is_static()) return d.value;
-  std::optional<DimProduct> product = DimProduct::of(d);
-  if (!product) return -1;
-  int64_t e = product->coefficient;
-  for (const std::string& s : product->symbols) {
-    auto it = symbols.find(s);
-    if (it == symbols.end()) return -1;
-    e *= it->second;
-  }
-  return e;
-}
-
 }  // namespace
 
 Result<HalideJitProgram> HalideJitProgram::compile(
@@ -122,7 +108,11 @@ Result<std::vector<Tensor>> HalideJitProgram::run(const std::vector<Tensor>& inp
       }
       std::vector<int64_t> dims;
       for (const Dim& d : *tensor.value->type.shape) {
-        const int64_t e = dim_extent(d, symbols);
+        const int64_t e = evaluate_dim(d, [&](const std::string& name) -> std::optional<int64_t> {
+                            auto it = symbols.find(name);
+                            if (it == symbols.end()) return std::nullopt;
+                            return it->second;
+                          }).value_or(-1);
         if (e < 0 || e > std::numeric_limits<int32_t>::max())
           return make_error("value '" + tensor.value->name + "' has a dim that cannot be sized");
         dims.push_back(e);
@@ -139,13 +129,8 @@ Result<std::vector<Tensor>> HalideJitProgram::run(const std::vector<Tensor>& inp
       }
       KILN_HALIDE_ASSIGN(type, to_halide_type(tensor.value->type.dtype));
       std::vector<int> sizes(dims.rbegin(), dims.rend());
-      std::vector<int> storage;
-      if (tensor.channels_last && sizes.size() == 4) {
-        storage = {2, 0, 1, 3};
-      } else {
-        for (size_t k = 0; k < sizes.size(); ++k) storage.push_back(int(k));
-      }
-      buffers[t] = Halide::Buffer<>(type, sizes, storage);
+      buffers[t] =
+          Halide::Buffer<>(type, sizes, boundary_storage_order(sizes.size(), tensor.channels_last));
     }
     std::vector<Halide::Buffer<>> weights;
     for (const Value* w : program.weights) {

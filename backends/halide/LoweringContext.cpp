@@ -144,20 +144,21 @@ Result<Halide::ImageParam> LoweringContext::bind_tensor(const Value* v, bool cha
   return param;
 }
 
+std::vector<int> boundary_storage_order(size_t rank, bool channels_last) {
+  if (channels_last && rank == 4) return {2, 0, 1, 3};  // c, w, h, n
+  std::vector<int> order;
+  for (size_t k = 0; k < rank; ++k) order.push_back(int(k));
+  return order;
+}
+
 void constrain_dense(const std::vector<Halide::Internal::Dimension>& dims,
                      const std::vector<Halide::Expr>& extents, bool channels_last) {
   const size_t rank = extents.size();
-  // Halide dim k is IR dim rank-1-k; storage order innermost first, as Halide dims.
-  std::vector<size_t> order;
-  if (channels_last && rank == 4) {
-    order = {2, 0, 1, 3};  // c, w, h, n
-  } else {
-    for (size_t k = 0; k < rank; ++k) order.push_back(k);
-  }
+  // Halide dim k is IR dim rank-1-k.
   Halide::Expr stride = 1;
-  for (size_t k : order) {
-    Halide::Internal::Dimension dim = dims[k];
-    const Halide::Expr& extent = extents[rank - 1 - k];
+  for (int k : boundary_storage_order(rank, channels_last)) {
+    Halide::Internal::Dimension dim = dims[size_t(k)];
+    const Halide::Expr& extent = extents[rank - 1 - size_t(k)];
     dim.set_bounds(0, extent);
     dim.set_stride(stride);
     stride = Halide::Internal::simplify(stride * extent);

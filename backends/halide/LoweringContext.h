@@ -133,6 +133,10 @@ class LoweringContext {
   std::map<std::string, int> name_counts_;
 };
 
+/// The storage order of a boundary tensor of `rank` dims, as Halide dim indices innermost first:
+/// 0, 1, 2, ... (dense row-major), or c, w, h, n = 2, 0, 1, 3 for a channels-last 4-D tensor.
+std::vector<int> boundary_storage_order(size_t rank, bool channels_last);
+
 /// Constrains `dims` (a buffer's Halide dims) to start at 0 with `extents` (IR order) and dense
 /// strides, channels innermost when `channels_last` (4-D only).
 void constrain_dense(const std::vector<Halide::Internal::Dimension>& dims,
