@@ -34,27 +34,29 @@ Result<std::string> build_object(const CompileCache& cache, const std::string& k
 
 }  // namespace
 
+Result<std::string> halide_runtime_object(const Halide::Target& target, const CompileCache& cache,
+                                          const std::string& scratch_dir) {
+  const Halide::Target runtime_target = target.without_feature(Halide::Target::NoRuntime);
+  const std::string key =
+      stable_hash("runtime\n" + runtime_target.to_string() + "\n" + kiln_build_identity());
+  if (auto cached = cache.lookup("runtime", key)) return *cached;
+  try {
+    return build_object(cache, "runtime", key, scratch_dir, [&](const std::string& p) {
+      Halide::compile_standalone_runtime(p, runtime_target);
+    });
+  } catch (const Halide::Error& e) {
+    return make_error(std::string("Halide runtime compilation failed: ") + e.what());
+  }
+}
+
 Result<KernelObjects> compile_kernel_objects(KernelProgram& program, const CompileCache& cache,
                                              const std::string& scratch_dir, int jobs,
                                              const CompileProgress& progress) {
   KernelObjects objects;
   const Halide::Target kernel_target = program.target.with_feature(Halide::Target::NoRuntime);
-  const Halide::Target runtime_target = program.target.without_feature(Halide::Target::NoRuntime);
-  const std::string runtime_key =
-      stable_hash("runtime\n" + runtime_target.to_string() + "\n" + kiln_build_identity());
-  if (auto cached = cache.lookup("runtime", runtime_key)) {
-    objects.runtime_object = *cached;
-  } else {
-    try {
-      auto path = build_object(
-          cache, "runtime", runtime_key, scratch_dir,
-          [&](const std::string& p) { Halide::compile_standalone_runtime(p, runtime_target); });
-      if (!path) return path.error();
-      objects.runtime_object = *path;
-    } catch (const Halide::Error& e) {
-      return make_error(std::string("Halide runtime compilation failed: ") + e.what());
-    }
-  }
+  auto runtime = halide_runtime_object(program.target, cache, scratch_dir);
+  if (!runtime) return runtime.error();
+  objects.runtime_object = *runtime;
 
   std::vector<int> distinct;
   for (size_t k = 0; k < program.kernels.size(); ++k)

@@ -23,6 +23,11 @@ struct KernelObjects {
   int cached = 0;                           ///< distinct kernels taken from the cache
 };
 
+/// The Halide runtime object for `target` (without NoRuntime): from `cache` where present, else
+/// compiled into the cache (or into `scratch_dir` when the cache is disabled).
+Result<std::string> halide_runtime_object(const Halide::Target& target, const CompileCache& cache,
+                                          const std::string& scratch_dir);
+
 /// Compiles every distinct kernel of `program` to an object (from `cache` where present, else
 /// compiled on `jobs` threads, 0 = one per core, and stored in the cache). Objects outside the
 /// cache go to `scratch_dir`. Errors name the kernel whose compile failed.

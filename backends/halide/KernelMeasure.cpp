@@ -16,6 +16,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "backends/halide/KernelCompiler.h"
 #include "backends/halide/LoweringContext.h"
 #include "backends/halide/ToolRunner.h"
 #include "ir/shape_rules/DimArithmetic.h"
@@ -47,15 +48,9 @@ Result<MeasureBuffer> describe_buffer(DType dtype, const std::vector<int64_t>& d
       return make_error("a dim cannot be sized for measurement");
     b.sizes.push_back(int32_t(*it));
   }
-  std::vector<int> storage;
-  if (channels_last && b.sizes.size() == 4) {
-    storage = {2, 0, 1, 3};
-  } else {
-    for (size_t k = 0; k < b.sizes.size(); ++k) storage.push_back(int(k));
-  }
   b.strides.assign(b.sizes.size(), 0);
   int64_t stride = 1;
-  for (int d : storage) {
+  for (int d : boundary_storage_order(b.sizes.size(), channels_last)) {
     b.strides[size_t(d)] = int32_t(stride);
     stride *= b.sizes[size_t(d)];
   }
@@ -173,15 +168,10 @@ Result<MeasureSpec> parse_measure_spec(const std::string& text) {
 }
 
 Result<std::string> build_measure_runtime(const Halide::Target& target, const std::string& dir) {
-  const Halide::Target runtime_target = target.without_feature(Halide::Target::NoRuntime);
-  const std::string object = (fs::path(dir) / "halide_runtime.o").string();
   const std::string archive = (fs::path(dir) / "halide_runtime.a").string();
-  try {
-    Halide::compile_standalone_runtime(object, runtime_target);
-  } catch (const Halide::Error& e) {
-    return make_error(std::string("Halide runtime compilation failed: ") + e.what());
-  }
-  KILN_RETURN_IF_ERROR(run_tool({"ar", "rcs", archive, object}));
+  auto object = halide_runtime_object(target, CompileCache(), dir);  // uncached, in `dir`
+  if (!object) return object.error();
+  KILN_RETURN_IF_ERROR(run_tool({"ar", "rcs", archive, *object}));
   return archive;
 }
 
