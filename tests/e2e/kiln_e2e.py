@@ -41,6 +41,12 @@ def finish(checked, failures):
     return 1 if failures else 0
 
 
+def run_outputs(kiln, target, input_path, out_dir, *extra):
+    """`kiln run TARGET` on one input; returns its single output (output.npy)."""
+    run([kiln, "run", target, "--input", input_path, "--output-dir", out_dir, *extra])
+    return np.load(os.path.join(out_dir, "output.npy"))
+
+
 def check_against_pytorch(kiln, library, model, input_shape, name, work, batches, tolerance):
     """Runs `library` with `kiln run` at each batch on seeded random inputs and compares with the
     PyTorch module `model`; prints each error and returns the failures."""

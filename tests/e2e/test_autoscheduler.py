@@ -26,18 +26,13 @@ import time
 
 import numpy as np
 
-from kiln_e2e import finish, parse_args, relative_max_error, run
+from kiln_e2e import finish, parse_args, relative_max_error, run, run_outputs
 
 PLUGINS = ["mullapudi2016", "li2018", "adams2019"]
 # Li2018 vectorises atomic reduction updates with guarded tails (the MNIST CNN's Gemm kernels),
 # which Halide 14's code generator rejects; Kiln must report it as an error naming the kernel.
 KNOWN_HALIDE_FAILURES = {"li2018": "Atomic predicated store is not supported"}
 TOLERANCE = 1e-4
-
-
-def outputs_of(kiln, target, input_path, out_dir, *extra):
-    run([kiln, "run", target, "--input", input_path, "--output-dir", out_dir, *extra])
-    return np.load(os.path.join(out_dir, "output.npy"))
 
 
 def main():
@@ -54,7 +49,7 @@ def main():
             x = np.random.default_rng(7).standard_normal(shape).astype(np.float32)
             input_path = os.path.join(work, name + "_x.npy")
             np.save(input_path, x)
-            expected = outputs_of(kiln, model, input_path, os.path.join(work, name + "_ref"),
+            expected = run_outputs(kiln, model, input_path, os.path.join(work, name + "_ref"),
                                   "--backend", "reference")
             for plugin in PLUGINS:
                 out = os.path.join(work, f"{name}_{plugin}")
@@ -73,7 +68,7 @@ def main():
                 if result.returncode != 0:
                     failures.append(f"{name} --autoscheduler {plugin}: {result.stderr[-2000:]}")
                     continue
-                actual = outputs_of(kiln, os.path.join(out, name + ".so"), input_path,
+                actual = run_outputs(kiln, os.path.join(out, name + ".so"), input_path,
                                     os.path.join(out, "out"))
                 error = relative_max_error(actual, expected)
                 checked += 1
@@ -115,8 +110,8 @@ def main():
         x = os.path.join(work, "mnist_cnn_x.npy")
         if os.path.exists(x):
             error = relative_max_error(
-                outputs_of(kiln, os.path.join(lib, "mnist_cnn.so"), x, os.path.join(lib, "o")),
-                outputs_of(kiln, model, x, os.path.join(work, "ref2"), "--backend", "reference"))
+                run_outputs(kiln, os.path.join(lib, "mnist_cnn.so"), x, os.path.join(lib, "o")),
+                run_outputs(kiln, model, x, os.path.join(work, "ref2"), "--backend", "reference"))
             checked += 1
             if error > TOLERANCE:
                 failures.append(f"record autoscheduler(adams2019): error {error:.2e}")

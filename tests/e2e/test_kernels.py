@@ -24,7 +24,7 @@ import tempfile
 
 import numpy as np
 
-from kiln_e2e import finish, parse_args, relative_max_error, run
+from kiln_e2e import finish, parse_args, relative_max_error, run, run_outputs
 
 STATS = re.compile(r"(\d+) kernels \((\d+) distinct: (\d+) compiled, (\d+) from the cache\)")
 
@@ -42,11 +42,6 @@ def compile_stats(kiln, model, out, env, *extra):
             "stderr": result.stderr}
 
 
-def outputs_of(kiln, target, input_path, out_dir, *extra):
-    run([kiln, "run", target, "--input", input_path, "--output-dir", out_dir, *extra])
-    return np.load(os.path.join(out_dir, "output.npy"))
-
-
 def main():
     args = parse_args()
     kiln, model = args.kiln, os.path.join(args.models, "mnist_cnn.onnx")
@@ -56,7 +51,7 @@ def main():
         x = np.random.default_rng(3).standard_normal((3, 1, 28, 28)).astype(np.float32)
         input_path = os.path.join(work, "x.npy")
         np.save(input_path, x)
-        expected = outputs_of(kiln, model, input_path, os.path.join(work, "ref"),
+        expected = run_outputs(kiln, model, input_path, os.path.join(work, "ref"),
                               "--backend", "reference")
 
         # 1. Cold, then warm.
@@ -94,7 +89,7 @@ def main():
         checked += 1
         if applied[0]["schedule"] != changed:
             failures.append(f"inspect --records shows {applied[0]['schedule']}, not {changed}")
-        actual = outputs_of(kiln, os.path.join(work, "tuned", "mnist_cnn.so"), input_path,
+        actual = run_outputs(kiln, os.path.join(work, "tuned", "mnist_cnn.so"), input_path,
                             os.path.join(work, "tuned_out"))
         error = relative_max_error(actual, expected)
         checked += 1
@@ -178,7 +173,7 @@ def main():
             failures.append(f"concurrent compiles: {results}")
         else:
             for i in range(2):
-                twin = outputs_of(kiln, os.path.join(work, f"twin{i}", "mnist_cnn.so"), input_path,
+                twin = run_outputs(kiln, os.path.join(work, f"twin{i}", "mnist_cnn.so"), input_path,
                                   os.path.join(work, f"twin{i}_out"))
                 if relative_max_error(twin, expected) > 1e-5:
                     failures.append(f"concurrent compile {i}: wrong outputs")

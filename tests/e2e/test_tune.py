@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from kiln_e2e import finish, parse_args, relative_max_error, run
+from kiln_e2e import finish, parse_args, relative_max_error, run, run_outputs
 
 GOLDEN_RECORDS = [
     {"task": "aaaa000000000001", "kernel": "conv", "target": "x86-64-linux", "threads": 1,
@@ -89,8 +89,8 @@ def main():
 
         x = np.random.default_rng(5).standard_normal((2, 1, 28, 28)).astype(np.float32)
         np.save(os.path.join(work, "x.npy"), x)
-        run([kiln, "run", model, "--input", os.path.join(work, "x.npy"), "--output-dir",
-             os.path.join(work, "ref"), "--backend", "reference"])
+        expected = run_outputs(kiln, model, os.path.join(work, "x.npy"), os.path.join(work, "ref"),
+                               "--backend", "reference")
         result = subprocess.run([kiln, "compile", model, "-o", os.path.join(work, "lib"),
                                  "--schedules", records_path], env=env, capture_output=True,
                                 text=True)
@@ -98,10 +98,9 @@ def main():
         if result.returncode != 0 or "applied" not in result.stderr:
             failures.append(f"compile --schedules: {result.stderr}")
         else:
-            run([kiln, "run", os.path.join(work, "lib", "mnist_cnn.so"), "--input",
-                 os.path.join(work, "x.npy"), "--output-dir", os.path.join(work, "out")])
-            error = relative_max_error(np.load(os.path.join(work, "out", "output.npy")),
-                                       np.load(os.path.join(work, "ref", "output.npy")))
+            actual = run_outputs(kiln, os.path.join(work, "lib", "mnist_cnn.so"),
+                                 os.path.join(work, "x.npy"), os.path.join(work, "out"))
+            error = relative_max_error(actual, expected)
             checked += 1
             if error > 1e-4:
                 failures.append(f"tuned library vs reference: relative error {error:.2e}")
