@@ -18,6 +18,12 @@ this one process, and the ONNX model into an ONNX Runtime session in a Node work
 run in rotating order, so that machine noise hits all alike. ORT is optional: without Node or
 onnxruntime-node (scripts/install-deps.sh) its cells read "n/a". Finally `kiln bench` times one
 library on its own as a cross-check of the in-process numbers.
+
+    /usr/bin/python3 bench/run_bench.py --tuned --models resnet18,mobilenet_v2 --tune-minutes 10
+
+tunes each model and compares default, tuned, each Halide autoscheduler, PyTorch and ONNX
+Runtime, plus the guided search against random sampling (bench/tuned_bench.py); it writes its
+own section of RESULTS.md and keeps the rest (the main run keeps that section too).
 """
 import argparse
 import datetime
@@ -48,6 +54,7 @@ import torch  # noqa: E402
 import export_models  # noqa: E402
 import layer_models  # noqa: E402
 import report  # noqa: E402
+import tuned_bench  # noqa: E402
 from kiln_ctypes import KilnRuntime  # noqa: E402
 from ort_peer import OrtPeer, OrtUnavailable, default_node_modules  # noqa: E402
 
@@ -96,6 +103,7 @@ def parse_args():
     parser.add_argument("--warmup", type=int, help="untimed runs per engine first (default 2)")
     parser.add_argument("--case-budget", type=float, default=40.0,
                         help="seconds after which a case stops early (after 3 timed runs)")
+    tuned_bench.add_arguments(parser)
     args = parser.parse_args()
     if args.models and os.path.isdir(args.models) and not args.model_dir:
         # Older command lines gave the model folder as --models.
@@ -111,7 +119,10 @@ def parse_args():
     args.models_to_run = ([m for m in selected if m not in LAYERS] if selected else
                           QUICK_MODELS if args.quick else ALL_MODELS)
     args.layers_to_run = ([m for m in selected if m in LAYERS] if selected else
-                          [] if args.quick or args.no_layers or args.compile_only else LAYERS)
+                          [] if args.quick or args.no_layers or args.compile_only or args.tuned
+                          else LAYERS)
+    if args.tuned and args.compile_only:
+        parser.error("--tuned and --compile-only do not combine")
     args.batch_list = [int(b) for b in args.batches.split(",")]
     args.thread_list = [int(t) for t in args.threads.split(",")]
     args.kiln = os.path.abspath(args.kiln)
@@ -415,6 +426,8 @@ def main():
     print(f"peak fp32 FMA: {peak['gflops_per_core']:.1f} GFLOP/s per core", flush=True)
     runtime = KilnRuntime(args.runtime)
 
+    if args.tuned:
+        return main_tuned(args, runtime, peak)
     # A model that fails to compile or run is reported and skipped, so one regression does not
     # hide the other models' numbers; the exit status still says something failed.
     failures = []
@@ -476,12 +489,39 @@ def main():
                                    results, compile_stats_by_model, crosscheck, command, notes,
                                    compile_only=args.compile_only)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    tuned_section = tuned_bench.existing_section(args.out)  # written by --tuned; kept
     with open(args.out, "w") as out:
-        out.write(text)
+        out.write(text + ("\n" + tuned_section + "\n" if tuned_section else ""))
     if args.compile_only:
         print("\n" + report.compile_table(compile_stats_by_model))
     print("\n" + "\n".join(report.summary_lines(results, compile_stats_by_model, crosscheck)))
     print(f"wrote {args.out}")
+    return 1 if failures else 0
+
+
+def main_tuned(args, runtime, peak):
+    """`--tuned`: tuning's own section of --out (see tuned_bench.py)."""
+    load_start = os.getloadavg()
+    ort, ort_problem = start_ort(args)
+    print(f"ONNX Runtime {ort.version} (Node {ort.node_version})" if ort else
+          f"ONNX Runtime unavailable: {ort_problem}", flush=True)
+    try:
+        section, failures = tuned_bench.run(sys.modules[__name__], args, runtime, ort, peak)
+    finally:
+        if ort:
+            ort.close()
+    machine = machine_info(ort, ort_problem)
+    command = " ".join(["/usr/bin/python3", "bench/run_bench.py"] +
+                       [shlex.quote(argument) for argument in sys.argv[1:]])
+    lines = section.splitlines()
+    header = [f"Machine: {machine.get('CPU', '?')}, {machine.get('Cores (os.cpu_count)', '?')} "
+              f"cores, {machine.get('Date', '')}; peak {peak['gflops_per_core']:.1f} GFLOP/s "
+              "per core. " + " ".join(load_notes(load_start, os.getloadavg())), "",
+              f"Reproduce: `{command}`", ""]
+    section = "\n".join(lines[:3] + header + lines[3:])
+    tuned_bench.merge_into(args.out, section)
+    print(section)
+    print(f"wrote the tuned section of {args.out}")
     return 1 if failures else 0
 
 

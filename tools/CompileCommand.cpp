@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "backends/halide/CompileCache.h"
@@ -33,8 +34,10 @@ struct CompileOptions {
   std::string weights = "embedded";
   bool quiet = false;
   std::string keras_weights;
-  std::string schedules;      ///< JSON Lines records to apply
-  std::string autoscheduler;  ///< a Halide autoscheduler for every kernel
+  std::string schedules;       ///< JSON Lines records to apply
+  std::string autoscheduler;   ///< a Halide autoscheduler for every kernel
+  int64_t tuned_threads = -1;  ///< apply only records measured with these threads (-1: any)
+  int64_t tuned_batch = -1;    ///< apply only records measured at this batch (-1: any)
   bool no_cache = false;
   int jobs = 0;
   PassOptions passes;
@@ -136,11 +139,20 @@ int run_compile(const CompileOptions& options) {
   if (!options.schedules.empty()) {
     auto target = parse_halide_target(options.target);
     if (!target) return report_error(target.error());
-    auto records = read_schedule_records(options.schedules, {target->to_string(), {}, {}});
+    auto records = read_schedule_records(
+        options.schedules,
+        {target->to_string(),
+         options.tuned_threads >= 0 ? std::optional(options.tuned_threads) : std::nullopt,
+         options.tuned_batch >= 0 ? std::optional(options.tuned_batch) : std::nullopt});
     if (!records) return report_error(records.error());
     if (records->torn_last_line)
       std::cerr << "kiln: warning: " << options.schedules
                 << ": the last line is incomplete and was skipped\n";
+    if (records->tasks_with_other_configs > 0 && !options.quiet)
+      std::cerr << "kiln: note: " << options.schedules << ": " << records->tasks_with_other_configs
+                << " tasks have records for several threads/batch configurations; each applies "
+                   "those of the smallest batch, then the most threads (choose with "
+                   "--tuned-threads/--tuned-batch)\n";
     library.records = records->best;
   }
   auto progress = std::make_shared<KernelProgress>(options.quiet);
@@ -215,6 +227,14 @@ CommandAction register_compile_command(CLI::App& app) {
                        "templates: mullapudi2016, li2018 or adams2019")
           ->check(CLI::IsMember(halide_autoscheduler_names()));
   autoscheduler->excludes("--schedules");
+  compile
+      ->add_option("--tuned-threads", options->tuned_threads,
+                   "With --schedules: apply only records tuned with this --threads")
+      ->check(CLI::NonNegativeNumber);
+  compile
+      ->add_option("--tuned-batch", options->tuned_batch,
+                   "With --schedules: apply only records tuned at this --batch")
+      ->check(CLI::PositiveNumber);
   compile->add_flag("--no-cache", options->no_cache,
                     "Compile every kernel, neither reading nor writing the kernel cache "
                     "($KILN_CACHE_DIR, default ~/.cache/kiln)");

@@ -36,8 +36,10 @@ struct InspectOptions {
   bool fusion = false;
   bool schedules = false;
   std::string target = "host";
-  std::string records;       ///< --records: schedule records to apply, as compile does
-  std::string profile_path;  ///< --profile: `kiln bench --profile --format json` output
+  std::string records;         ///< --records: schedule records to apply, as compile does
+  int64_t tuned_threads = -1;  ///< --tuned-threads, as compile's (-1: any)
+  int64_t tuned_batch = -1;    ///< --tuned-batch, as compile's (-1: any)
+  std::string profile_path;    ///< --profile: `kiln bench --profile --format json` output
   std::string svg_path;
   std::string keras_weights;
   PassOptions passes;
@@ -54,7 +56,11 @@ int print_schedules(const Graph& graph, const InspectOptions& options) {
   if (!target) return report_error(target.error());
   std::map<std::string, ScheduleRecord> records;
   if (!options.records.empty()) {
-    auto set = read_schedule_records(options.records, {target->to_string(), {}, {}});
+    auto set = read_schedule_records(
+        options.records,
+        {target->to_string(),
+         options.tuned_threads >= 0 ? std::optional(options.tuned_threads) : std::nullopt,
+         options.tuned_batch >= 0 ? std::optional(options.tuned_batch) : std::nullopt});
     if (!set) return report_error(set.error());
     records = set->best;
   }
@@ -165,6 +171,10 @@ CommandAction register_inspect_command(CLI::App& app) {
                       "Halide target the schedules and kernels are for (default host)");
   inspect->add_option("--records", options->records,
                       "With --schedules: apply these schedule records first, as compile does");
+  inspect->add_option("--tuned-threads", options->tuned_threads,
+                      "With --records: only records tuned with this --threads, as compile's");
+  inspect->add_option("--tuned-batch", options->tuned_batch,
+                      "With --records: only records tuned at this --batch, as compile's");
   inspect->add_option("--profile", options->profile_path,
                       "With --fusion: kernel times from `kiln bench LIB --profile --format json`");
   add_pass_options(*inspect, options->passes);

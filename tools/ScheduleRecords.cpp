@@ -4,6 +4,7 @@
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <tuple>
 #include <vector>
 
 namespace kiln::cli {
@@ -23,13 +24,15 @@ Result<ScheduleRecordSet> read_schedule_records(const std::string& path,
   }();
 
   ScheduleRecordSet set;
-  // Per task and schedule: its time (a re-measurement replaces earlier ones) and first origin.
+  // Per task, configuration (threads, batch; -1 where not recorded) and schedule: its time (a
+  // re-measurement replaces earlier ones) and first origin.
   struct Entry {
     double ms;
     size_t order;
     ScheduleRecord record;
   };
-  std::map<std::string, std::map<std::string, Entry>> entries;
+  using Config = std::pair<int64_t, int64_t>;
+  std::map<std::string, std::map<Config, std::map<std::string, Entry>>> entries;
   for (size_t i = 0; i < lines.size(); ++i) {
     const std::string& text = lines[i];
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
@@ -70,16 +73,31 @@ Result<ScheduleRecordSet> read_schedule_records(const std::string& path,
                           : -std::numeric_limits<double>::infinity();
     const bool remeasure = record.value("role", std::string()) == "remeasure";
     const std::string schedule_text = schedule->to_string();
-    auto [it, inserted] =
-        entries[task].emplace(schedule_text, Entry{ms, i, ScheduleRecord{*schedule, origin}});
+    const Config config{field_int("threads").value_or(-1), field_int("batch").value_or(-1)};
+    auto [it, inserted] = entries[task][config].emplace(
+        schedule_text, Entry{ms, i, ScheduleRecord{*schedule, origin}});
     if (!inserted && (remeasure || ms <= it->second.ms)) {
       it->second.ms = ms;
       it->second.order = i;
     }
   }
-  for (const auto& [task, schedules] : entries) {
+  for (const auto& [task, configs] : entries) {
+    // Times of different configurations do not compare (batch 8 is slower than batch 1): one
+    // configuration per task: records that name none (hand-written pins), else the one measured
+    // at the smallest batch, then the most threads (0, Halide's default, counts as all cores).
+    auto rank = [](const Config& c) {
+      const int64_t threads = c.first == 0 ? std::numeric_limits<int64_t>::max() : c.first;
+      const bool named = c.first >= 0 || c.second >= 0;
+      return std::make_tuple(named, c.second < 0 ? std::numeric_limits<int64_t>::max() : c.second,
+                             -threads);
+    };
+    const std::map<std::string, Entry>* schedules = nullptr;
+    Config chosen{};
+    for (const auto& [config, by_schedule] : configs)
+      if (!schedules || rank(config) < rank(chosen)) schedules = &by_schedule, chosen = config;
+    if (configs.size() > 1) ++set.tasks_with_other_configs;
     const Entry* best = nullptr;
-    for (const auto& [text, entry] : schedules)
+    for (const auto& [text, entry] : *schedules)
       if (!best || entry.ms < best->ms || (entry.ms == best->ms && entry.order > best->order))
         best = &entry;
     set.best[task] = best->record;

@@ -25,13 +25,17 @@ struct ScheduleRecordSet {
   int lines = 0;                               ///< records read
   int skipped = 0;                             ///< for another target/threads/batch, or not ok
   bool torn_last_line = false;                 ///< the last line was cut short (skipped)
+  /// Tasks with records of several threads/batch configurations that the filter left: each
+  /// applies the configuration of the smallest batch, then the most threads.
+  int tasks_with_other_configs = 0;
 };
 
-/// Reads `path`. A malformed line (other than a torn last line) or a schedule that does not parse
-/// is an error naming the file, the line and the knob. Records without "median_ms" count as
-/// fastest (hand-written pins); among equals the later line wins. A record with "role":
-/// "remeasure" (the tuner measuring a candidate again) replaces the earlier times of its task and
-/// schedule.
+/// Reads `path`. Per task, only records of one configuration compete (times at different
+/// threads or batch sizes do not compare): see `tasks_with_other_configs`. A malformed line (other
+/// than a torn last line) or a schedule that does not parse is an error naming the file, the line
+/// and the knob. Records without "median_ms" count as fastest (hand-written pins); among equals the
+/// later line wins. A record with "role": "remeasure" (the tuner measuring a candidate again)
+/// replaces the earlier times of its task and schedule.
 Result<ScheduleRecordSet> read_schedule_records(const std::string& path,
                                                 const RecordFilter& filter);
 

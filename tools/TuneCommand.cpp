@@ -41,6 +41,8 @@ struct TuneOptions {
   int jobs = 0;
   std::string runner;
   double run_timeout = 60;
+  std::string search = "guided";
+  std::string seed_autoschedulers = "mullapudi2016,li2018,adams2019";
   bool quiet = false;
   std::string keras_weights;
 };
@@ -136,7 +138,8 @@ int run_tune(const TuneOptions& options) {
       ++tasks[it->second].occurrences;
       continue;
     }
-    std::vector<TemplateSpace> space = kernel_schedule_space(*graph, plan, *target, schedule_options);
+    std::vector<TemplateSpace> space =
+        kernel_schedule_space(*graph, plan, *target, schedule_options);
     if (Status legal = check_schedule_legal(plan.schedule, space); !legal) {
       // `kiln compile --schedules` would reject a record of it: leave the task alone.
       if (!options.quiet)
@@ -172,6 +175,21 @@ int run_tune(const TuneOptions& options) {
   budget.seconds = options.budget_minutes >= 0 ? options.budget_minutes * 60 : -1;
   if (budget.trials < 0 && budget.seconds < 0) budget.seconds = 10 * 60;
   budget.seed = options.seed;
+  budget.strategy =
+      options.search == "random" ? tuner::SearchStrategy::Random : tuner::SearchStrategy::Guided;
+  budget.seed_autoschedulers.clear();
+  for (size_t start = 0;
+       options.seed_autoschedulers != "none" && start <= options.seed_autoschedulers.size();) {
+    size_t comma = options.seed_autoschedulers.find(',', start);
+    if (comma == std::string::npos) comma = options.seed_autoschedulers.size();
+    const std::string name = options.seed_autoschedulers.substr(start, comma - start);
+    if (!name.empty() && !is_halide_autoscheduler(name))
+      return report_error(make_error("--seed-autoschedulers: unknown Halide autoscheduler '" +
+                                     name +
+                                     "' (known: mullapudi2016, li2018, adams2019, or none)"));
+    if (!name.empty()) budget.seed_autoschedulers.push_back(name);
+    start = comma + 1;
+  }
   tuner::Tuner tuner(tasks, budget);
   tuner.resume(prior);
   if (!prior.empty() && !options.quiet)
@@ -380,6 +398,13 @@ CommandAction register_tune_command(CLI::App& app) {
   tune->add_option("--run-timeout", options->run_timeout,
                    "Seconds one measurement may take before it is recorded as a timeout")
       ->check(CLI::PositiveNumber);
+  tune->add_option("--search", options->search,
+                   "guided (default: autoschedulers' choices, then cost-model-guided search) or "
+                   "random (uniform sampling, the baseline)")
+      ->check(CLI::IsMember({"guided", "random"}));
+  tune->add_option("--seed-autoschedulers", options->seed_autoschedulers,
+                   "Halide autoschedulers whose schedules the guided search measures first "
+                   "(comma-separated, default mullapudi2016,li2018,adams2019; none: skip)");
   add_keras_weights_option(*tune, options->keras_weights);
   tune->add_flag("-q,--quiet", options->quiet, "No progress output");
   return [options] {

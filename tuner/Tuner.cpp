@@ -90,6 +90,7 @@ TuneProgress Tuner::progress() const {
 std::optional<std::string> Tuner::propose(int task, const std::map<std::string, bool>& pending) {
   const CandidateSpace& space = spaces_[size_t(task)];
   TaskState& s = states_[size_t(task)];
+  seed_proposed_ = false;
   if (space.empty()) return std::nullopt;
   Rng rng(mix_seed(mix_seed(budget_.seed, hash_text(tasks_[size_t(task)].task)),
                    uint64_t(s.trials) * 131 + pending.size()));
@@ -105,6 +106,19 @@ std::optional<std::string> Tuner::propose(int task, const std::map<std::string, 
   for (size_t i = 0; i < ok.size() && parents.size() < 3; ++i)
     if (auto c = space.find(ok[i].second)) parents.push_back(*c);
 
+  const bool guided = budget_.strategy == SearchStrategy::Guided;
+  // Guided search starts from Halide's autoschedulers' choices (a template without knobs each).
+  if (guided)
+    for (const std::string& name : budget_.seed_autoschedulers)
+      for (const TemplateSpace& t : tasks_[size_t(task)].space)
+        if (t.name == name && is_halide_autoscheduler(name)) {
+          const std::string text = KernelSchedule::autoscheduled(name).to_string();
+          if (usable(text)) {
+            seed_proposed_ = true;
+            return text;
+          }
+        }
+
   std::vector<std::string> pool;
   std::set<std::string> seen;
   auto add = [&](const Candidate& c) {
@@ -112,11 +126,12 @@ std::optional<std::string> Tuner::propose(int task, const std::map<std::string, 
     if (text && usable(*text) && seen.insert(*text).second) pool.push_back(*text);
   };
   for (int i = 0; i < 48; ++i) add(space.random(rng));
-  for (int i = 0; i < 48 && !parents.empty(); ++i)
+  for (int i = 0; i < 48 && guided && !parents.empty(); ++i)
     add(space.mutate(parents[size_t(i) % parents.size()], rng));
   if (pool.empty())
     for (const Candidate& c : space.enumerate(20000)) add(c);
   if (pool.empty()) return std::nullopt;
+  if (!guided) return pool[rng.below(pool.size())];
 
   const bool explore = rng.real() < 0.25;
   if (ok.size() >= 4 && !explore) {
@@ -200,7 +215,7 @@ void Tuner::run(const MeasureFn& measure,
       }
       pending_by_task[size_t(task)][*schedule] = true;
       ++pending[size_t(task)];
-      round.push_back({task, *schedule, "search"});
+      round.push_back({task, *schedule, seed_proposed_ ? "seed" : "search"});
     }
     if (round.empty()) break;
     run_round(round);

@@ -2,7 +2,9 @@
 // trials to the tasks where a speed-up gains the most end-to-end time. Measurement is a
 // callback, so the search can be tested with synthetic times.
 //
-// Per task: the default schedule first; then each trial proposes a pool of random candidates and
+// Per task: the default schedule first, then the schedules Halide's autoschedulers choose for it
+// (one "seed" trial each, as the task scheduler reaches the task); then each trial proposes a
+// pool of random candidates and
 // mutations of the best few measured, ranks it with a per-task cost model (tuner/CostModel.h)
 // trained on the task's measurements, and takes the best predicted one (or, with probability
 // 0.25, a random one from the pool, to explore). The scheduler picks the task with the largest
@@ -39,7 +41,7 @@ struct TuneTask {
 struct Trial {
   int task = 0;
   std::string schedule;
-  std::string role;  ///< "default", "search" or "remeasure"
+  std::string role;  ///< "default", "seed" (an autoscheduler's choice), "search" or "remeasure"
 };
 
 /// What a measurement found.
@@ -54,6 +56,12 @@ struct TrialResult {
 using MeasureFn = std::function<void(const std::vector<Trial>& trials,
                                      const std::function<void(size_t, const TrialResult&)>& done)>;
 
+/// How a task's next candidate is chosen.
+enum class SearchStrategy {
+  Guided,  ///< Halide's autoschedulers first, then the cost-model-ranked pool (the default)
+  Random,  ///< uniform samples of the space (the baseline the benchmark compares against)
+};
+
 /// Budget and seed of a run.
 struct TuneBudget {
   int64_t trials = -1;  ///< total measured candidates (records included); -1: no limit
@@ -61,6 +69,10 @@ struct TuneBudget {
   uint64_t seed = 0;
   int round_size = 4;  ///< candidates compiled together
   int remeasure = 3;   ///< best candidates of each task measured again at the end
+  SearchStrategy strategy = SearchStrategy::Guided;
+  /// Guided search: the Halide autoschedulers whose schedule each task measures before the
+  /// model-guided trials (role "seed"), in this order, where the task's space has them.
+  std::vector<std::string> seed_autoschedulers = {"mullapudi2016", "li2018", "adams2019"};
 };
 
 /// Where a task stands.
@@ -119,6 +131,7 @@ class Tuner {
   int64_t trials_done_ = 0;
   double start_ = 0;
   std::string phase_ = "defaults";
+  bool seed_proposed_ = false;  ///< the last propose() returned an autoscheduler seed
 };
 
 }  // namespace kiln::tuner
