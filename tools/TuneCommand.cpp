@@ -153,7 +153,10 @@ int run_tune(const TuneOptions& options) {
     task.kernel = plan.name;
     task.macs = plan.macs;
     task.default_schedule = plan.schedule.to_string();
-    task.space = std::move(space);
+    // On one thread parallel and serial loops time alike: keep the default's choice.
+    task.space = options.threads == 1
+                     ? tuner::pin_parallel_knobs(std::move(space), task.default_schedule)
+                     : std::move(space);
     tasks.push_back(task);
     kernel_of_task.push_back(int(k));
     defaults.push_back(task.default_schedule);

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <optional>
 
 namespace kiln::tuner {
 
@@ -170,6 +172,31 @@ double CandidateSpace::size() const {
     total += n;
   }
   return total;
+}
+
+std::vector<TemplateSpace> pin_parallel_knobs(std::vector<TemplateSpace> space,
+                                              const std::string& default_schedule) {
+  Result<KernelSchedule> parsed = parse_kernel_schedule(default_schedule);
+  if (!parsed) return space;
+  auto is_parallel = [](const std::string& knob) {
+    return knob == "par" || (knob.size() > 4 && knob.compare(knob.size() - 4, 4, ".par") == 0);
+  };
+  std::optional<int> first;
+  std::map<std::string, int> defaults;
+  for (const auto& [knob, value] : schedule_knob_values(*parsed))
+    if (is_parallel(knob)) {
+      defaults[knob] = value;
+      if (!first) first = value;
+    }
+  if (!first) return space;
+  for (TemplateSpace& t : space)
+    for (ScheduleKnob& k : t.knobs) {
+      if (!is_parallel(k.name)) continue;
+      auto found = defaults.find(k.name);
+      const int value = found != defaults.end() ? found->second : *first;
+      if (std::find(k.values.begin(), k.values.end(), value) != k.values.end()) k.values = {value};
+    }
+  return space;
 }
 
 }  // namespace kiln::tuner

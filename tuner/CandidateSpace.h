@@ -65,4 +65,11 @@ class CandidateSpace {
   std::string stage_template_;  ///< "root" or what the default's group stage uses
 };
 
+/// `space` with every parallelism knob ("par", "anchor.par", "stage.par") pinned to the value
+/// `default_schedule` gives it (in other templates: to the default's first parallelism value).
+/// Measurements on one thread cannot tell a parallel loop from a serial one, so records tuned
+/// there keep the default's choice and stay good when the library runs on more threads.
+std::vector<TemplateSpace> pin_parallel_knobs(std::vector<TemplateSpace> space,
+                                              const std::string& default_schedule);
+
 }  // namespace kiln::tuner
