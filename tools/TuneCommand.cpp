@@ -42,6 +42,7 @@ struct TuneOptions {
   std::string runner;
   double run_timeout = 60;
   std::string search = "guided";
+  double stop_gain = 0.001;
   std::string seed_autoschedulers = "mullapudi2016,li2018,adams2019";
   bool quiet = false;
   std::string keras_weights;
@@ -178,6 +179,7 @@ int run_tune(const TuneOptions& options) {
   budget.seconds = options.budget_minutes >= 0 ? options.budget_minutes * 60 : -1;
   if (budget.trials < 0 && budget.seconds < 0) budget.seconds = 10 * 60;
   budget.seed = options.seed;
+  budget.stop_gain = options.stop_gain;
   budget.strategy =
       options.search == "random" ? tuner::SearchStrategy::Random : tuner::SearchStrategy::Guided;
   budget.seed_autoschedulers.clear();
@@ -267,9 +269,10 @@ int run_tune(const TuneOptions& options) {
   if (!options.quiet)
     std::fprintf(stderr,
                  "[kiln] %lld trials, %d failed; estimated model latency %.3f ms (default %.3f "
-                 "ms, %.2fx), %.1f s\n",
+                 "ms, %.2fx), %.1f s%s\n",
                  static_cast<long long>(p.trials_done), p.failures, p.model_ms, p.default_model_ms,
-                 p.model_ms > 0 ? p.default_model_ms / p.model_ms : 0.0, p.elapsed_s);
+                 p.model_ms > 0 ? p.default_model_ms / p.model_ms : 0.0, p.elapsed_s,
+                 p.converged ? " (converged: no task's expected gain reached --stop-gain)" : "");
   std::cout << "wrote " << options.records << "\n";
   return kExitOk;
 }
@@ -405,6 +408,10 @@ CommandAction register_tune_command(CLI::App& app) {
                    "guided (default: autoschedulers' choices, then cost-model-guided search) or "
                    "random (uniform sampling, the baseline)")
       ->check(CLI::IsMember({"guided", "random"}));
+  tune->add_option("--stop-gain", options->stop_gain,
+                   "Stop early when no task's expected remaining gain reaches this fraction of "
+                   "the model's latency (default 0.001; 0: use the whole budget)")
+      ->check(CLI::NonNegativeNumber);
   tune->add_option("--seed-autoschedulers", options->seed_autoschedulers,
                    "Halide autoschedulers whose schedules the guided search measures first "
                    "(comma-separated, default mullapudi2016,li2018,adams2019; none: skip)");

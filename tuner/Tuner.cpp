@@ -79,6 +79,7 @@ TuneProgress Tuner::progress() const {
   p.trials_total = budget_.trials;
   p.elapsed_s = start_ > 0 ? now_seconds() - start_ : 0;
   p.phase = phase_;
+  p.converged = converged_;
   for (size_t i = 0; i < tasks_.size(); ++i) {
     p.failures += states_[i].failures;
     p.model_ms += double(tasks_[i].occurrences) * states_[i].best_ms;
@@ -169,6 +170,19 @@ int Tuner::pick_task(const std::vector<int>& pending_per_task) const {
   return best;
 }
 
+bool Tuner::has_converged() const {
+  if (budget_.stop_gain <= 0) return false;
+  double model_ms = 0, best_gain = 0;
+  for (size_t i = 0; i < tasks_.size(); ++i) {
+    const TaskState& s = states_[i];
+    model_ms += double(tasks_[i].occurrences) * s.best_ms;
+    if (s.exhausted || s.default_failed || s.best_ms <= 0) continue;
+    const double gain = double(tasks_[i].occurrences) * s.best_ms * 0.5 * std::pow(0.75, s.stale);
+    best_gain = std::max(best_gain, gain);
+  }
+  return model_ms > 0 && best_gain < budget_.stop_gain * model_ms;
+}
+
 void Tuner::run(const MeasureFn& measure,
                 const std::function<void(const Trial&, const TrialResult&)>& on_result,
                 const std::function<void(const TuneProgress&)>& on_progress) {
@@ -200,6 +214,10 @@ void Tuner::run(const MeasureFn& measure,
   phase_ = "search";
   while ((budget_.trials < 0 || trials_done_ < budget_.trials) && !out_of_time()) {
     if (budget_.trials < 0 && budget_.seconds < 0) break;
+    if (has_converged()) {
+      converged_ = true;
+      break;
+    }
     std::vector<Trial> round;
     std::map<std::string, bool> pending_texts;
     std::vector<int> pending(tasks_.size(), 0);

@@ -70,6 +70,10 @@ struct TuneBudget {
   int round_size = 4;  ///< candidates compiled together
   int remeasure = 3;   ///< best candidates of each task measured again at the end
   SearchStrategy strategy = SearchStrategy::Guided;
+  /// The search stops early (converged) when no task's expected remaining gain, occurrences x
+  /// best ms x 0.5 x 0.75^stale, reaches this fraction of the model's estimated latency; 0:
+  /// never (the budget alone ends the search).
+  double stop_gain = 0.001;
   /// Guided search: the Halide autoschedulers whose schedule each task measures before the
   /// model-guided trials (role "seed"), in this order, where the task's space has them.
   std::vector<std::string> seed_autoschedulers = {"mullapudi2016", "li2018", "adams2019"};
@@ -97,7 +101,8 @@ struct TuneProgress {
   double model_ms = 0;          ///< sum over tasks of occurrences x best ms
   double default_model_ms = 0;  ///< sum over tasks of occurrences x default ms
   double elapsed_s = 0;
-  std::string phase;  ///< "defaults", "search", "remeasure", "done"
+  std::string phase;       ///< "defaults", "search", "remeasure", "done"
+  bool converged = false;  ///< the search stopped before its budget (see TuneBudget::stop_gain)
 };
 
 /// The tuner of one model.
@@ -122,6 +127,7 @@ class Tuner {
   void record(const Trial& trial, const TrialResult& result);
   std::optional<std::string> propose(int task, const std::map<std::string, bool>& pending);
   int pick_task(const std::vector<int>& pending_per_task) const;
+  bool has_converged() const;
   void update_best(int task);
 
   std::vector<TuneTask> tasks_;
@@ -131,7 +137,8 @@ class Tuner {
   int64_t trials_done_ = 0;
   double start_ = 0;
   std::string phase_ = "defaults";
-  bool seed_proposed_ = false;  ///< the last propose() returned an autoscheduler seed
+  bool seed_proposed_ = false;
+  bool converged_ = false;  ///< the last propose() returned an autoscheduler seed
 };
 
 }  // namespace kiln::tuner

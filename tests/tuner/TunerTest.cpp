@@ -189,5 +189,24 @@ TEST(Tuner, TheGuidedSearchBeatsRandomSamplingAtEqualBudget) {
   EXPECT_LT(guided, random);
 }
 
+TEST(Tuner, StopsWhenNoTaskIsExpectedToGainEnough) {
+  TuneBudget budget;
+  budget.trials = 1000;
+  budget.stop_gain = 0.01;
+  Tuner tuner({bowl_task("aaaa000000000001", 2), bowl_task("bbbb000000000002", 1)}, budget);
+  int64_t measured = 0;
+  tuner.run(
+      [&](const std::vector<Trial>& round, const auto& done) {
+        for (size_t i = 0; i < round.size(); ++i) {
+          if (round[i].role != "remeasure") ++measured;
+          done(i, TrialResult{"ok", "", bowl_ms(round[i]), bowl_ms(round[i])});
+        }
+      },
+      {}, {});
+  EXPECT_TRUE(tuner.progress().converged);
+  EXPECT_LT(measured, 150);  // of 196 points in all
+  EXPECT_LT(tuner.progress().model_ms, 1.2 * 5);  // within 20% of the optimum, 5
+}
+
 }  // namespace
 }  // namespace kiln::tuner
