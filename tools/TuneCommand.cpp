@@ -41,6 +41,7 @@ struct TuneOptions {
   int jobs = 0;
   std::string runner;
   double run_timeout = 60;
+  double compile_timeout = 120;
   bool quiet = false;
   std::string keras_weights;
 };
@@ -136,7 +137,8 @@ int run_tune(const TuneOptions& options) {
       ++tasks[it->second].occurrences;
       continue;
     }
-    std::vector<TemplateSpace> space = kernel_schedule_space(*graph, plan, *target, schedule_options);
+    std::vector<TemplateSpace> space =
+        kernel_schedule_space(*graph, plan, *target, schedule_options);
     if (Status legal = check_schedule_legal(plan.schedule, space); !legal) {
       // `kiln compile --schedules` would reject a record of it: leave the task alone.
       if (!options.quiet)
@@ -196,9 +198,12 @@ int run_tune(const TuneOptions& options) {
   measure.runner = tuner::split_command(options.runner);
   measure.worker = fs::read_symlink("/proc/self/exe").string();
   measure.work_dir = work.path;
+  measure.model_path = options.model_path;
+  measure.keras_weights = options.keras_weights;
   measure.run_timeout_s = options.run_timeout;
+  measure.compile_timeout_s = options.compile_timeout;
   measure.seed = options.seed;
-  tuner::KernelMeasurer measurer(*graph, *partition, kernel_of_task, defaults, measure);
+  tuner::KernelMeasurer measurer(*partition, kernel_of_task, defaults, measure);
   if (Status status = measurer.init(); !status) return report_error(status.error());
 
   if (!options.quiet)
@@ -379,6 +384,10 @@ CommandAction register_tune_command(CLI::App& app) {
                    "Command prefixed to each measurement worker, e.g. 'srun --exclusive -N1 -n1'");
   tune->add_option("--run-timeout", options->run_timeout,
                    "Seconds one measurement may take before it is recorded as a timeout")
+      ->check(CLI::PositiveNumber);
+  tune->add_option("--compile-timeout", options->compile_timeout,
+                   "Seconds one candidate's compile may take before it is recorded as a "
+                   "compile_timeout (default 120)")
       ->check(CLI::PositiveNumber);
   add_keras_weights_option(*tune, options->keras_weights);
   tune->add_flag("-q,--quiet", options->quiet, "No progress output");
