@@ -8,6 +8,10 @@
 - A candidate that crashes the worker (test hook KILN_TUNE_TEST_CRASH) is recorded as "crash" and
   tuning goes on; with deterministic times (test hook KILN_TUNE_TEST_FAKE_MS) the same seed and
   trials give the same candidates twice.
+- A candidate whose compile hangs (test hook KILN_TUNE_TEST_HANG_COMPILE) is recorded as
+  "compile_timeout" after --compile-timeout, one whose compile crashes (KILN_TUNE_TEST_CRASH_COMPILE)
+  as "compile_crash" with the signal, both with the compile worker's stderr; tuning goes on and
+  the user's stderr has only Kiln's own lines.
 - `kiln tune --report` of a fixed records file matches its golden text, and --format json.
 
 Usage: test_tune.py --kiln PATH --models DIR   (exit status 0 = pass)
@@ -149,6 +153,45 @@ def main():
         if not any(r["status"] == "ok" for r in sequences[0][last_crash + 1:]) \
                 or len(candidates(sequences[0])) != 12:
             failures.append("tuning did not go on after the crash")
+
+        # 5. Compile hooks: a hanging and a crashing compile, in the first search round of the
+        # run above (so they are proposed whatever happens to them).
+        search = [r["schedule"] for r in sequences[0] if r["role"] == "search"]
+        hang, crash_compile = search[0], search[1]
+        path = os.path.join(work, "hooks.jsonl")
+        timeout = 8
+        start = time.time()
+        result = subprocess.run(
+            [kiln, "tune", model, "-o", path, "--trials", "12", "--seed", "7",
+             "--compile-timeout", str(timeout)],
+            env=dict(env, KILN_TUNE_TEST_FAKE_MS="1", KILN_TUNE_TEST_CRASH=crash,
+                     KILN_TUNE_TEST_HANG_COMPILE=hang, KILN_TUNE_TEST_CRASH_COMPILE=crash_compile),
+            capture_output=True, text=True, timeout=300)
+        elapsed = time.time() - start
+        records = read_records(path) if os.path.exists(path) else []
+        print(f"compile hooks: {len(records)} records in {elapsed:.1f} s")
+        checked += 1
+        if result.returncode != 0 or len(candidates(records)) != 12:
+            failures.append(f"compile hooks: exit {result.returncode}, "
+                            f"{len(candidates(records))} candidates: {result.stderr[-2000:]}")
+        by_schedule = {r["schedule"]: r for r in records}
+        hung, crashed = by_schedule.get(hang, {}), by_schedule.get(crash_compile, {})
+        checked += 1
+        if hung.get("status") != "compile_timeout" or f"{timeout} s" not in hung.get("error", "") \
+                or "test hook" not in hung.get("error", ""):
+            failures.append(f"hanging compile: {hung}")
+        checked += 1
+        if crashed.get("status") != "compile_crash" or "signal 6" not in crashed.get("error", "") \
+                or "test hook" not in crashed.get("error", ""):
+            failures.append(f"crashing compile: {crashed}")
+        checked += 1
+        if elapsed > timeout + 60:  # one round waits for the hang, the rest takes seconds
+            failures.append(f"compile hooks: the tune took {elapsed:.1f} s")
+        checked += 1
+        foreign = [line for line in result.stderr.splitlines()
+                   if line and not line.startswith(("[kiln]", "kiln: "))]
+        if foreign or "test hook" in result.stderr:
+            failures.append(f"output other than Kiln's on stderr: {foreign[:5]}")
 
         # 4. --report golden, text and JSON.
         golden_path = os.path.join(work, "golden.jsonl")
