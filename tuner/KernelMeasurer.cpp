@@ -162,6 +162,10 @@ void KernelMeasurer::build(const std::vector<std::pair<int, std::string>>& wante
     dirs.push_back(request.dir);
     requests.push_back(request.to_json());
   }
+  if (!compilers_) {  // init() was not called or failed
+    for (const auto& key : keys) built_[key].error = "the measurer has no compile workers";
+    return;
+  }
   const std::vector<PoolReply> replies = compilers_->run(requests, options_.compile_timeout_s);
   for (size_t j = 0; j < keys.size(); ++j) {
     Built& b = built_[keys[j]];
