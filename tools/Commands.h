@@ -28,5 +28,8 @@ CommandAction register_tune_command(CLI::App& app);
 /// `kiln tune-worker SPEC`: the hidden measurement worker the tuner starts
 /// (tools/TuneWorkerCommand.cpp).
 CommandAction register_tune_worker_command(CLI::App& app);
+/// `kiln tune-compiler MODEL ...`: the hidden compile worker the tuner starts, which builds
+/// candidates on request (tools/TuneCompilerCommand.cpp).
+CommandAction register_tune_compiler_command(CLI::App& app);
 
 }  // namespace kiln::cli

@@ -44,6 +44,7 @@ struct TuneOptions {
   std::string search = "guided";
   double stop_gain = 0.001;
   std::string seed_autoschedulers = "mullapudi2016,li2018,adams2019";
+  double compile_timeout = 120;
   bool quiet = false;
   std::string keras_weights;
 };
@@ -219,9 +220,12 @@ int run_tune(const TuneOptions& options) {
   measure.runner = tuner::split_command(options.runner);
   measure.worker = fs::read_symlink("/proc/self/exe").string();
   measure.work_dir = work.path;
+  measure.model_path = options.model_path;
+  measure.keras_weights = options.keras_weights;
   measure.run_timeout_s = options.run_timeout;
+  measure.compile_timeout_s = options.compile_timeout;
   measure.seed = options.seed;
-  tuner::KernelMeasurer measurer(*graph, *partition, kernel_of_task, defaults, measure);
+  tuner::KernelMeasurer measurer(*partition, kernel_of_task, defaults, measure);
   if (Status status = measurer.init(); !status) return report_error(status.error());
 
   if (!options.quiet)
@@ -403,6 +407,10 @@ CommandAction register_tune_command(CLI::App& app) {
                    "Command prefixed to each measurement worker, e.g. 'srun --exclusive -N1 -n1'");
   tune->add_option("--run-timeout", options->run_timeout,
                    "Seconds one measurement may take before it is recorded as a timeout")
+      ->check(CLI::PositiveNumber);
+  tune->add_option("--compile-timeout", options->compile_timeout,
+                   "Seconds one candidate's compile may take before it is recorded as a "
+                   "compile_timeout (default 120)")
       ->check(CLI::PositiveNumber);
   tune->add_option("--search", options->search,
                    "guided (default: autoschedulers' choices, then cost-model-guided search) or "

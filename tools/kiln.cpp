@@ -12,12 +12,13 @@ namespace {
 
 /// Every subcommand, in the order `kiln --help` lists them.
 constexpr kiln::cli::CommandRegistration kCommands[] = {
-    kiln::cli::register_inspect_command,
-    kiln::cli::register_compile_command,
-    kiln::cli::register_run_command,
-    kiln::cli::register_bench_command,
-    kiln::cli::register_tune_command,
-    kiln::cli::register_tune_worker_command,
+    kiln::cli::register_inspect_command,        // kiln inspect
+    kiln::cli::register_compile_command,        // kiln compile
+    kiln::cli::register_run_command,            // kiln run
+    kiln::cli::register_bench_command,          // kiln bench
+    kiln::cli::register_tune_command,           // kiln tune
+    kiln::cli::register_tune_worker_command,    // hidden: the tuner's measurement worker
+    kiln::cli::register_tune_compiler_command,  // hidden: the tuner's compile worker
 };
 
 int run(int argc, char** argv) {

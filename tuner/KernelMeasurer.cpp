@@ -1,15 +1,20 @@
-// KernelMeasurer.cpp: parallel candidate builds, one-at-a-time worker runs, output checks.
+// KernelMeasurer.cpp: candidate builds in the compile workers, one-at-a-time worker runs,
+// output checks.
 #include "tuner/KernelMeasurer.h"
 
 #include <signal.h>
 #include <string.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "backends/halide/ParallelFor.h"
+#include "tuner/CompileProtocol.h"
+#include "tuner/WorkerPool.h"
 #include "tuner/WorkerProcess.h"
 
 namespace fs = std::filesystem;
@@ -58,13 +63,35 @@ std::string compare_outputs(const MeasureSpec& spec, const std::string& actual,
   return "";
 }
 
+// "120 s", "2.5 s".
+std::string seconds(double s) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g s", s);
+  return text;
+}
+
+// The status and reason of a compile that gave no reply.
+std::pair<std::string, std::string> compile_failure(const PoolReply& r, double timeout_s) {
+  const std::string tail = last_lines(r.err, 3);
+  const std::string detail = tail.empty() ? "" : ": " + tail;
+  std::string how;
+  if (r.timed_out)
+    how = "no reply within " + seconds(timeout_s);
+  else if (r.signalled)
+    how = "died of signal " + std::to_string(r.signal) + " (" + strsignal(r.signal) + ")";
+  else
+    how = "exited with status " + std::to_string(r.exit_code);
+  if (!r.started)
+    return {"compile_error", "the compile worker did not start (" + how + ")" + detail};
+  if (r.timed_out) return {"compile_timeout", "no compile within " + seconds(timeout_s) + detail};
+  return {"compile_crash", "the compile worker " + how + detail};
+}
+
 }  // namespace
 
-KernelMeasurer::KernelMeasurer(const Graph& graph, const KernelPartition& partition,
-                               std::vector<int> kernel_of_task,
+KernelMeasurer::KernelMeasurer(const KernelPartition& partition, std::vector<int> kernel_of_task,
                                std::vector<std::string> default_schedules, MeasurerOptions options)
-    : graph_(graph),
-      partition_(partition),
+    : partition_(partition),
       kernel_of_task_(std::move(kernel_of_task)),
       default_schedules_(std::move(default_schedules)),
       options_(std::move(options)) {}
@@ -76,21 +103,37 @@ Status KernelMeasurer::init() {
   auto archive = build_measure_runtime(options_.target, options_.work_dir);
   if (!archive) return archive.error();
   runtime_archive_ = *archive;
+  auto schedule = schedule_options_json(options_.schedule);
+  if (!schedule) return schedule.error();
+  std::vector<std::string> argv = {options_.worker,
+                                   "tune-compiler",
+                                   options_.model_path,
+                                   "--target",
+                                   options_.target.to_string(),
+                                   "--batch",
+                                   std::to_string(options_.batch),
+                                   "--runtime",
+                                   runtime_archive_,
+                                   "--schedule-options",
+                                   *schedule};
+  if (!options_.keras_weights.empty())
+    argv.insert(argv.end(), {"--keras-weights", options_.keras_weights});
+  // Loading the model in a worker is not a compile: it gets at least five minutes.
+  compilers_ =
+      std::make_unique<WorkerPool>(argv, options_.jobs > 0 ? options_.jobs : default_job_count(),
+                                   options_.work_dir, std::max(300.0, options_.compile_timeout_s));
   return Status::ok();
 }
+
+KernelMeasurer::~KernelMeasurer() = default;
 
 std::string KernelMeasurer::task_dir(int task) const {
   return (fs::path(options_.work_dir) / ("task" + std::to_string(task))).string();
 }
 
 void KernelMeasurer::build(const std::vector<std::pair<int, std::string>>& wanted) {
-  struct Job {
-    std::pair<int, std::string> key;
-    KernelPartition partition;
-    std::string dir;
-    std::string error;
-  };
-  std::vector<Job> jobs;
+  std::vector<std::pair<int, std::string>> keys;
+  std::vector<std::string> dirs, requests;
   for (const auto& key : wanted) {
     if (built_.count(key)) continue;
     const auto [task, schedule] = key;
@@ -107,52 +150,39 @@ void KernelMeasurer::build(const std::vector<std::pair<int, std::string>>& wante
       }
       inputs_[task] = *inputs;
     }
-    auto parsed = parse_kernel_schedule(schedule);
-    if (!parsed) {
-      b.error = parsed.error().message;
-      continue;
-    }
-    // The default is built as the compile builds it (no record, so no legality check).
-    std::map<std::string, ScheduleRecord> records;
-    if (schedule != default_schedules_[size_t(task)])
-      records[partition_.kernels[size_t(kernel)].task] = ScheduleRecord{*parsed, "tune"};
-    auto partition = partition_kernels(graph_, options_.target, options_.schedule, records);
-    if (!partition) {
-      b.error = partition.error().message;
-      continue;
-    }
-    const std::string dir =
-        (fs::path(task_dir(task)) / ("c" + stable_hash(schedule).substr(0, 12))).string();
-    fs::create_directories(dir, error);
-    jobs.push_back({key, std::move(*partition), dir, ""});
+    CompileRequest request;
+    request.task = partition_.kernels[size_t(kernel)].task;
+    request.kernel = kernel;
+    request.schedule = schedule;
+    request.is_default = schedule == default_schedules_[size_t(task)];
+    request.dir = (fs::path(task_dir(task)) / ("c" + stable_hash(schedule).substr(0, 12))).string();
+    request.inputs = inputs_.at(task);
+    fs::create_directories(request.dir, error);
+    keys.push_back(key);
+    dirs.push_back(request.dir);
+    requests.push_back(request.to_json());
   }
-  std::vector<MeasureSpec> specs(jobs.size());
-  parallel_for(
-      int(jobs.size()), options_.jobs > 0 ? options_.jobs : default_job_count(), [&](int j) {
-        Job& job = jobs[size_t(j)];
-        try {
-          auto spec =
-              build_measure_candidate(graph_, job.partition, kernel_of_task_[size_t(job.key.first)],
-                                      options_.target, options_.schedule, options_.batch,
-                                      inputs_.at(job.key.first), runtime_archive_, job.dir);
-          if (spec)
-            specs[size_t(j)] = *spec;
-          else
-            job.error = spec.error().message;
-        } catch (const std::exception& e) {
-          job.error = e.what();
-        }
-      });
-  for (size_t j = 0; j < jobs.size(); ++j) {
-    Built& b = built_[jobs[j].key];
-    if (!jobs[j].error.empty()) {
-      b.error = jobs[j].error;
+  if (!compilers_) {  // init() was not called or failed
+    for (const auto& key : keys) built_[key].error = "the measurer has no compile workers";
+    return;
+  }
+  const std::vector<PoolReply> replies = compilers_->run(requests, options_.compile_timeout_s);
+  for (size_t j = 0; j < keys.size(); ++j) {
+    Built& b = built_[keys[j]];
+    const PoolReply& r = replies[j];
+    if (r.reply.empty()) {
+      std::tie(b.status, b.error) = compile_failure(r, options_.compile_timeout_s);
+      continue;
+    }
+    auto reply = parse_compile_reply(r.reply);
+    if (!reply || !reply->ok) {
+      b.error = reply ? reply->error : reply.error().message;
       continue;
     }
     b.ok = true;
-    b.spec = specs[j];
+    b.spec = reply->spec;
     b.spec.threads = options_.threads;
-    b.spec_file = (fs::path(jobs[j].dir) / "spec.json").string();
+    b.spec_file = (fs::path(dirs[j]) / "spec.json").string();
     std::ofstream(b.spec_file) << b.spec.to_json();
   }
 }
@@ -161,7 +191,7 @@ TrialResult KernelMeasurer::run_one(int task, const std::string& schedule, bool 
   TrialResult result;
   const Built& b = built_.at({task, schedule});
   if (!b.ok) {
-    result.status = "compile_error";
+    result.status = b.status;
     result.error = b.error;
     return result;
   }
@@ -169,12 +199,7 @@ TrialResult KernelMeasurer::run_one(int task, const std::string& schedule, bool 
   argv.insert(argv.end(), {options_.worker, "tune-worker", b.spec_file});
   fs::remove(b.spec.output_file);
   const ProcessOutcome outcome = run_process(argv, options_.run_timeout_s);
-  auto tail = [&] {
-    std::string err = outcome.err;
-    while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
-    const size_t cut = err.find_last_of('\n');
-    return cut == std::string::npos ? err : err.substr(cut + 1);
-  };
+  auto tail = [&] { return last_lines(outcome.err, 1); };
   if (outcome.timed_out) {
     result.status = "timeout";
     result.error = "no result within " + std::to_string(int(options_.run_timeout_s)) + " s";

@@ -21,8 +21,9 @@ struct TuneRecord {
   std::string schedule;  ///< the schedule text
   double median_ms = 0;
   double min_ms = 0;
-  std::string status = "ok";  ///< ok, wrong, crash, timeout, error, compile_error
-  std::string error;          ///< the reason, for any status but ok
+  /// ok, wrong, crash, timeout, error, compile_error, compile_crash, compile_timeout
+  std::string status = "ok";
+  std::string error;  ///< the reason, for any status but ok
   std::string kiln_version;
   std::string time;         ///< UTC, ISO 8601
   std::string role;         ///< "default", "search" or "remeasure" (of an earlier candidate)

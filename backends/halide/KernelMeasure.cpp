@@ -108,6 +108,24 @@ int64_t MeasureBuffer::elements() const {
   return n;
 }
 
+nlohmann::json measure_buffer_json(const MeasureBuffer& buffer) {
+  return {{"file", buffer.file},
+          {"type_code", buffer.type_code},
+          {"type_bits", buffer.type_bits},
+          {"sizes", buffer.sizes},
+          {"strides", buffer.strides}};
+}
+
+MeasureBuffer parse_measure_buffer(const nlohmann::json& j) {
+  MeasureBuffer buffer;
+  buffer.file = j.value("file", std::string());
+  buffer.type_code = j.at("type_code").get<int>();
+  buffer.type_bits = j.at("type_bits").get<int>();
+  buffer.sizes = j.at("sizes").get<std::vector<int32_t>>();
+  buffer.strides = j.at("strides").get<std::vector<int32_t>>();
+  return buffer;
+}
+
 std::string MeasureSpec::to_json() const {
   nlohmann::json args = nlohmann::json::array();
   for (const MeasureArgument& a : arguments) {
@@ -115,12 +133,9 @@ std::string MeasureSpec::to_json() const {
       args.push_back({{"scalar", a.scalar}});
       continue;
     }
-    args.push_back({{"file", a.buffer.file},
-                    {"output", a.is_output},
-                    {"type_code", a.buffer.type_code},
-                    {"type_bits", a.buffer.type_bits},
-                    {"sizes", a.buffer.sizes},
-                    {"strides", a.buffer.strides}});
+    nlohmann::json buffer = measure_buffer_json(a.buffer);
+    buffer["output"] = a.is_output;
+    args.push_back(std::move(buffer));
   }
   nlohmann::json j = {{"library", library},           {"function", function},
                       {"schedule", schedule},         {"output_file", output_file},
@@ -151,11 +166,7 @@ Result<MeasureSpec> parse_measure_spec(const std::string& text) {
         arg.scalar = a["scalar"].get<int32_t>();
       } else {
         arg.is_output = a.value("output", false);
-        arg.buffer.file = a.value("file", std::string());
-        arg.buffer.type_code = a.at("type_code").get<int>();
-        arg.buffer.type_bits = a.at("type_bits").get<int>();
-        arg.buffer.sizes = a.at("sizes").get<std::vector<int32_t>>();
-        arg.buffer.strides = a.at("strides").get<std::vector<int32_t>>();
+        arg.buffer = parse_measure_buffer(a);
         if (arg.buffer.sizes.size() != arg.buffer.strides.size())
           return make_error("the measurement spec has a buffer with mismatched sizes/strides");
       }

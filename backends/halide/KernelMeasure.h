@@ -13,6 +13,7 @@
 #include <Halide.h>
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,13 @@ struct MeasureBuffer {
   /// Bytes per element (bool, uint1, takes one byte).
   int element_bytes() const { return type_bits <= 8 ? 1 : type_bits / 8; }
 };
+
+/// `buffer` as a JSON object (as MeasureSpec::to_json writes each buffer argument).
+nlohmann::json measure_buffer_json(const MeasureBuffer& buffer);
+
+/// Reads a buffer written by measure_buffer_json (throws nlohmann::json::exception when a field
+/// is missing or mistyped).
+MeasureBuffer parse_measure_buffer(const nlohmann::json& j);
 
 /// One argument of the kernel function, in call order (outputs last).
 struct MeasureArgument {

@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 """test_tune.py: `kiln tune` end to end on the seed MNIST CNN.
 
-- `kiln tune --trials 40` writes one record per measured candidate (every task's default first);
+- `kiln tune --trials 40` writes one record per measured candidate (every task's default first,
+  then Halide's autoschedulers' choices as "seed" candidates);
   `kiln compile --schedules` applies them and the library matches the reference backend.
 - A tune killed with SIGKILL mid-way resumes and finishes its trial budget with no candidate
   (task + schedule) measured twice (re-measurements of the best, role "remeasure", aside).
 - A candidate that crashes the worker (test hook KILN_TUNE_TEST_CRASH) is recorded as "crash" and
   tuning goes on; with deterministic times (test hook KILN_TUNE_TEST_FAKE_MS) the same seed and
   trials give the same candidates twice.
+- A candidate whose compile hangs (test hook KILN_TUNE_TEST_HANG_COMPILE) is recorded as
+  "compile_timeout" after --compile-timeout, one whose compile crashes (KILN_TUNE_TEST_CRASH_COMPILE)
+  as "compile_crash" with the signal, both with the compile worker's stderr; tuning goes on and
+  the user's stderr has only Kiln's own lines.
 - `kiln tune --report` of a fixed records file matches its golden text, and --format json.
 
 Usage: test_tune.py --kiln PATH --models DIR   (exit status 0 = pass)
@@ -85,7 +90,12 @@ def main():
         if not {r["task"] for r in defaults} <= tasks or len(defaults) < len(tasks) - 1 \
                 or records[:len(defaults)] != defaults:
             failures.append("not every task's default was measured first")
-        print(f"tune --trials 40: {len(records)} records in {time.time() - start:.1f} s")
+        checked += 1
+        seeds = [r for r in records if r["role"] == "seed"]
+        if not seeds or not all(r["schedule"].startswith("autoscheduler(") for r in seeds):
+            failures.append(f"no autoscheduler seeds measured: {seeds[:3]}")
+        print(f"tune --trials 40: {len(records)} records in {time.time() - start:.1f} s, "
+              f"{len(seeds)} autoscheduler seeds ({sum(r['status'] == 'ok' for r in seeds)} ok)")
 
         x = np.random.default_rng(5).standard_normal((2, 1, 28, 28)).astype(np.float32)
         np.save(os.path.join(work, "x.npy"), x)
@@ -127,12 +137,15 @@ def main():
                             f"{len(set(seen))} distinct")
         print(f"resume: killed at {before} records, finished with {len(seen)} candidates")
 
-        # 3. Crash hook and determinism: two runs with fake times give the same candidates.
+        # 3. Crash hook and determinism: two runs with fake times give the same candidates
+        # (without the autoscheduler seeds, whose texts are the same for every task, so that
+        # the hooks below match one candidate each).
         crash = "root(vw=8,par=1,shift=1)"
         sequences = []
         for i in range(2):
             path = os.path.join(work, f"det{i}.jsonl")
-            run([kiln, "tune", model, "-o", path, "--trials", "12", "--seed", "7", "-q"],
+            run([kiln, "tune", model, "-o", path, "--trials", "12", "--seed", "7", "-q",
+                 "--seed-autoschedulers", "none"],
                 env=dict(env, KILN_TUNE_TEST_FAKE_MS="1", KILN_TUNE_TEST_CRASH=crash))
             sequences.append(read_records(path))
         checked += 1
@@ -149,6 +162,45 @@ def main():
         if not any(r["status"] == "ok" for r in sequences[0][last_crash + 1:]) \
                 or len(candidates(sequences[0])) != 12:
             failures.append("tuning did not go on after the crash")
+
+        # 5. Compile hooks: a hanging and a crashing compile, in the first search round of the
+        # run above (so they are proposed whatever happens to them).
+        search = [r["schedule"] for r in sequences[0] if r["role"] == "search"]
+        hang, crash_compile = search[0], search[1]
+        path = os.path.join(work, "hooks.jsonl")
+        timeout = 8
+        start = time.time()
+        result = subprocess.run(
+            [kiln, "tune", model, "-o", path, "--trials", "12", "--seed", "7",
+             "--compile-timeout", str(timeout), "--seed-autoschedulers", "none"],
+            env=dict(env, KILN_TUNE_TEST_FAKE_MS="1", KILN_TUNE_TEST_CRASH=crash,
+                     KILN_TUNE_TEST_HANG_COMPILE=hang, KILN_TUNE_TEST_CRASH_COMPILE=crash_compile),
+            capture_output=True, text=True, timeout=300)
+        elapsed = time.time() - start
+        records = read_records(path) if os.path.exists(path) else []
+        print(f"compile hooks: {len(records)} records in {elapsed:.1f} s")
+        checked += 1
+        if result.returncode != 0 or len(candidates(records)) != 12:
+            failures.append(f"compile hooks: exit {result.returncode}, "
+                            f"{len(candidates(records))} candidates: {result.stderr[-2000:]}")
+        by_schedule = {r["schedule"]: r for r in records}
+        hung, crashed = by_schedule.get(hang, {}), by_schedule.get(crash_compile, {})
+        checked += 1
+        if hung.get("status") != "compile_timeout" or f"{timeout} s" not in hung.get("error", "") \
+                or "test hook" not in hung.get("error", ""):
+            failures.append(f"hanging compile: {hung}")
+        checked += 1
+        if crashed.get("status") != "compile_crash" or "signal 6" not in crashed.get("error", "") \
+                or "test hook" not in crashed.get("error", ""):
+            failures.append(f"crashing compile: {crashed}")
+        checked += 1
+        if elapsed > timeout + 60:  # one round waits for the hang, the rest takes seconds
+            failures.append(f"compile hooks: the tune took {elapsed:.1f} s")
+        checked += 1
+        foreign = [line for line in result.stderr.splitlines()
+                   if line and not line.startswith(("[kiln]", "kiln: "))]
+        if foreign or "test hook" in result.stderr:
+            failures.append(f"output other than Kiln's on stderr: {foreign[:5]}")
 
         # 4. --report golden, text and JSON.
         golden_path = os.path.join(work, "golden.jsonl")
