@@ -259,6 +259,24 @@ def timed(function):
     return (time.perf_counter() - start) * 1e3
 
 
+def time_in_rotation(engines, runs, warmup, budget_s):
+    """Runs each engine (name -> function returning its ms) `warmup` times, then `runs` rounds
+    in an order rotating every round, so that none always runs on caches another warmed and
+    noise hits all alike; stops early after 3 rounds past `budget_s`. Returns name -> [ms]."""
+    for _ in range(warmup):
+        for engine in engines.values():
+            engine()
+    times = {engine: [] for engine in engines}
+    order = list(engines)
+    start = time.perf_counter()
+    for index in range(runs):
+        for engine in order[index % len(order):] + order[:index % len(order)]:
+            times[engine].append(engines[engine]())
+        if index >= 2 and time.perf_counter() - start > budget_s:
+            break
+    return times
+
+
 def bench_case(name, library, peer, ort, batch, threads, args, peak, scratch):
     """Times one (model, batch, threads) case: Kiln, PyTorch and (when `ort` is given) ONNX
     Runtime alternate run by run, in an order that rotates every run, so that none always runs
@@ -283,17 +301,7 @@ def bench_case(name, library, peer, ort, batch, threads, args, peak, scratch):
     engines = {"kiln": lambda: timed(library.run), "torch": lambda: timed(run_torch)}
     if ort:
         engines["ort"] = lambda: ort[0].run(ort[1])[0]
-    for _ in range(args.warmup):
-        for engine in engines.values():
-            engine()
-    times = {engine: [] for engine in engines}
-    order = list(engines)
-    start = time.perf_counter()
-    for index in range(args.runs):
-        for engine in order[index % len(order):] + order[:index % len(order)]:
-            times[engine].append(engines[engine]())
-        if index >= 2 and time.perf_counter() - start > args.case_budget:
-            break
+    times = time_in_rotation(engines, args.runs, args.warmup, args.case_budget)
     flop = 2.0 * library.macs_per_unit_run * batch
     peak_gflops = peak["gflops_per_core"] * threads
     medians = {engine: statistics.median(values) for engine, values in times.items()}

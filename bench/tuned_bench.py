@@ -180,17 +180,9 @@ def time_case(rb, name, libraries, peer, ort, batch, threads, args):
         scratch = tempfile.mkdtemp(prefix="kiln-tuned-ort-")
         ort[0].set_input(ort[1], data, scratch)
         engines["ONNX Runtime"] = lambda: ort[0].run(ort[1])[0]
-    for _ in range(args.warmup):
-        for engine in engines.values():
-            engine()
-    times = {engine: [] for engine in engines}
+    # More engines than the main benchmark's three: twice its time budget per case.
+    times = rb.time_in_rotation(engines, args.runs, args.warmup, args.case_budget * 2)
     order = list(engines)
-    start = time.perf_counter()
-    for index in range(args.runs):
-        for engine in order[index % len(order):] + order[:index % len(order)]:
-            times[engine].append(engines[engine]())
-        if index >= 2 and time.perf_counter() - start > args.case_budget * 2:
-            break
     expected = torch_output.numpy()
     return {"model": name, "batch": batch, "threads": threads, "runs": len(times[order[0]]),
             "ms": {engine: statistics.median(values) for engine, values in times.items()},
