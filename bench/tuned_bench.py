@@ -15,6 +15,7 @@ benchmark's tables and this section do not overwrite each other.
 """
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -156,7 +157,7 @@ def tuned_label_for(prepared, batch, threads):
     return tuned[0] if tuned else None
 
 
-def time_case(rb, name, libraries, peer, ort, batch, threads, args):
+def time_case(rb, name, libraries, peer, ort, batch, threads, args, scratch):
     """Times Kiln's variants (`libraries`: label -> opened library), PyTorch and ORT (when
     given: (OrtPeer, session)) alternately; returns per engine the median ms and, for Kiln's,
     the relative max error against PyTorch's output."""
@@ -177,14 +178,12 @@ def time_case(rb, name, libraries, peer, ort, batch, threads, args):
     engines = {label: (lambda lib=lib: rb.timed(lib.run)) for label, lib in libraries.items()}
     engines["PyTorch"] = lambda: rb.timed(run_torch)
     if ort:
-        scratch = tempfile.mkdtemp(prefix="kiln-tuned-ort-")
         ort[0].set_input(ort[1], data, scratch)
         engines["ONNX Runtime"] = lambda: ort[0].run(ort[1])[0]
     # More engines than the main benchmark's three: twice its time budget per case.
     times = rb.time_in_rotation(engines, args.runs, args.warmup, args.case_budget * 2)
-    order = list(engines)
     expected = torch_output.numpy()
-    return {"model": name, "batch": batch, "threads": threads, "runs": len(times[order[0]]),
+    return {"model": name, "batch": batch, "threads": threads, "runs": len(times["default"]),
             "ms": {engine: statistics.median(values) for engine, values in times.items()},
             "error": {label: rb.relative_max_error(outputs[label][0], expected)
                       for label in libraries}}
@@ -195,6 +194,7 @@ def bench_prepared(rb, prepared, model_path, runtime, ort, args):
     opened = {label: runtime.open(path) for label, path in prepared["libraries"].items()}
     peer = rb.pytorch_peer(name)
     rows = []
+    scratch = tempfile.mkdtemp(prefix="kiln-tuned-ort-")  # ORT's input files, one per case
     try:
         for batch in args.batch_list:
             for threads in args.thread_list:
@@ -211,7 +211,8 @@ def bench_prepared(rb, prepared, model_path, runtime, ort, args):
                 if tuned:
                     libraries["tuned"] = opened[tuned]
                 libraries.update({p: opened[p] for p in PLUGINS if p in opened})
-                row = time_case(rb, name, libraries, peer, peer_ort, batch, threads, args)
+                row = time_case(rb, name, libraries, peer, peer_ort, batch, threads, args,
+                                scratch)
                 row["tuned_from"] = tuned
                 rows.append(row)
                 print("  " + ", ".join(f"{k} {v:.3f} ms" for k, v in row["ms"].items()) +
@@ -221,6 +222,7 @@ def bench_prepared(rb, prepared, model_path, runtime, ort, args):
     finally:
         for lib in opened.values():
             lib.close()
+        shutil.rmtree(scratch, ignore_errors=True)
     return rows
 
 
