@@ -10,6 +10,8 @@
 #include <mutex>
 #include <thread>
 
+#include "backends/halide/AtomicStoreScalarizer.h"
+
 namespace kiln {
 namespace {
 
@@ -73,7 +75,9 @@ std::string halide_autoscheduler_plugin(const std::string& name) {
 }
 
 Halide::MachineParams autoscheduler_machine_params() {
-  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  if (const char* env = std::getenv("KILN_AUTOSCHEDULER_CORES"); env && std::atoi(env) > 0)
+    cores = std::atoi(env);
   const uint64_t cache = last_level_cache_bytes();
   return Halide::MachineParams(cores, cache ? cache : (16ull << 20), 40.0f);
 }
@@ -100,6 +104,8 @@ Status run_halide_autoscheduler(Halide::Pipeline& pipeline, const std::string& n
   } catch (const std::exception& e) {
     return fail(e.what());
   }
+  // Li2018's atomic reductions can have guarded vector tails, which Halide 14 cannot emit.
+  add_atomic_store_scalarizer(pipeline);
   return Status::ok();
 }
 

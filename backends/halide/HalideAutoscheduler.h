@@ -18,14 +18,16 @@ namespace kiln {
 /// $KILN_HALIDE_AUTOSCHEDULER_DIR, by default Debian's /usr/lib/<multiarch>/halide14.
 std::string halide_autoscheduler_plugin(const std::string& name);
 
-/// The machine the autoschedulers plan for: this machine's cores, its last-level cache in
-/// bytes (from sysfs; 16 MiB when unknown) and Halide's default load/compute balance of 40.
+/// The machine the autoschedulers plan for: this machine's cores ($KILN_AUTOSCHEDULER_CORES
+/// overrides the count), its last-level cache in bytes (from sysfs; 16 MiB when unknown) and
+/// Halide's default load/compute balance of 40.
 Halide::MachineParams autoscheduler_machine_params();
 
 /// Loads the plugin of `name` (once per process) and runs it on `pipeline`, whose inputs,
-/// symbols and outputs must carry estimates. A missing plugin or a Halide::Error from it is an
-/// error naming `kernel_name` and the plugin, never an abort. Safe to call from several
-/// threads (Adams2019, whose cost model keeps state, runs one at a time).
+/// symbols and outputs must carry estimates, then adds the lowering pass that makes Li2018's
+/// predicated atomic stores compilable (AtomicStoreScalarizer.h). A missing plugin or a
+/// Halide::Error from it is an error naming `kernel_name` and the plugin, never an abort. Safe to
+/// call from several threads (Adams2019, whose cost model keeps state, runs one at a time).
 Status run_halide_autoscheduler(Halide::Pipeline& pipeline, const std::string& name,
                                 const Halide::Target& target, const std::string& kernel_name);
 
