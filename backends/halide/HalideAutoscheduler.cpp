@@ -3,14 +3,18 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "backends/halide/AtomicStoreScalarizer.h"
+#include "backends/halide/CerrCapture.h"
 
 namespace kiln {
 namespace {
@@ -58,6 +62,13 @@ uint64_t last_level_cache_bytes() {
   return best;
 }
 
+// $KILN_AUTOSCHEDULER_VERBOSE: 0 (unset), 1 (the plugins' own log reaches stderr, plus a line
+// per kernel with its time) or 2 (also each kernel's schedule as Halide source).
+int autoscheduler_verbosity() {
+  const char* env = std::getenv("KILN_AUTOSCHEDULER_VERBOSE");
+  return env ? std::max(0, std::atoi(env)) : 0;
+}
+
 }  // namespace
 
 std::string halide_autoscheduler_plugin(const std::string& name) {
@@ -83,10 +94,20 @@ Halide::MachineParams autoscheduler_machine_params() {
 }
 
 Status run_halide_autoscheduler(Halide::Pipeline& pipeline, const std::string& name,
-                                const Halide::Target& target, const std::string& kernel_name) {
+                                const Halide::Target& target, const std::string& kernel_name,
+                                std::string* schedule_source) {
+  const int verbosity = autoscheduler_verbosity();
+  std::optional<CerrCapture> log;  // the plugin's chatter, shown only when it fails
+  if (verbosity == 0) log.emplace();
   auto fail = [&](const std::string& why) {
-    return Error{"", kernel_name,
-                 "kernel '" + kernel_name + "': Halide autoscheduler " + name + ": " + why};
+    std::string message = "kernel '" + kernel_name + "': Halide autoscheduler " + name + ": " + why;
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    if (const std::string tail = log ? log->tail(20) : ""; !tail.empty()) {
+      message += "\n  the autoscheduler's log (last lines):";
+      for (size_t at = 0; at < tail.size(); at = tail.find('\n', at) + 1)
+        message += "\n    " + tail.substr(at, tail.find('\n', at) - at);
+    }
+    return Error{"", kernel_name, message};
   };
   if (!Halide::exceptions_enabled())
     return fail("this Halide build aborts on errors instead of throwing; not running it");
@@ -97,15 +118,27 @@ Status run_halide_autoscheduler(Halide::Pipeline& pipeline, const std::string& n
   // Halide's autoschedulers are named after their plugin's registration: Mullapudi2016, ...
   std::string registered = name;
   registered[0] = char(std::toupper(static_cast<unsigned char>(registered[0])));
+  const auto start = std::chrono::steady_clock::now();
+  Halide::AutoSchedulerResults results;
   try {
-    pipeline.auto_schedule(registered, target, autoscheduler_machine_params());
+    results = pipeline.auto_schedule(registered, target, autoscheduler_machine_params());
   } catch (const Halide::Error& e) {
     return fail(e.what());
   } catch (const std::exception& e) {
     return fail(e.what());
   }
+  if (schedule_source) *schedule_source = results.schedule_source;
   // Li2018's atomic reductions can have guarded vector tails, which Halide 14 cannot emit.
   add_atomic_store_scalarizer(pipeline);
+  if (verbosity > 0) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    char time[32];
+    std::snprintf(time, sizeof time, "%.2f s\n", seconds);
+    std::string line = "[kiln] kernel '" + kernel_name + "': " + name + " scheduled it in " + time;
+    if (verbosity > 1) line += results.schedule_source + "\n";
+    std::fputs(line.c_str(), stderr);  // one write, so parallel kernels do not interleave
+  }
   return Status::ok();
 }
 

@@ -4,6 +4,11 @@
 //
 // Adams2019 uses the baseline cost-model weights built into Debian's plugin (no weights file
 // ships); $HL_WEIGHTS_DIR, if set, makes it load others instead (Halide's own variable).
+//
+// What a plugin writes to std::cerr (Adams2019's beam search log) is captured per thread
+// (CerrCapture.h) and shown only in the error when it fails; $KILN_AUTOSCHEDULER_VERBOSE=1 lets
+// it through instead and adds a line per kernel with the time the plugin took (2: and its
+// schedule as Halide source).
 #pragma once
 
 #include <Halide.h>
@@ -26,9 +31,12 @@ Halide::MachineParams autoscheduler_machine_params();
 /// Loads the plugin of `name` (once per process) and runs it on `pipeline`, whose inputs,
 /// symbols and outputs must carry estimates, then adds the lowering pass that makes Li2018's
 /// predicated atomic stores compilable (AtomicStoreScalarizer.h). A missing plugin or a
-/// Halide::Error from it is an error naming `kernel_name` and the plugin, never an abort. Safe to
-/// call from several threads (Adams2019, whose cost model keeps state, runs one at a time).
+/// Halide::Error from it is an error naming `kernel_name` and the plugin (with the end of the
+/// plugin's log), never an abort. Safe to call from several threads (Adams2019, whose cost model
+/// keeps state, runs one at a time). `schedule_source`, if
+/// given, receives the schedule the plugin chose, as Halide source.
 Status run_halide_autoscheduler(Halide::Pipeline& pipeline, const std::string& name,
-                                const Halide::Target& target, const std::string& kernel_name);
+                                const Halide::Target& target, const std::string& kernel_name,
+                                std::string* schedule_source = nullptr);
 
 }  // namespace kiln
