@@ -1,12 +1,14 @@
 // HalideAutoschedulerTest.cpp: kernels scheduled by each of Halide's autoschedulers (every
 // kernel, or one task by a record) match the reference, quietly; the space lists them for every
 // kernel; a missing plugin is an error naming the kernel and the plugin, and a failing one shows
-// its log in the error.
+// its log in the error; a compile runs a plugin only for kernels its cache lacks.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "backends/halide/HalideAutoscheduler.h"
+#include "backends/halide/KernelCompiler.h"
 #include "passes/PassManager.h"
 #include "tests/halide/HalideTestUtil.h"
 
@@ -114,6 +116,39 @@ TEST(HalideAutoscheduler, FailuresAreErrorsNamingKernelAndPlugin) {
                 std::string::npos)
           << failed.error().message;
   }
+}
+
+TEST(HalideAutoscheduler, ACompileRunsThePluginOnlyForKernelsTheCacheLacks) {
+  Graph graph;
+  build_small_cnn(graph);
+  ASSERT_TRUE(run_passes(graph, default_passes(true)).is_ok());
+  ScheduleOptions options;
+  options.autoscheduler = "li2018";
+  const Halide::Target target = Halide::get_host_target();
+  const std::filesystem::path dir = std::filesystem::path(testing::TempDir()) / "kiln_as_cache";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "scratch");
+  const CompileCache cache((dir / "cache").string());
+  for (int round = 0; round < 2; ++round) {
+    SCOPED_TRACE(round);
+    Result<KernelProgram> program = lower_kernels(graph, target, options, {}, "test", true);
+    ASSERT_TRUE(program.is_ok()) << program.error().to_string();
+    for (const LoweredKernel& k : program->kernels) EXPECT_TRUE(k.autoschedule_pending);
+    Result<KernelObjects> objects =
+        compile_kernel_objects(*program, cache, (dir / "scratch").string(), 2);
+    ASSERT_TRUE(objects.is_ok()) << objects.error().to_string();
+    EXPECT_EQ(objects->compiled, round == 0 ? program->distinct_kernels() : 0);
+    // The first round scheduled and compiled every kernel; the second took them all from the
+    // cache and never ran the plugin.
+    for (size_t k = 0; k < program->kernels.size(); ++k)
+      if (program->kernels[k].representative == int(k))
+        EXPECT_EQ(program->kernels[k].autoschedule_pending, round == 1);
+  }
+  // Without deferring, lower_kernels schedules every kernel itself.
+  Result<KernelProgram> scheduled = lower_kernels(graph, target, options);
+  ASSERT_TRUE(scheduled.is_ok()) << scheduled.error().to_string();
+  for (const LoweredKernel& k : scheduled->kernels) EXPECT_FALSE(k.autoschedule_pending);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
