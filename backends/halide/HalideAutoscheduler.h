@@ -8,7 +8,10 @@
 // What a plugin writes to std::cerr (Adams2019's beam search log) is captured per thread
 // (CerrCapture.h) and shown only in the error when it fails; $KILN_AUTOSCHEDULER_VERBOSE=1 lets
 // it through instead and adds a line per kernel with the time the plugin took (2: and its
-// schedule as Halide source).
+// schedule as Halide source). Adams2019 runs on several kernels at once (as many as the
+// available memory allows, 6 GB each) with its defaults (beam 32, 5 passes; Halide's
+// HL_BEAM_SIZE / HL_NUM_PASSES change them), except that Kiln sets
+// HL_DISABLE_MEMOIZED_FEATURES=1 unless it is set: the same schedules, faster, in less memory.
 #pragma once
 
 #include <Halide.h>
@@ -32,8 +35,7 @@ Halide::MachineParams autoscheduler_machine_params();
 /// symbols and outputs must carry estimates, then adds the lowering pass that makes Li2018's
 /// predicated atomic stores compilable (AtomicStoreScalarizer.h). A missing plugin or a
 /// Halide::Error from it is an error naming `kernel_name` and the plugin (with the end of the
-/// plugin's log), never an abort. Safe to call from several threads (Adams2019, whose cost model
-/// keeps state, runs one at a time). `schedule_source`, if
+/// plugin's log), never an abort. Safe to call from several threads. `schedule_source`, if
 /// given, receives the schedule the plugin chose, as Halide source.
 Status run_halide_autoscheduler(Halide::Pipeline& pipeline, const std::string& name,
                                 const Halide::Target& target, const std::string& kernel_name,
