@@ -227,6 +227,7 @@ Result<KernelLowering> lower_kernel(const Graph& graph, const KernelPartition& p
       if (!region) return Error{"", plan.name, region.error().message};
     }
     kernel.autoscheduler = schedule.autoscheduler;
+    kernel.autoschedule_pending = true;
   }
 
   // Schedules: inlined producers as choose_schedule leaves them; the stored part as planned.
@@ -289,10 +290,19 @@ Result<SingleKernel> lower_single_kernel(const Graph& graph, const KernelPartiti
   }
 }
 
+Status autoschedule_kernel(LoweredKernel& kernel, const std::string& kernel_name,
+                           const Halide::Target& target) {
+  if (!kernel.autoschedule_pending) return Status::ok();
+  KILN_RETURN_IF_ERROR(
+      run_halide_autoscheduler(kernel.pipeline, kernel.autoscheduler, target, kernel_name));
+  kernel.autoschedule_pending = false;
+  return Status::ok();
+}
+
 Result<KernelProgram> lower_kernels(const Graph& graph, const Halide::Target& target,
                                     const ScheduleOptions& options,
                                     const std::map<std::string, ScheduleRecord>& records,
-                                    const std::string& build_id) {
+                                    const std::string& build_id, bool defer_autoscheduling) {
   KernelProgram program;
   program.target = target;
   KILN_HALIDE_ASSIGN(partition, partition_kernels(graph, target, options, records));
@@ -327,17 +337,17 @@ Result<KernelProgram> lower_kernels(const Graph& graph, const Halide::Target& ta
   } catch (const Halide::Error& e) {
     return make_error(std::string("Halide rejected the lowered graph: ") + e.what());
   }
+  if (defer_autoscheduling) return program;
   // Autoscheduled kernels, each distinct one once, in parallel (a repeat shares its function).
   std::vector<int> pending;
   for (size_t k = 0; k < program.kernels.size(); ++k)
-    if (!program.kernels[k].autoscheduler.empty() && program.kernels[k].representative == int(k))
+    if (program.kernels[k].autoschedule_pending && program.kernels[k].representative == int(k))
       pending.push_back(int(k));
   std::vector<Status> results(pending.size());
   parallel_for(int(pending.size()), default_job_count(), [&](int i) {
     LoweredKernel& kernel = program.kernels[size_t(pending[size_t(i)])];
     results[size_t(i)] =
-        run_halide_autoscheduler(kernel.pipeline, kernel.autoscheduler, target,
-                                 program.partition.kernels[size_t(kernel.plan)].name);
+        autoschedule_kernel(kernel, program.partition.kernels[size_t(kernel.plan)].name, target);
   });
   for (const Status& s : results)
     if (!s) return s.error();

@@ -47,8 +47,10 @@ struct LoweredKernel {
   /// The parameters behind `arguments` (for the JIT, which binds them by object).
   std::vector<Halide::Param<int32_t>> symbol_params;
   std::vector<Halide::ImageParam> buffer_params;  ///< tensors then weights, argument order
-  /// Nonempty: the pipeline was scheduled by this Halide autoscheduler (HalideAutoscheduler.h).
+  /// Nonempty: the pipeline is scheduled by this Halide autoscheduler (HalideAutoscheduler.h).
   std::string autoscheduler;
+  /// True while the autoscheduler has not run on `pipeline` yet (autoschedule_kernel runs it).
+  bool autoschedule_pending = false;
 };
 
 /// A graph lowered to kernels.
@@ -70,11 +72,19 @@ Result<Halide::Target> parse_halide_target(const std::string& spec);
 /// Lowers `graph` (types inferred: every value has a dtype and a rank; dims static or symbolic)
 /// to one pipeline per kernel with the schedule chosen per kernel (see partition_kernels for
 /// `records`). `build_id` enters the cache keys (the AOT path passes Kiln's version and build).
-/// Errors name the node that cannot be lowered.
+/// Kernels scheduled by a Halide autoscheduler are scheduled here, distinct ones in parallel,
+/// unless `defer_autoscheduling`: then they stay pending, and compile_kernel_objects runs the
+/// plugin only for kernels the compile cache lacks. Errors name the node that cannot be lowered.
 Result<KernelProgram> lower_kernels(const Graph& graph, const Halide::Target& target,
                                     const ScheduleOptions& options = {},
                                     const std::map<std::string, ScheduleRecord>& records = {},
-                                    const std::string& build_id = "");
+                                    const std::string& build_id = "",
+                                    bool defer_autoscheduling = false);
+
+/// Runs the pending autoscheduler of `kernel` (nothing when none is pending); errors name
+/// `kernel_name` and the plugin. Kernels of different pipelines may run on several threads.
+Status autoschedule_kernel(LoweredKernel& kernel, const std::string& kernel_name,
+                           const Halide::Target& target);
 
 /// One kernel lowered on its own, with the constants behind its weight arguments.
 struct SingleKernel {
@@ -84,7 +94,8 @@ struct SingleKernel {
 };
 
 /// Lowers kernel `index` of `partition` alone, with the schedule its plan holds (what a tuner
-/// compiles for each candidate schedule). Errors name the node that cannot be lowered.
+/// compiles for each candidate schedule); an autoscheduled kernel is left pending
+/// (autoschedule_kernel). Errors name the node that cannot be lowered.
 Result<SingleKernel> lower_single_kernel(const Graph& graph, const KernelPartition& partition,
                                          int index, const Halide::Target& target,
                                          const ScheduleOptions& options = {});

@@ -82,21 +82,25 @@ Result<KernelObjects> compile_kernel_objects(KernelProgram& program, const Compi
     const size_t i = size_t(to_compile[size_t(j)]);
     LoweredKernel& kernel = program.kernels[size_t(distinct[i])];
     const KernelPlan& plan = program.partition.kernels[size_t(kernel.plan)];
-    try {
-      auto path =
-          build_object(cache, "kernels", kernel.cache_key, scratch_dir, [&](const std::string& p) {
-            kernel.pipeline.compile_to_object(p, kernel.arguments, kernel.function, kernel_target);
-          });
-      if (path) {
-        objects.kernel_objects[i] = *path;
-      } else {
-        errors[size_t(j)] = path.error();
-        failed[size_t(j)] = true;
+    auto build = [&]() -> Result<std::string> {
+      // A deferred autoscheduler runs only for the kernels the cache lacks.
+      KILN_RETURN_IF_ERROR(autoschedule_kernel(kernel, plan.name, program.target));
+      try {
+        return build_object(cache, "kernels", kernel.cache_key, scratch_dir,
+                            [&](const std::string& p) {
+                              kernel.pipeline.compile_to_object(p, kernel.arguments,
+                                                                kernel.function, kernel_target);
+                            });
+      } catch (const Halide::Error& e) {
+        return Error{"", plan.name,
+                     "Halide compilation of kernel '" + plan.name + "' (schedule " +
+                         plan.schedule.to_string() + ") failed: " + e.what()};
       }
-    } catch (const Halide::Error& e) {
-      errors[size_t(j)] = Error{"", plan.name,
-                                "Halide compilation of kernel '" + plan.name + "' (schedule " +
-                                    plan.schedule.to_string() + ") failed: " + e.what()};
+    };
+    if (Result<std::string> path = build()) {
+      objects.kernel_objects[i] = *path;
+    } else {
+      errors[size_t(j)] = path.error();
       failed[size_t(j)] = true;
     }
     std::lock_guard<std::mutex> lock(progress_lock);

@@ -29,8 +29,10 @@ Result<std::string> halide_runtime_object(const Halide::Target& target, const Co
                                           const std::string& scratch_dir);
 
 /// Compiles every distinct kernel of `program` to an object (from `cache` where present, else
-/// compiled on `jobs` threads, 0 = one per core, and stored in the cache). Objects outside the
-/// cache go to `scratch_dir`. Errors name the kernel whose compile failed.
+/// compiled on `jobs` threads, 0 = one per core, and stored in the cache). A kernel whose
+/// autoscheduler is still pending (lower_kernels with defer_autoscheduling) is scheduled first,
+/// on the same thread, so a cached kernel never runs its plugin. Objects outside the cache go to
+/// `scratch_dir`. Errors name the kernel whose compile failed.
 Result<KernelObjects> compile_kernel_objects(KernelProgram& program, const CompileCache& cache,
                                              const std::string& scratch_dir, int jobs,
                                              const CompileProgress& progress = {});

@@ -221,6 +221,8 @@ Result<MeasureSpec> build_measure_candidate(const Graph& graph, const KernelPart
   std::unique_lock<std::mutex> lock(lowering);
   KILN_HALIDE_ASSIGN(single, lower_single_kernel(graph, partition, index, target, options));
   lock.unlock();
+  // An autoscheduler(NAME) candidate: the plugin schedules the pipeline (in parallel is fine).
+  KILN_RETURN_IF_ERROR(autoschedule_kernel(single.kernel, plan.name, target));
   MeasureSpec spec;
   spec.schedule = plan.schedule.to_string();
   spec.function = "kiln_tune_" + stable_hash(plan.task + "\n" + spec.schedule).substr(0, 16);

@@ -154,8 +154,8 @@ Result<LibraryArtifacts> emit_native_library(const Graph& graph, const LibraryOp
   fs::create_directories(scratch.path, error);
   if (error) return Error{scratch.path.string(), "", "cannot create: " + error.message()};
 
-  auto lowered =
-      lower_kernels(graph, target, options.schedule, options.records, kiln_build_identity());
+  auto lowered = lower_kernels(graph, target, options.schedule, options.records,
+                               kiln_build_identity(), /*defer_autoscheduling=*/true);
   if (!lowered) return lowered.error();
   KernelProgram& program = *lowered;
   CompileCache cache = options.cache_dir.empty() ? CompileCache() : CompileCache(options.cache_dir);

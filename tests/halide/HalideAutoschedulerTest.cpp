@@ -1,11 +1,17 @@
 // HalideAutoschedulerTest.cpp: kernels scheduled by each of Halide's autoschedulers (every
-// kernel, or one task by a record) match the reference; the space lists them for every kernel;
-// a missing plugin is an error naming the kernel and the plugin.
+// kernel, or one task by a record) match the reference, quietly; the space lists them for every
+// kernel; a missing plugin is an error naming the kernel and the plugin, and a failing one shows
+// its log in the error; a compile runs a plugin only for kernels its cache lacks; Adams2019 gives
+// the same schedules on several threads at once as one at a time.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstdlib>
+#include <filesystem>
+#include <thread>
 
 #include "backends/halide/HalideAutoscheduler.h"
+#include "backends/halide/KernelCompiler.h"
 #include "passes/PassManager.h"
 #include "tests/halide/HalideTestUtil.h"
 
@@ -34,8 +40,9 @@ void build_small_cnn(Graph& graph) {
   b.output(g);
 }
 
-TEST(HalideAutoscheduler, EveryPluginSchedulesEveryKernelAndMatches) {
+TEST(HalideAutoscheduler, EveryPluginSchedulesEveryKernelAndMatchesQuietly) {
   for (const std::string& name : halide_autoscheduler_names()) {
+    testing::internal::CaptureStderr();
     SCOPED_TRACE(name);
     Graph graph;
     build_small_cnn(graph);
@@ -48,6 +55,8 @@ TEST(HalideAutoscheduler, EveryPluginSchedulesEveryKernelAndMatches) {
     for (const KernelPlan& k : p->kernels)
       EXPECT_EQ(k.schedule.to_string(), "autoscheduler(" + name + ")") << k.name;
     expect_matches_reference(graph, {{random_tensor({2, 3, 8, 8}, 5)}}, options);
+    // Adams2019 logs its beam search to std::cerr: none of it reaches stderr.
+    EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
   }
 }
 
@@ -97,11 +106,117 @@ TEST(HalideAutoscheduler, FailuresAreErrorsNamingKernelAndPlugin) {
     Halide::Func g("g_" + name);
     g(x) = x + 1;
     Halide::Pipeline no_estimates(g);
+    testing::internal::CaptureStderr();
     Status failed = run_halide_autoscheduler(no_estimates, name, target, "kernel8");
+    EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
     ASSERT_FALSE(failed.is_ok()) << name;
     EXPECT_NE(failed.error().message.find("kernel 'kernel8': Halide autoscheduler " + name),
               std::string::npos)
         << failed.error().message;
+    // What Adams2019 logged before it failed is in the error instead.
+    if (name == "adams2019")
+      EXPECT_NE(failed.error().message.find("log (last lines):\n    generate_schedule"),
+                std::string::npos)
+          << failed.error().message;
+  }
+}
+
+TEST(HalideAutoscheduler, ACompileRunsThePluginOnlyForKernelsTheCacheLacks) {
+  Graph graph;
+  build_small_cnn(graph);
+  ASSERT_TRUE(run_passes(graph, default_passes(true)).is_ok());
+  ScheduleOptions options;
+  options.autoscheduler = "li2018";
+  const Halide::Target target = Halide::get_host_target();
+  const std::filesystem::path dir = std::filesystem::path(testing::TempDir()) / "kiln_as_cache";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "scratch");
+  const CompileCache cache((dir / "cache").string());
+  for (int round = 0; round < 2; ++round) {
+    SCOPED_TRACE(round);
+    Result<KernelProgram> program = lower_kernels(graph, target, options, {}, "test", true);
+    ASSERT_TRUE(program.is_ok()) << program.error().to_string();
+    for (const LoweredKernel& k : program->kernels) EXPECT_TRUE(k.autoschedule_pending);
+    Result<KernelObjects> objects =
+        compile_kernel_objects(*program, cache, (dir / "scratch").string(), 2);
+    ASSERT_TRUE(objects.is_ok()) << objects.error().to_string();
+    EXPECT_EQ(objects->compiled, round == 0 ? program->distinct_kernels() : 0);
+    // The first round scheduled and compiled every kernel; the second took them all from the
+    // cache and never ran the plugin.
+    for (size_t k = 0; k < program->kernels.size(); ++k)
+      if (program->kernels[k].representative == int(k))
+        EXPECT_EQ(program->kernels[k].autoschedule_pending, round == 1);
+  }
+  // Without deferring, lower_kernels schedules every kernel itself.
+  Result<KernelProgram> scheduled = lower_kernels(graph, target, options);
+  ASSERT_TRUE(scheduled.is_ok()) << scheduled.error().to_string();
+  for (const LoweredKernel& k : scheduled->kernels) EXPECT_FALSE(k.autoschedule_pending);
+  std::filesystem::remove_all(dir);
+}
+
+// A padded 3x3 conv of `channels` inputs to 16 outputs, then relu and a 2x2 max pool, over a
+// `width` x `width` image: a few stages for the beam search to decide on.
+Halide::Pipeline small_conv_pool(int channels, int width) {
+  Halide::ImageParam in(Halide::Float(32), 3, "in"), w(Halide::Float(32), 3, "w");
+  Halide::Var x("x"), y("y"), c("c");
+  Halide::Func padded = Halide::BoundaryConditions::constant_exterior(
+      in, 0.0f, {{0, width}, {0, width}, {0, channels}});
+  Halide::RDom r(0, 3, 0, 3, 0, channels);
+  Halide::Func conv("conv"), relu("relu"), pool("pool");
+  conv(x, y, c) = 0.0f;
+  conv(x, y, c) += padded(x + r.x - 1, y + r.y - 1, r.z) * w(r.x + 3 * r.y, r.z, c);
+  relu(x, y, c) = Halide::max(conv(x, y, c), 0.0f);
+  Halide::RDom p(0, 2, 0, 2);
+  pool(x, y, c) = Halide::maximum(relu(2 * x + p.x, 2 * y + p.y, c));
+  in.set_estimates({{0, width}, {0, width}, {0, channels}});
+  w.set_estimates({{0, 9}, {0, channels}, {0, 16}});
+  pool.set_estimates({{0, width / 2}, {0, width / 2}, {0, 16}});
+  return Halide::Pipeline(pool);
+}
+
+// `source` without the numbers Halide appends to unique names (pool_1, r2608_x).
+std::string without_unique_numbers(const std::string& source) {
+  std::string out;
+  for (size_t i = 0; i < source.size();) {
+    const auto at = [&](size_t k) { return static_cast<unsigned char>(source[k]); };
+    if (std::isdigit(at(i)) && i > 0 && (std::isalpha(at(i - 1)) || source[i - 1] == '_')) {
+      while (i < source.size() && std::isdigit(at(i))) ++i;
+      if (!out.empty() && out.back() == '_') out.pop_back();
+      continue;
+    }
+    out += source[i++];
+  }
+  return out;
+}
+
+TEST(HalideAutoscheduler, Adams2019IsDeterministicOnSeveralThreads) {
+  // A narrower beam (Adams2019 reads $HL_BEAM_SIZE on every run) keeps the test short; the
+  // plugin runs the same code either way: featurization, cost model, search.
+  struct BeamSize {
+    BeamSize() { ::setenv("HL_BEAM_SIZE", "4", 1); }
+    ~BeamSize() { ::unsetenv("HL_BEAM_SIZE"); }
+  } narrow_beam;
+  const Halide::Target target = Halide::get_host_target();
+  const std::vector<std::pair<int, int>> shapes = {{4, 8}, {3, 12}, {2, 16}, {5, 10}};
+  std::vector<std::string> alone(shapes.size()), together(shapes.size());
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    Halide::Pipeline p = small_conv_pool(shapes[i].first, shapes[i].second);
+    Status s = run_halide_autoscheduler(p, "adams2019", target, "conv", &alone[i]);
+    ASSERT_TRUE(s.is_ok()) << s.error().message;
+    ASSERT_FALSE(alone[i].empty());
+  }
+  std::vector<Status> results(shapes.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < shapes.size(); ++i)
+    threads.emplace_back([&, i] {
+      Halide::Pipeline p = small_conv_pool(shapes[i].first, shapes[i].second);
+      results[i] = run_halide_autoscheduler(p, "adams2019", target, "conv", &together[i]);
+    });
+  for (std::thread& t : threads) t.join();
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    ASSERT_TRUE(results[i].is_ok()) << results[i].error().message;
+    EXPECT_EQ(without_unique_numbers(together[i]), without_unique_numbers(alone[i]))
+        << "shape " << i;
   }
 }
 
