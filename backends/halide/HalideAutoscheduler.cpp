@@ -137,7 +137,9 @@ Halide::MachineParams autoscheduler_machine_params() {
   int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   if (const char* env = std::getenv("KILN_AUTOSCHEDULER_CORES"); env && std::atoi(env) > 0)
     cores = std::atoi(env);
-  const uint64_t cache = last_level_cache_bytes();
+  uint64_t cache = last_level_cache_bytes();
+  if (const char* env = std::getenv("KILN_AUTOSCHEDULER_CACHE_BYTES"); env && std::atoll(env) > 0)
+    cache = std::strtoull(env, nullptr, 10);
   return Halide::MachineParams(cores, cache ? cache : (16ull << 20), 40.0f);
 }
 

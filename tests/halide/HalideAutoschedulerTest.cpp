@@ -40,6 +40,20 @@ void build_small_cnn(Graph& graph) {
   b.output(g);
 }
 
+TEST(HalideAutoscheduler, MachineParamsComeFromTheMachineUnlessOverridden) {
+  const Halide::MachineParams measured = autoscheduler_machine_params();
+  EXPECT_GE(measured.parallelism, 1);
+  EXPECT_GT(measured.last_level_cache_size, 0);
+  ::setenv("KILN_AUTOSCHEDULER_CORES", "7", 1);
+  ::setenv("KILN_AUTOSCHEDULER_CACHE_BYTES", "2097152", 1);
+  const Halide::MachineParams overridden = autoscheduler_machine_params();
+  ::unsetenv("KILN_AUTOSCHEDULER_CORES");
+  ::unsetenv("KILN_AUTOSCHEDULER_CACHE_BYTES");
+  EXPECT_EQ(overridden.parallelism, 7);
+  EXPECT_EQ(overridden.last_level_cache_size, 2097152);
+  EXPECT_FLOAT_EQ(overridden.balance, 40.0f);
+}
+
 TEST(HalideAutoscheduler, EveryPluginSchedulesEveryKernelAndMatchesQuietly) {
   for (const std::string& name : halide_autoscheduler_names()) {
     testing::internal::CaptureStderr();
