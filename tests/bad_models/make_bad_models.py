@@ -190,7 +190,11 @@ def onnx_cases(folder):
         "pad_output_over_2_31": onnx_model(
             [helper.make_node("Pad", ["x", "p"], ["y"], name="pad")], [vi("x", [1, 4])],
             [vi("y", None)],
-            [helper.make_tensor("p", TensorProto.INT64, [4], [0, 0, 0, BIG])]),
+            [helper.make_tensor("p", TensorProto.INT64, [4], [0, 0, 0, BIG - 4])]),
+        "pad_pads_overflow_int64": onnx_model(
+            [helper.make_node("Pad", ["x", "p"], ["y"], name="pad")], [vi("x", [1, 4])],
+            [vi("y", None)],
+            [helper.make_tensor("p", TensorProto.INT64, [4], [0, 0, 2 ** 62, 2 ** 62])]),
         "conv_pads_overflow_int64": conv_model(pads=[0, 0, 2 ** 62, 2 ** 62]),
         "conv_zero_stride": conv_model(strides=[0, 1]),
         "conv_negative_stride": conv_model(strides=[-1, 1]),
