@@ -331,6 +331,7 @@ def keras_json_cases(folder):
         "keras_leakyrelu_nan_alpha": sequential(input_layer([4]),
                                                 Layer("LeakyReLU", "leaky",
                                                       {"alpha": float("nan")})),
+        # and float("inf") as a bare Infinity.
         "keras_rescaling_inf_scale": sequential(input_layer([4]),
                                                 Layer("Rescaling", "rescale", {"scale": 1e999,
                                                                                "offset": 0.0})),
@@ -339,6 +340,9 @@ def keras_json_cases(folder):
     configs["keras_unknown_dtype"] = sequential(input_layer([4]), Layer("ReLU", "relu", {}))
     configs["keras_unknown_dtype"]["config"]["layers"][0]["config"]["dtype"] = "float128"
     cases = [write_json(folder, name, config) for name, config in configs.items()]
+    cases.append(write_json(folder, "keras_number_out_of_range", json.dumps(
+        sequential(input_layer([4]), Layer("LeakyReLU", "leaky", {"alpha": 0.125}))).replace(
+            "0.125", "1e999")))
     cases.append(write_json(folder, "keras_deeply_nested_json", "[" * 200000 + "]" * 200000))
     deep = "[" * 100000 + "]" * 100000
     cases.append(write_json(folder, "keras_deeply_nested_config", json.dumps(
