@@ -21,6 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import keras_layouts  # noqa: E402  (tests/keras/fixtures: Keras's on-disk layouts)
 
 F = TensorProto.FLOAT
+I64 = TensorProto.INT64
 BIG = 2 ** 31  # one past Halide's largest extent
 
 
@@ -207,6 +208,29 @@ def onnx_cases(folder):
         "maxpool_window_larger_than_input": pool_model(kernel_shape=[9, 9]),
         "averagepool_zero_stride": pool_model("AveragePool", kernel_shape=[2, 2],
                                               strides=[0, 2]),
+        # Axes, permutations, indices and steps out of range.
+        "concat_axis_out_of_range": chain_model(
+            [helper.make_node("Concat", ["x", "x"], ["y"], name="concat", axis=100)]),
+        "transpose_perm_huge": chain_model(
+            [helper.make_node("Transpose", ["x"], ["y"], name="transpose", perm=[0, 2 ** 62])]),
+        "gather_index_out_of_range": chain_model(
+            [helper.make_node("Gather", ["x", "i"], ["y"], name="gather", axis=1)],
+            [helper.make_tensor("i", I64, [1], [2 ** 40])]),
+        "slice_zero_step": chain_model(
+            [helper.make_node("Slice", ["x", "s", "e", "a", "st"], ["y"], name="slice")],
+            [helper.make_tensor(n, I64, [1], [v])
+             for n, v in (("s", 0), ("e", 4), ("a", 1), ("st", 0))]),
+        "unsqueeze_to_rank_22": chain_model(
+            [helper.make_node("Unsqueeze", ["x", "a"], ["y"], name="unsqueeze")],
+            [helper.make_tensor("a", I64, [20], list(range(20)))]),
+        "reshape_two_minus_one": chain_model(
+            [helper.make_node("Reshape", ["x", "s"], ["y"], name="reshape")],
+            [helper.make_tensor("s", I64, [2], [-1, -1])]),
+        "reducemean_axis_huge": chain_model(
+            [helper.make_node("ReduceMean", ["x"], ["y"], name="mean", axes=[2 ** 62])]),
+        "softmax_axis_out_of_range": chain_model(
+            [helper.make_node("Softmax", ["x"], ["y"], name="softmax", axis=-9)]),
+        "maxpool_kernel_2_40": pool_model(kernel_shape=[2 ** 40, 1]),
         # Structure: cycles, self-loops, duplicate or missing definitions, no outputs.
         "cycle": chain_model([helper.make_node("Relu", ["b"], ["a"], name="first"),
                               helper.make_node("Relu", ["a"], ["b"], name="second"),
