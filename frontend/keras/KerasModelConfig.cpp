@@ -27,10 +27,16 @@ std::string layer_name(const json& layer) {
 /// ["name", node, tensor, ...] -> TensorRef.
 Result<TensorRef> tensor_ref_from_list(const json& entry) {
   if (!entry.is_array() || entry.empty() || !entry[0].is_string())
-    return make_error("malformed tensor reference " + entry.dump());
+    return make_error(std::string("malformed tensor reference (a ") + entry.type_name() +
+                      ", not a [layer, node, tensor] list)");
   TensorRef ref{entry[0].get<std::string>(), 0, 0};
-  if (entry.size() > 1 && entry[1].is_number_integer()) ref.node_index = entry[1];
-  if (entry.size() > 2 && entry[2].is_number_integer()) ref.tensor_index = entry[2];
+  // Not dumped whole in errors: an entry may nest arbitrarily deep.
+  for (size_t i = 1; i < std::min<size_t>(entry.size(), 3); ++i)
+    if (!entry[i].is_number_integer())
+      return make_error("tensor reference to '" + ref.layer + "' has a " + entry[i].type_name() +
+                        " where its " + (i == 1 ? "node" : "tensor") + " index belongs");
+  if (entry.size() > 1) ref.node_index = entry[1];
+  if (entry.size() > 2) ref.tensor_index = entry[2];
   return ref;
 }
 

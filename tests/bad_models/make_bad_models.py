@@ -359,7 +359,32 @@ def keras_json_cases(folder):
         "keras_rescaling_inf_scale": sequential(input_layer([4]),
                                                 Layer("Rescaling", "rescale", {"scale": 1e999,
                                                                                "offset": 0.0})),
+        "keras_conv_strides_huge": sequential(input_layer([8, 8, 3]),
+                                              conv_layer(strides=[2 ** 62, 1])),
+        "keras_depthwise_zero_multiplier": sequential(input_layer([8, 8, 3]), Layer(
+            "DepthwiseConv2D", "depthwise",
+            {"kernel_size": [3, 3], "strides": [1, 1], "padding": "valid", "depth_multiplier": 0,
+             "data_format": "channels_last", "dilation_rate": [1, 1], "use_bias": False,
+             "activation": "linear"})),
+        "keras_upsampling_zero": sequential(input_layer([8, 8, 3]), Layer(
+            "UpSampling2D", "upsample", {"size": [0, 1], "data_format": "channels_last",
+                                         "interpolation": "nearest"})),
+        "keras_zero_padding_negative": sequential(input_layer([8, 8, 3]), Layer(
+            "ZeroPadding2D", "pad", {"padding": [[-3, 0], [0, 0]],
+                                     "data_format": "channels_last"})),
+        "keras_cropping_huge": sequential(input_layer([8, 8, 3]), Layer(
+            "Cropping2D", "crop", {"cropping": [[2 ** 62, 2 ** 62], [0, 0]],
+                                   "data_format": "channels_last"})),
+        "keras_cropping_leaves_nothing": sequential(input_layer([8, 8, 3]), Layer(
+            "Cropping2D", "crop", {"cropping": [[4, 4], [0, 0]], "data_format": "channels_last"})),
+        "keras_reshape_huge": sequential(input_layer([16]), Layer(
+            "Reshape", "reshape", {"target_shape": [2 ** 40, 2 ** 40]})),
+        "keras_input_rank_41": sequential(input_layer([1] * 40), Layer("ReLU", "relu", {})),
     }
+    # A Keras 2 inbound node whose node and tensor indices are not integers.
+    garbage = functional([input_layer([4]), relu("a", ["input"])], ["a"])
+    garbage["config"]["layers"][1]["inbound_nodes"] = [[["input", "x", {}, {}]]]
+    configs["keras_inbound_garbage"] = garbage
     # keras2_config writes every layer's dtype as float32; this input claims another.
     configs["keras_unknown_dtype"] = sequential(input_layer([4]), Layer("ReLU", "relu", {}))
     configs["keras_unknown_dtype"]["config"]["layers"][0]["config"]["dtype"] = "float128"
