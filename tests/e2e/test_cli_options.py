@@ -26,7 +26,8 @@ BAD_OPTIONS = [  # (subcommand arguments after MODEL, words of the message)
     ("inspect", ["--tuned-threads", "5000"], "--tuned-threads: must be an integer"),
     ("tune", ["-o", "r.jsonl", "--trials", "0"], "--trials: must be an integer"),
     ("tune", ["-o", "r.jsonl", "--run-timeout", "-1"], "--run-timeout: must be a number above 0"),
-    ("tune", ["-o", "r.jsonl", "--budget-minutes", "nan"], "--budget-minutes: must be a number above 0 and at most 10000"),
+    ("tune", ["-o", "r.jsonl", "--budget-minutes", "nan"],
+     "--budget-minutes: must be a number above 0 and at most 10000"),
 ]
 
 
