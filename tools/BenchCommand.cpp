@@ -1,6 +1,8 @@
 // BenchCommand.cpp: `kiln bench MODEL_OR_LIB`, which runs a model repeatedly on random inputs and
 // reports latency (median, min, max) and achieved GFLOP/s, as text or JSON; with --profile, the
 // time of each kernel.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <iostream>
@@ -14,6 +16,7 @@
 #include "tools/Diagnostics.h"
 #include "tools/ModelLoader.h"
 #include "tools/ModelRunner.h"
+#include "tools/OptionRanges.h"
 
 namespace kiln::cli {
 namespace {
@@ -98,7 +101,20 @@ Result<std::vector<Tensor>> make_inputs(const ModelRunner& runner, int64_t batch
       return make_error("bench: input '" + input.name + "' is " + dtype_name(input.dtype) +
                         "; only f32 inputs can be filled with random data");
     std::vector<int64_t> dims;
-    for (const Dim& dim : input.shape) dims.push_back(dim.is_static() ? dim.value : batch);
+    int64_t bytes = static_cast<int64_t>(sizeof(float));
+    bool overflow = false;
+    for (const Dim& dim : input.shape) {
+      dims.push_back(dim.is_static() ? dim.value : batch);
+      overflow |= __builtin_mul_overflow(bytes, dims.back(), &bytes);
+    }
+    // Refused before allocating: a batch past the machine's memory would end in bad_alloc or
+    // in the kernel's out-of-memory killer.
+    const int64_t memory = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
+    if (overflow || bytes > memory)
+      return make_error(
+          "bench: input '" + input.name + "' at --batch " + std::to_string(batch) + " needs " +
+          (overflow ? std::string("more than 2^63") : std::to_string(bytes)) +
+          " bytes, more than this machine's " + std::to_string(memory) + " bytes of memory");
     std::vector<float> values(
         static_cast<size_t>(Tensor{DType::Float32, dims, {}}.element_count()));
     for (float& v : values) v = uniform(rng);
@@ -112,7 +128,11 @@ int run_bench(const BenchOptions& options) {
                                   options.keras_weights);
   if (!runner) return report_error(runner.error());
   auto inputs = make_inputs(**runner, options.batch);
-  if (!inputs) return report_error(inputs.error());
+  if (!inputs) {
+    Error error = inputs.error();
+    error.file = options.model_path;
+    return report_error(error);
+  }
   for (int i = 0; i < options.warmup; ++i) {
     auto result = (*runner)->run(*inputs);
     if (!result) return report_error(result.error());
@@ -163,12 +183,13 @@ CommandAction register_bench_command(CLI::App& app) {
       app.add_subcommand("bench", "Time a compiled library (.so) or a model file on random inputs");
   bench->add_option("model", options->model_path, "Compiled NAME.so, or a model file")->required();
   bench->add_option("--threads", options->threads, "Worker threads (default: one per core)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(integer_range(0, kMaxThreads));
   bench->add_option("--batch", options->batch, "Size of every symbolic dimension (default 1)")
-      ->check(CLI::PositiveNumber);
-  bench->add_option("--runs", options->runs, "Timed runs (default 20)")->check(CLI::PositiveNumber);
+      ->check(integer_range(1, kMaxBatch));
+  bench->add_option("--runs", options->runs, "Timed runs (default 20)")
+      ->check(integer_range(1, kMaxRuns));
   bench->add_option("--warmup", options->warmup, "Untimed runs first (default 3)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(integer_range(0, kMaxRuns));
   bench->add_option("--format", options->format, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
   bench->add_option("--backend", options->backend, "For model files: halide or reference")

@@ -19,6 +19,7 @@
 #include "tools/Commands.h"
 #include "tools/Diagnostics.h"
 #include "tools/ModelLoader.h"
+#include "tools/OptionRanges.h"
 #include "tools/PassOptions.h"
 #include "tools/ScheduleRecords.h"
 #include "tools/inspect/FusionReport.h"
@@ -230,16 +231,16 @@ CommandAction register_compile_command(CLI::App& app) {
   compile
       ->add_option("--tuned-threads", options->tuned_threads,
                    "With --schedules: apply only records tuned with this --threads")
-      ->check(CLI::NonNegativeNumber);
+      ->check(integer_range(0, kMaxThreads));
   compile
       ->add_option("--tuned-batch", options->tuned_batch,
                    "With --schedules: apply only records tuned at this --batch")
-      ->check(CLI::PositiveNumber);
+      ->check(integer_range(1, kMaxBatch));
   compile->add_flag("--no-cache", options->no_cache,
                     "Compile every kernel, neither reading nor writing the kernel cache "
                     "($KILN_CACHE_DIR, default ~/.cache/kiln)");
   compile->add_option("--jobs", options->jobs, "Parallel kernel compiles (default: one per core)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(integer_range(0, kMaxThreads));
   compile->add_flag("-q,--quiet", options->quiet, "No progress output");
   return [options] { return run_compile(*options); };
 }

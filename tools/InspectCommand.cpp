@@ -18,6 +18,7 @@
 #include "tools/Commands.h"
 #include "tools/Diagnostics.h"
 #include "tools/ModelLoader.h"
+#include "tools/OptionRanges.h"
 #include "tools/PassOptions.h"
 #include "tools/ScheduleRecords.h"
 #include "tools/inspect/DotGraph.h"
@@ -171,10 +172,14 @@ CommandAction register_inspect_command(CLI::App& app) {
                       "Halide target the schedules and kernels are for (default host)");
   inspect->add_option("--records", options->records,
                       "With --schedules: apply these schedule records first, as compile does");
-  inspect->add_option("--tuned-threads", options->tuned_threads,
-                      "With --records: only records tuned with this --threads, as compile's");
-  inspect->add_option("--tuned-batch", options->tuned_batch,
-                      "With --records: only records tuned at this --batch, as compile's");
+  inspect
+      ->add_option("--tuned-threads", options->tuned_threads,
+                   "With --records: only records tuned with this --threads, as compile's")
+      ->check(integer_range(0, kMaxThreads));
+  inspect
+      ->add_option("--tuned-batch", options->tuned_batch,
+                   "With --records: only records tuned at this --batch, as compile's")
+      ->check(integer_range(1, kMaxBatch));
   inspect->add_option("--profile", options->profile_path,
                       "With --fusion: kernel times from `kiln bench LIB --profile --format json`");
   add_pass_options(*inspect, options->passes);

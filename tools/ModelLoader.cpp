@@ -11,6 +11,7 @@
 #include "frontend/keras/KerasImporter.h"
 #include "frontend/onnx/OnnxImporter.h"
 #include "ir/FilePrefix.h"
+#include "ir/ModelLimits.h"
 #include "ir/Parser.h"
 #include "ir/Verifier.h"
 #include "passes/InferShapes.h"
@@ -107,8 +108,12 @@ Result<Graph> load_model(const std::string& path, const std::string& keras_weigh
     if (error.file.empty()) error.file = path;
     return error;
   }
+  // The limits are checked before inference too, so that no shape rule computes with absurd
+  // input sizes, and after it, for the sizes the rules derive.
   Status status = verify_graph(*graph);
+  if (status) status = check_model_limits(*graph);
   if (status) status = infer_shapes(*graph);
+  if (status) status = check_model_limits(*graph);
   if (!status) {
     Error error = status.error();
     if (error.file.empty()) error.file = path;

@@ -10,6 +10,7 @@
 #include "tools/ModelLoader.h"
 #include "tools/ModelRunner.h"
 #include "tools/NpyFile.h"
+#include "tools/OptionRanges.h"
 
 namespace kiln::cli {
 namespace {
@@ -26,7 +27,9 @@ struct RunOptions {
 // An output name as a file name: path separators and other odd characters become '_'.
 std::string output_file_name(const std::string& name) {
   std::string out;
-  for (char c : name) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.') ? c : '_';
+  for (char c : name)
+    out +=
+        (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.') ? c : '_';
   if (out.empty() || out == "." || out == "..") out = "output";
   return out + ".npy";
 }
@@ -52,7 +55,8 @@ Result<std::vector<Tensor>> read_inputs(const RunOptions& options, const ModelRu
   std::vector<Tensor> tensors;
   for (const TensorSignature& input : runner.inputs()) {
     auto it = files.find(input.name);
-    if (it == files.end()) return make_error("no --input given for model input '" + input.name + "'");
+    if (it == files.end())
+      return make_error("no --input given for model input '" + input.name + "'");
     auto tensor = read_npy_file(it->second);
     if (!tensor) return tensor.error();
     tensors.push_back(std::move(*tensor));
@@ -71,7 +75,8 @@ int run_model(const RunOptions& options) {
 
   std::error_code error;
   std::filesystem::create_directories(options.output_dir, error);
-  if (error) return report_error(Error{options.output_dir, "", "cannot create: " + error.message()});
+  if (error)
+    return report_error(Error{options.output_dir, "", "cannot create: " + error.message()});
   for (size_t i = 0; i < outputs->size(); ++i) {
     std::filesystem::path path =
         std::filesystem::path(options.output_dir) / output_file_name((*runner)->outputs()[i].name);
@@ -86,8 +91,8 @@ int run_model(const RunOptions& options) {
 
 CommandAction register_run_command(CLI::App& app) {
   auto options = std::make_shared<RunOptions>();
-  CLI::App* run = app.add_subcommand(
-      "run", "Run a compiled library (.so) or a model file on .npy inputs");
+  CLI::App* run =
+      app.add_subcommand("run", "Run a compiled library (.so) or a model file on .npy inputs");
   run->add_option("model", options->model_path, "Compiled NAME.so, or a model file")->required();
   run->add_option("--input,-i", options->inputs, "NAME=FILE.npy (repeat per input)")->required();
   run->add_option("--output-dir,-o", options->output_dir, "Where to write <output>.npy files")
@@ -96,7 +101,7 @@ CommandAction register_run_command(CLI::App& app) {
                   "For model files: halide (JIT, default) or reference (interpreter)")
       ->check(CLI::IsMember({"halide", "reference"}));
   run->add_option("--threads", options->threads, "Worker threads (default: one per core)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(integer_range(0, kMaxThreads));
   add_keras_weights_option(*run, options->keras_weights);
   return [options] { return run_model(*options); };
 }

@@ -16,6 +16,7 @@
 #include "tools/Commands.h"
 #include "tools/Diagnostics.h"
 #include "tools/ModelLoader.h"
+#include "tools/OptionRanges.h"
 #include "tools/PassOptions.h"
 #include "tuner/KernelMeasurer.h"
 #include "tuner/TuneRecords.h"
@@ -390,28 +391,29 @@ CommandAction register_tune_command(CLI::App& app) {
   tune->add_option("--format", options->format, "Report format: text (default) or json")
       ->check(CLI::IsMember({"text", "json"}));
   auto* budget = tune->add_option("--budget-minutes", options->budget_minutes,
-                                  "Wall-clock budget (default 10 minutes)");
+                                  "Wall-clock budget (default 10 minutes)")
+                     ->check(positive_number(10000));  // about a week
   auto* trials = tune->add_option("--trials", options->trials,
                                   "Total measured candidates, the records resumed from included")
-                     ->check(CLI::PositiveNumber);
+                     ->check(integer_range(1, kMaxRuns));
   budget->excludes(trials);
   tune->add_option("--threads", options->threads, "Halide threads per measurement (0: default)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(integer_range(0, kMaxThreads));
   tune->add_option("--batch", options->batch, "Every symbolic dim (default 1)")
-      ->check(CLI::PositiveNumber);
+      ->check(integer_range(1, kMaxBatch));
   tune->add_option("--target", options->target, "Halide target (default host)");
   tune->add_option("--seed", options->seed, "Search seed (default 0)");
   tune->add_option("--jobs", options->jobs, "Parallel candidate compiles (default: one per core)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(integer_range(0, kMaxThreads));
   tune->add_option("--runner", options->runner,
                    "Command prefixed to each measurement worker, e.g. 'srun --exclusive -N1 -n1'");
   tune->add_option("--run-timeout", options->run_timeout,
                    "Seconds one measurement may take before it is recorded as a timeout")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number(kMaxSeconds));
   tune->add_option("--compile-timeout", options->compile_timeout,
                    "Seconds one candidate's compile may take before it is recorded as a "
                    "compile_timeout (default 120)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number(kMaxSeconds));
   tune->add_option("--search", options->search,
                    "guided (default: autoschedulers' choices, then cost-model-guided search) or "
                    "random (uniform sampling, the baseline)")

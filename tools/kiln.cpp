@@ -33,8 +33,13 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    // CLI11 prints the problem (or the help text); its own exit codes are folded into one.
-    return app.exit(error) == 0 ? kiln::cli::kExitOk : kiln::cli::kExitUsage;
+    // Help and version requests are "errors" with a success code; CLI11 prints those.
+    if (error.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+      app.exit(error);
+      return kiln::cli::kExitOk;
+    }
+    std::cerr << "kiln: error: " << error.what() << " (see kiln --help)" << std::endl;
+    return kiln::cli::kExitUsage;
   }
   for (auto& [subcommand, action] : actions) {
     if (subcommand->parsed()) return action();

@@ -21,18 +21,24 @@ int64_t clamp_to_int32_range(int64_t v) {
 std::pair<Expr, Expr> slice_bounds(Expr dim, int64_t start, int64_t end, int64_t step) {
   start = clamp_to_int32_range(start);
   end = clamp_to_int32_range(end);
+  // Steps are clamped like the bounds: on every axis shorter than 2^30 the clamped step selects
+  // the same elements (a step past the axis selects only the first). The count is computed in
+  // 64 bits, where distance + step - 1 cannot overflow.
+  step = clamp_to_int32_range(step);
   Expr s = start < 0 ? Expr(int(start)) + dim : Expr(int(start));
   Expr e = end < 0 ? Expr(int(end)) + dim : Expr(int(end));
+  auto count_of = [](Expr distance, int64_t magnitude) {
+    Expr wide = Halide::cast<int64_t>(distance) + Expr(magnitude - 1);
+    return Halide::cast<int32_t>(Halide::max(wide / Expr(magnitude), Expr(int64_t{0})));
+  };
   if (step > 0) {
     s = Halide::clamp(s, 0, dim);
     e = Halide::clamp(e, 0, dim);
-    Expr count = Halide::max((e - s + int(step - 1)) / int(step), 0);
-    return {Halide::Internal::simplify(s), Halide::Internal::simplify(count)};
+    return {Halide::Internal::simplify(s), Halide::Internal::simplify(count_of(e - s, step))};
   }
   s = Halide::clamp(s, 0, dim - 1);
   e = Halide::clamp(e, -1, dim - 1);
-  Expr count = Halide::max((s - e + int(-step - 1)) / int(-step), 0);
-  return {Halide::Internal::simplify(s), Halide::Internal::simplify(count)};
+  return {Halide::Internal::simplify(s), Halide::Internal::simplify(count_of(s - e, -step))};
 }
 
 }  // namespace
@@ -67,7 +73,7 @@ Result<NodeLowering> lower_Slice(LoweringContext& ctx, const Node& node) {
     KILN_HALIDE_ASSIGN(axis, normalize_axis(axes[i], x.rank()));
     if (steps[i] == 0) return make_error("Slice step must not be 0");
     auto [first, count] = slice_bounds(x.extents[size_t(axis)], (*starts)[i], (*ends)[i], steps[i]);
-    index[size_t(axis)] = first + vars[size_t(axis)] * int(steps[i]);
+    index[size_t(axis)] = first + vars[size_t(axis)] * int(clamp_to_int32_range(steps[i]));
     extents[size_t(axis)] = count;
   }
   Func f = ctx.make_func(node);

@@ -32,6 +32,9 @@ AxisRange slice_axis(int64_t dim, int64_t start, int64_t end, int64_t step) {
   if (dim == 0) return AxisRange{0, step, 0};
   if (start < 0) start += dim;
   if (end < 0) end += dim;
+  // A step of `dim` or more visits one element, as `dim` itself does; clamped, the count below
+  // cannot overflow.
+  step = std::clamp(step, -dim, dim);
   if (step > 0) {
     start = std::clamp(start, int64_t{0}, dim);
     end = std::clamp(end, int64_t{0}, dim);

@@ -76,18 +76,20 @@ Result<KerasTensor> convert_conv2d(LayerContext& context) {
   if (!attrs) return attrs.error();
   Result<Value*> x = nchw_input(context, **input, window.channels_first);
   if (!x) return x.error();
-  int64_t filters = static_cast<int64_t>(config_number(config, {"filters", "nb_filter"}, -1));
-  int64_t groups = static_cast<int64_t>(config_number(config, {"groups"}, 1));
+  Result<int64_t> filters = context.count_field({"filters", "nb_filter"}, -1);
+  if (!filters) return filters.error();
+  Result<int64_t> groups = context.count_field({"groups"}, 1);
+  if (!groups) return groups.error();
   bool use_bias = config_bool(config, {"use_bias", "bias"}, true);
   int64_t in_channels = KerasGraphBuilder::static_dim(*x, 1);
-  int64_t group_channels = in_channels > 0 && groups > 0 ? in_channels / groups : -1;
+  int64_t group_channels = in_channels > 0 ? in_channels / *groups : -1;
   KILN_RETURN_IF_ERROR(context.expect_weight_count(use_bias ? 2 : 1, "kernel, bias"));
   // Keras 1 with dim_ordering "th" stored kernels as [O, I, kh, kw] already.
   bool stored_oihw = config_string(config, {"dim_ordering"}, "") == "th";
   std::vector<int64_t> expected =
       stored_oihw
-          ? std::vector<int64_t>{filters, group_channels, window.kernel[0], window.kernel[1]}
-          : std::vector<int64_t>{window.kernel[0], window.kernel[1], group_channels, filters};
+          ? std::vector<int64_t>{*filters, group_channels, window.kernel[0], window.kernel[1]}
+          : std::vector<int64_t>{window.kernel[0], window.kernel[1], group_channels, *filters};
   Result<WeightArray> kernel = context.weight(0, "kernel", expected, 0.0f);
   if (!kernel) return kernel.error();
   std::vector<float> oihw = stored_oihw ? kernel->values : permute_array(*kernel, {3, 2, 0, 1});
@@ -96,7 +98,7 @@ Result<KerasTensor> convert_conv2d(LayerContext& context) {
   Value* weights = context.constant("kernel", make_float_tensor(oihw_dims, oihw));
   Result<Value*> bias = optional_bias(context, use_bias, 1, oihw_dims[0]);
   if (!bias) return bias.error();
-  attrs->set("group", groups);
+  attrs->set("group", *groups);
   std::vector<Value*> operands = {*x, weights};
   if (*bias) operands.push_back(*bias);
   Result<Value*> y = context.add("Conv", operands, *attrs);
@@ -122,7 +124,9 @@ Result<KerasTensor> convert_depthwise_or_separable(LayerContext& context, bool s
   Result<Value*> x = nchw_input(context, **input, window.channels_first);
   if (!x) return x.error();
   int64_t channels = KerasGraphBuilder::static_dim(*x, 1);
-  int64_t multiplier = static_cast<int64_t>(config_number(config, {"depth_multiplier"}, 1));
+  Result<int64_t> depth_multiplier = context.count_field({"depth_multiplier"}, 1);
+  if (!depth_multiplier) return depth_multiplier.error();
+  const int64_t multiplier = *depth_multiplier;
   bool use_bias = config_bool(config, {"use_bias", "bias"}, true);
   KILN_RETURN_IF_ERROR(context.expect_weight_count(
       (separable ? 2 : 1) + (use_bias ? 1 : 0),
@@ -141,9 +145,10 @@ Result<KerasTensor> convert_depthwise_or_separable(LayerContext& context, bool s
   Result<Value*> y = context.add("Conv", operands, *attrs);
   if (!y) return y.error();
   if (separable) {
-    int64_t filters = static_cast<int64_t>(config_number(config, {"filters", "nb_filter"}, -1));
+    Result<int64_t> filters = context.count_field({"filters", "nb_filter"}, -1);
+    if (!filters) return filters.error();
     Result<WeightArray> pointwise =
-        context.weight(1, "pointwise_kernel", {1, 1, depth_out, filters}, 0.0f);
+        context.weight(1, "pointwise_kernel", {1, 1, depth_out, *filters}, 0.0f);
     if (!pointwise) return pointwise.error();
     std::vector<float> oihw = permute_array(*pointwise, {3, 2, 0, 1});
     Value* weights = context.constant(
@@ -175,7 +180,9 @@ Result<KerasTensor> convert_dense(LayerContext& context) {
   Result<Value*> x = context.builder.keras_view(**input, context.layer.name);
   if (!x) return x.error();
   const json& config = context.config();
-  int64_t units = static_cast<int64_t>(config_number(config, {"units", "output_dim"}, -1));
+  Result<int64_t> units_field = context.count_field({"units", "output_dim"}, -1);
+  if (!units_field) return units_field.error();
+  const int64_t units = *units_field;
   bool use_bias = config_bool(config, {"use_bias", "bias"}, true);
   KILN_RETURN_IF_ERROR(context.expect_weight_count(use_bias ? 2 : 1, "kernel, bias"));
   Result<WeightArray> kernel =

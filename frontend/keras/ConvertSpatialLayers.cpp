@@ -1,5 +1,6 @@
 // ConvertSpatialLayers.cpp: pooling (MaxPooling2D, AveragePooling2D, the global pools),
 // ZeroPadding2D and Cropping2D, in either data_format.
+#include <climits>
 #include <limits>
 
 #include "frontend/keras/LayerConverters.h"
@@ -90,13 +91,25 @@ Result<std::vector<int64_t>> edge_amounts(LayerContext& context, const char* key
       field[0].size() == 2 && field[1].size() == 2 && is_int(field[0][0]) && is_int(field[0][1]) &&
       is_int(field[1][0]) && is_int(field[1][1]))
     return std::vector<int64_t>{field[0][0], field[0][1], field[1][0], field[1][1]};
-  return context.error(std::string("cannot read '") + key + "' " + field.dump());
+  return context.error(std::string("cannot read '") + key + "' (" + field.type_name() +
+                       "): expected an int, an (h, w) pair or ((top, bottom), (left, right))");
+}
+
+/// edge_amounts, each from 0 to 2^31 - 1 (no extent Kiln compiles is longer).
+Result<std::vector<int64_t>> checked_edge_amounts(LayerContext& context, const char* key) {
+  Result<std::vector<int64_t>> amounts = edge_amounts(context, key);
+  if (!amounts) return amounts.error();
+  for (int64_t amount : *amounts)
+    if (amount < 0 || amount > INT32_MAX)
+      return context.error(std::string("'") + key + "' amounts must be integers from 0 to " +
+                           "2^31 - 1, not " + std::to_string(amount));
+  return amounts;
 }
 
 Result<KerasTensor> convert_zero_padding(LayerContext& context) {
   Result<KerasTensor*> input = context.single_input();
   if (!input) return input.error();
-  Result<std::vector<int64_t>> amounts = edge_amounts(context, "padding");
+  Result<std::vector<int64_t>> amounts = checked_edge_amounts(context, "padding");
   if (!amounts) return amounts.error();
   bool channels_first = is_channels_first(context.config());
   Result<Value*> x = nchw_input(context, **input, channels_first);
@@ -132,12 +145,21 @@ Result<KerasTensor> convert_up_sampling(LayerContext& context) {
 Result<KerasTensor> convert_cropping(LayerContext& context) {
   Result<KerasTensor*> input = context.single_input();
   if (!input) return input.error();
-  Result<std::vector<int64_t>> amounts = edge_amounts(context, "cropping");
+  Result<std::vector<int64_t>> amounts = checked_edge_amounts(context, "cropping");
   if (!amounts) return amounts.error();
   bool channels_first = is_channels_first(context.config());
   Result<Value*> x = nchw_input(context, **input, channels_first);
   if (!x) return x.error();
   const std::vector<int64_t>& a = *amounts;
+  // Keras refuses a crop that leaves nothing; as a Slice it would clamp to an empty tensor.
+  for (int axis : {2, 3}) {
+    const int64_t size = KerasGraphBuilder::static_dim(*x, axis);
+    const int64_t crop = a[2 * (axis - 2)] + a[2 * (axis - 2) + 1];
+    if (size >= 0 && crop >= size)
+      return context.error("cropping " + std::to_string(crop) + " of a " +
+                           (axis == 2 ? "height" : "width") + " of " + std::to_string(size) +
+                           " leaves nothing");
+  }
   // A zero crop at the end keeps everything: slice to the largest end instead of to -0.
   auto end_of = [](int64_t crop) { return crop ? -crop : std::numeric_limits<int64_t>::max(); };
   KerasGraphBuilder& builder = context.builder;

@@ -2,7 +2,10 @@
 #include "frontend/keras/Hdf5Reader.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
+
+#include "ir/ModelLimits.h"
 
 namespace kiln::keras_import {
 namespace {
@@ -202,11 +205,23 @@ Result<WeightArray> Hdf5File::read_floats(const std::string& path) const {
   H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
   WeightArray array;
   array.name = path;
-  size_t count = 1;
+  // The dims are checked before anything is allocated: HDF5 stores a dataset lazily, so a
+  // small file may claim terabytes (or store no data at all).
+  int64_t bytes = sizeof(float);
+  bool overflow = false;
   for (hsize_t dim : dims) {
     array.dims.push_back(static_cast<int64_t>(dim));
-    count *= static_cast<size_t>(dim);
+    overflow |= dim > static_cast<hsize_t>(INT64_MAX) ||
+                __builtin_mul_overflow(bytes, static_cast<int64_t>(dim), &bytes);
   }
+  if (overflow || bytes > kMaxTensorBytes)
+    return Error{display_name_, "",
+                 "dataset '" + path + "' claims " +
+                     (overflow ? std::string("more than 2^63") : std::to_string(bytes)) +
+                     " bytes of floats; Kiln compiles tensors of at most 2^31 - 1 bytes"};
+  const size_t count = static_cast<size_t>(bytes) / sizeof(float);
+  if (count > 0 && H5Dget_storage_size(dataset.get()) == 0)
+    return Error{display_name_, "", "dataset '" + path + "' stores no data"};
   array.values.resize(count);
   if (count > 0 && H5Dread(dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
                            array.values.data()) < 0)

@@ -78,9 +78,22 @@ Result<Value*> add_graph_input(const KerasLayer& layer, Graph& graph, const std:
     else if (shape[i].is_null())
       dims.push_back(
           Dim::symbolic(i == 0 ? "batch" : symbol_safe(layer.name) + "_dim" + std::to_string(i)));
-    else
-      return Error{file, layer.name, "bad input shape " + shape.dump()};
+    else  // not dumped whole: the entry may be nested arbitrarily deep
+      return Error{file, layer.name,
+                   "input shape entry " + std::to_string(i) + " is " +
+                       (shape[i].is_primitive() ? shape[i].dump()
+                                                : std::string("a nested ") + shape[i].type_name()) +
+                       ", not a dim (an integer >= 0 or null)"};
   }
+  const json& dtype = config_field(layer.config, {"dtype"});
+  const json& dtype_name =
+      dtype.is_object() ? config_field(config_field(dtype, {"config"}), {"name"}) : dtype;
+  if (!dtype.is_null() && !(dtype_name.is_string() && dtype_name == "float32"))
+    return Error{file, layer.name,
+                 "InputLayer dtype " +
+                     (dtype_name.is_string() ? "'" + dtype_name.get<std::string>() + "'"
+                                             : std::string("of JSON type ") + dtype.type_name()) +
+                     " is not supported (Kiln's Keras inputs are float32)"};
   if (graph.find_value(layer.name)) return Error{file, layer.name, "duplicate layer name"};
   Value* input = graph.add_value(layer.name, TensorType{DType::Float32, dims});
   graph.inputs.push_back(input);

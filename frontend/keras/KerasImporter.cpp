@@ -86,11 +86,13 @@ Result<Graph> import_hdf5_model(const std::string& path, const std::string& weig
 }
 
 Result<Graph> import_keras_archive(const std::string& path, const std::string& weights_path) {
-  Result<std::optional<std::vector<uint8_t>>> config = read_zip_member(path, "config.json");
+  Result<std::optional<std::vector<uint8_t>>> config =
+      read_zip_member(path, "config.json", kMaxJsonMemberBytes);
   if (!config) return config.error();
   if (!*config) return Error{path, "", "the archive has no config.json: not a .keras file"};
   std::string version;
-  Result<std::optional<std::vector<uint8_t>>> metadata = read_zip_member(path, "metadata.json");
+  Result<std::optional<std::vector<uint8_t>>> metadata =
+      read_zip_member(path, "metadata.json", kMaxJsonMemberBytes);
   if (metadata && *metadata) {
     nlohmann::json parsed = nlohmann::json::parse((*metadata)->begin(), (*metadata)->end(), nullptr,
                                                   /*allow_exceptions=*/false);
@@ -103,7 +105,8 @@ Result<Graph> import_keras_archive(const std::string& path, const std::string& w
   if (!model) return model.error();
   std::shared_ptr<Hdf5File> weights_file;
   if (weights_path.empty()) {
-    Result<std::optional<std::vector<uint8_t>>> image = read_zip_member(path, "model.weights.h5");
+    Result<std::optional<std::vector<uint8_t>>> image =
+        read_zip_member(path, "model.weights.h5", kMaxWeightsMemberBytes);
     if (!image) return image.error();
     if (!*image) return Error{path, "", "the archive has no model.weights.h5"};
     Result<std::shared_ptr<Hdf5File>> opened =
@@ -178,7 +181,7 @@ bool looks_like_keras_file(const std::string& path) {
   return format == KerasFormat::Hdf5 || format == KerasFormat::Json ||
          (format == KerasFormat::Zip && [&] {
            Result<std::optional<std::vector<uint8_t>>> config =
-               read_zip_member(path, "config.json");
+               read_zip_member(path, "config.json", kMaxJsonMemberBytes);
            return config && config->has_value();
          }());
 }

@@ -3,6 +3,10 @@
 // and Keras 3 (`__keras_tensor__` call arguments).
 #include "frontend/keras/KerasModelConfig.h"
 
+#include <algorithm>
+#include <cctype>
+#include <string_view>
+
 namespace kiln::keras_import {
 namespace {
 
@@ -23,10 +27,16 @@ std::string layer_name(const json& layer) {
 /// ["name", node, tensor, ...] -> TensorRef.
 Result<TensorRef> tensor_ref_from_list(const json& entry) {
   if (!entry.is_array() || entry.empty() || !entry[0].is_string())
-    return make_error("malformed tensor reference " + entry.dump());
+    return make_error(std::string("malformed tensor reference (a ") + entry.type_name() +
+                      ", not a [layer, node, tensor] list)");
   TensorRef ref{entry[0].get<std::string>(), 0, 0};
-  if (entry.size() > 1 && entry[1].is_number_integer()) ref.node_index = entry[1];
-  if (entry.size() > 2 && entry[2].is_number_integer()) ref.tensor_index = entry[2];
+  // Not dumped whole in errors: an entry may nest arbitrarily deep.
+  for (size_t i = 1; i < std::min<size_t>(entry.size(), 3); ++i)
+    if (!entry[i].is_number_integer())
+      return make_error("tensor reference to '" + ref.layer + "' has a " + entry[i].type_name() +
+                        " where its " + (i == 1 ? "node" : "tensor") + " index belongs");
+  if (entry.size() > 1) ref.node_index = entry[1];
+  if (entry.size() > 2) ref.tensor_index = entry[2];
   return ref;
 }
 
@@ -182,8 +192,22 @@ int major_version_of(const std::string& version) {
 
 Result<KerasModel> parse_keras_model(const std::string& json_text, const std::string& file,
                                      const std::string& keras_version) {
-  json root = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded()) return model_error(file, "", "the model JSON does not parse");
+  json root;
+  try {
+    root = json::parse(json_text);
+  } catch (const json::parse_error& error) {
+    // Python's json.dumps writes NaN and Infinity for non-finite floats; JSON has neither.
+    size_t at = error.byte > 0 ? error.byte - 1 : 0;
+    while (at > 0 && std::isalpha(static_cast<unsigned char>(json_text[at - 1]))) --at;
+    std::string_view rest = std::string_view(json_text).substr(std::min(at, json_text.size()));
+    bool non_finite = rest.rfind("NaN", 0) == 0 || rest.rfind("Infinity", 0) == 0 ||
+                      rest.rfind("-Infinity", 0) == 0;
+    return model_error(file, "",
+                       "the model JSON does not parse (byte " + std::to_string(error.byte) +
+                           (non_finite ? ": NaN and Infinity are not JSON numbers)" : ")"));
+  } catch (const json::exception&) {  // out_of_range: a number such as 1e999
+    return model_error(file, "", "the model JSON does not parse (a number is out of range)");
+  }
   if (!root.is_object() || !root.contains("class_name") || !root["class_name"].is_string())
     return model_error(file, "", "not a Keras model JSON (no top-level class_name)");
   KerasModel model;

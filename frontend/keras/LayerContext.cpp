@@ -2,6 +2,9 @@
 #include "frontend/keras/LayerContext.h"
 
 #include <algorithm>
+#include <climits>
+
+#include "ir/ModelLimits.h"
 
 namespace kiln::keras_import {
 namespace {
@@ -22,6 +25,21 @@ const json& null_json() {
 
 }  // namespace
 
+Result<int64_t> LayerContext::count_field(std::initializer_list<const char*> keys,
+                                          int64_t fallback) const {
+  const json& field = config_field(layer.config, keys);
+  if (field.is_null()) return fallback;
+  if (field.is_number_integer() && !field.is_number_unsigned() && field.get<int64_t>() >= 1 &&
+      field.get<int64_t>() <= INT32_MAX)
+    return field.get<int64_t>();
+  if (field.is_number_unsigned() && field.get<uint64_t>() >= 1 &&
+      field.get<uint64_t>() <= INT32_MAX)
+    return static_cast<int64_t>(field.get<uint64_t>());
+  std::string shown = field.is_primitive() ? field.dump() : std::string("a ") + field.type_name();
+  return error("'" + std::string(*keys.begin()) + "' must be an integer from 1 to 2^31 - 1, not " +
+               shown);
+}
+
 Status LayerContext::expect_weight_count(size_t count, const std::string& roles) const {
   if (!weights || weights->size() == count) return Status::ok();
   return error("expects " + std::to_string(count) + " weights (" + roles + ") but the file has " +
@@ -35,8 +53,14 @@ Result<WeightArray> LayerContext::weight(size_t index, const std::string& role,
       return error("cannot make placeholder " + role + " of unknown shape " + dims_text(expected) +
                    " (no weights file given)");
     WeightArray array{layer.name + "/" + role, expected, {}};
-    int64_t count = 1;
-    for (int64_t dim : expected) count *= dim;
+    int64_t bytes = sizeof(float);
+    bool overflow = false;
+    for (int64_t dim : expected) overflow |= __builtin_mul_overflow(bytes, dim, &bytes);
+    if (overflow || bytes > kMaxTensorBytes)
+      return error("placeholder " + role + " of shape " + dims_text(expected) + " needs " +
+                   (overflow ? std::string("more than 2^63") : std::to_string(bytes)) +
+                   " bytes; Kiln compiles tensors of at most 2^31 - 1 bytes");
+    const int64_t count = bytes / static_cast<int64_t>(sizeof(float));
     array.values.assign(static_cast<size_t>(count), fill);
     return array;
   }
@@ -106,8 +130,9 @@ std::string activation_name(const json& config) {
 }
 
 bool is_supported_activation(const std::string& name) {
-  static const std::vector<std::string> kSupported = {
-      "linear", "relu", "relu6", "sigmoid", "tanh", "softmax", "swish", "silu", "leaky_relu", "elu"};
+  static const std::vector<std::string> kSupported = {"linear",     "relu",    "relu6", "sigmoid",
+                                                      "tanh",       "softmax", "swish", "silu",
+                                                      "leaky_relu", "elu"};
   return std::find(kSupported.begin(), kSupported.end(), name) != kSupported.end();
 }
 

@@ -35,6 +35,10 @@ struct LayerContext {
   Value* constant(const std::string& role, Tensor tensor) {
     return builder.constant(layer.name, role, std::move(tensor));
   }
+  /// The first of `keys` as a count (filters, units, groups): an integer from 1 to 2^31 - 1;
+  /// `fallback` when absent, and an error naming the key for anything else (a JSON double such
+  /// as 1e30 would not even convert to int64).
+  Result<int64_t> count_field(std::initializer_list<const char*> keys, int64_t fallback) const;
   /// Fails unless the layer has exactly `count` stored weights (`roles` names them).
   Status expect_weight_count(size_t count, const std::string& roles) const;
   /// Weight `index`, checked against `expected` dims (-1 = any). With no weights stored, an

@@ -66,6 +66,11 @@ Result<TensorData> ExternalDataResolver::read(const onnx::TensorProto& tensor, s
                       "' escapes the model's folder");
   if (!fs::is_regular_file(resolved, ec))
     return make_error(what + ": external data file '" + location + "' does not exist");
+  // A hard link is indistinguishable from a file of the folder, yet may share its bytes with
+  // any file of the file system, inside the folder or not, so the folder check cannot hold.
+  if (fs::hard_link_count(resolved, ec) > 1 || ec)
+    return make_error(what + ": external data file '" + location +
+                      "' is a hard link; copy the file into the model's folder instead");
 
   std::shared_ptr<const MappedFile>& mapped = mapped_files_[resolved.string()];
   if (!mapped) {

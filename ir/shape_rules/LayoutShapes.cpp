@@ -201,6 +201,10 @@ Status infer_Pad(ShapeContext& ctx) {
   if (pads.size() != 2 * rank)
     return make_error("Pad pads " + ints_to_string(pads) + " should hold " +
                       std::to_string(2 * rank) + " values (begins then ends) for " + x.to_string());
+  // Pads of 2^31 or more give no extent Kiln compiles, and below that the sums cannot overflow.
+  for (int64_t pad : pads)
+    if (pad <= -(int64_t{1} << 31) || pad >= (int64_t{1} << 31))
+      return make_error("Pad pads " + ints_to_string(pads) + " must lie within +-(2^31 - 1)");
   Shape out = *x.shape;
   for (size_t i = 0; i < rank; ++i) {
     const int64_t total = pads[i] + pads[i + rank];

@@ -26,6 +26,9 @@ int64_t slice_length(SliceRange& r, int64_t size) {
   }
   if (r.start < 0) r.start += size;
   if (r.end < 0) r.end += size;
+  // A step of `size` or more selects one element, as `size` itself does; clamping keeps the
+  // arithmetic below from overflowing (a step of -2^63 cannot even be negated).
+  r.step = std::clamp<int64_t>(r.step, -size, size);
   if (r.step > 0) {
     r.start = std::clamp<int64_t>(r.start, 0, size);
     r.end = std::clamp<int64_t>(r.end, 0, size);
@@ -114,8 +117,7 @@ Status infer_Gather(ShapeContext& ctx) {
 
   std::optional<std::vector<Dim>> known;
   if (rank == 1 && ctx.input_known_dims[0] && index_values && indices.shape->size() <= 1 &&
-      extent.is_static() &&
-      ctx.input_known_dims[0]->size() == static_cast<size_t>(extent.value)) {
+      extent.is_static() && ctx.input_known_dims[0]->size() == static_cast<size_t>(extent.value)) {
     known.emplace();
     for (int64_t index : *index_values) known->push_back((*ctx.input_known_dims[0])[index]);
   }

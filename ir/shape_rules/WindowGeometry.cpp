@@ -4,6 +4,8 @@
 namespace kiln {
 namespace {
 
+constexpr int64_t kMaxWindowValue = (int64_t{1} << 31) - 1;
+
 int64_t ceil_div(int64_t a, int64_t b) {
   return a >= 0 ? (a + b - 1) / b : -((-a) / b);
 }
@@ -58,6 +60,13 @@ Result<WindowAttributes> read_window_attributes(const Attributes& attrs,
   }
   for (int64_t pad : pads)
     if (pad < 0) return make_error("pads " + list_to_string(pads) + " must not be negative");
+  // No extent Kiln compiles reaches 2^31, and below it the window arithmetic cannot overflow.
+  for (const auto* list : {&w.kernel, &w.strides, &w.dilations, &pads})
+    for (int64_t value : *list)
+      if (value > kMaxWindowValue)
+        return make_error("window attributes (kernel " + list_to_string(w.kernel) + ", strides " +
+                          list_to_string(w.strides) + ", dilations " + list_to_string(w.dilations) +
+                          ", pads " + list_to_string(pads) + ") must be below 2^31");
   w.pad_begin.assign(pads.begin(), pads.begin() + static_cast<long>(n));
   w.pad_end.assign(pads.begin() + static_cast<long>(n), pads.end());
   Result<AutoPad> auto_pad = parse_auto_pad(attrs.get_string("auto_pad", "NOTSET"));

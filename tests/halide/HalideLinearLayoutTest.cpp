@@ -64,5 +64,30 @@ TEST(HalideLayout, RemapOpsMatchReference) {
                            {{random_tensor({2, 3, 4, 5}, 61), random_tensor({2, 1, 4, 5}, 62)}});
 }
 
+TEST(HalideLayout, SliceWithExtremeStepsMatchesReference) {
+  // Steps of +-2^63 and bounds at the int64 limits select at most one element per axis; the
+  // shape rule, the reference and the lowering all once computed their counts with overflow.
+  Graph graph;
+  GraphBuilder b(graph);
+  Value* x = b.input("x", static_shape({3, 4}));
+  const int64_t max = INT64_MAX, min = INT64_MIN;
+  b.output(
+      b.node("Slice", "step_max",
+             {x, b.ints("s0", {0}), b.ints("e0", {4}), b.ints("a0", {1}), b.ints("t0", {max})}));
+  b.output(
+      b.node("Slice", "step_min",
+             {x, b.ints("s1", {-1}), b.ints("e1", {min}), b.ints("a1", {1}), b.ints("t1", {min})}));
+  b.output(b.node("Slice", "bounds_extreme",
+                  {x, b.ints("s2", {min, max}), b.ints("e2", {max, min}), b.ints("a2", {0, 1}),
+                   b.ints("t2", {2, -3})}));
+  expect_matches_reference(graph, {{random_tensor({3, 4}, 63)}});
+  // numpy: x[:, 0:4:2**63-1] is [3, 1]; x[:, -1::-2**63] is [3, 1]; the clamped bounds leave
+  // rows 0 and 2 and, backwards from column 3 to the front, columns 3 and 0.
+  ASSERT_EQ(graph.outputs.size(), 3u);
+  EXPECT_EQ(graph.outputs[0]->type.to_string(), "f32[3,1]");
+  EXPECT_EQ(graph.outputs[1]->type.to_string(), "f32[3,1]");
+  EXPECT_EQ(graph.outputs[2]->type.to_string(), "f32[2,2]");
+}
+
 }  // namespace
 }  // namespace kiln::halide_test

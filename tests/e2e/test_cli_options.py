@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""test_cli_options.py: out-of-range numeric options get one short line and exit status 1 before
+anything runs; a `kiln bench --batch` whose inputs would not fit in memory gets one line naming
+the file and the size, exit status 2.
+
+Usage: test_cli_options.py --kiln PATH --models DIR   (exit status 0 = pass)
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kiln_e2e  # noqa: E402
+
+BAD_OPTIONS = [  # (subcommand arguments after MODEL, words of the message)
+    ("bench", ["--batch", "-3"], "--batch: must be an integer from 1 to 1048576, not '-3'"),
+    ("bench", ["--batch", "100000000000"], "--batch: must be an integer from 1 to 1048576"),
+    ("bench", ["--batch", "1.5"], "--batch: must be an integer"),
+    ("bench", ["--threads", "-1"], "--threads: must be an integer from 0 to 1024"),
+    ("bench", ["--runs", "0"], "--runs: must be an integer from 1 to 1000000"),
+    ("bench", ["--warmup", "99999999999999999999"], "--warmup: must be an integer"),
+    ("run", ["--threads", "abc", "--input", "x.npy", "-o", "out"], "--threads: must be"),
+    ("compile", ["-o", "out", "--jobs", "-2"], "--jobs: must be an integer from 0 to 1024"),
+    ("compile", ["-o", "out", "--tuned-batch", "0"], "--tuned-batch: must be an integer"),
+    ("inspect", ["--tuned-threads", "5000"], "--tuned-threads: must be an integer"),
+    ("tune", ["-o", "r.jsonl", "--trials", "0"], "--trials: must be an integer"),
+    ("tune", ["-o", "r.jsonl", "--run-timeout", "-1"], "--run-timeout: must be a number above 0"),
+    ("tune", ["-o", "r.jsonl", "--budget-minutes", "nan"],
+     "--budget-minutes: must be a number above 0 and at most 10000"),
+]
+
+
+def wide_model(path):
+    """y = Relu(x), x: [batch, 1000000] (4 MB per sample)."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"], name="relu")], "wide",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                                             ["batch", 1000000])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.save(model, path)
+    return path
+
+
+def check(command, status, words, failures):
+    run = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    lines = run.stderr.splitlines()
+    problems = []
+    if run.returncode != status:
+        problems.append(f"exit status {run.returncode}, want {status}")
+    if len(lines) != 1 or not lines[0].startswith("kiln: error: "):
+        problems.append(f"want one 'kiln: error:' line, got {run.stderr!r}")
+    for word in words:
+        if word not in run.stderr:
+            problems.append(f"lacks {word!r}: {run.stderr!r}")
+    if run.stdout:
+        problems.append(f"stdout not empty: {run.stdout[:100]!r}")
+    label = " ".join(command[1:])
+    if problems:
+        failures.append(f"{label}: {'; '.join(problems)}")
+    else:
+        print(f"ok: {label}: {lines[0]}", flush=True)
+
+
+def main():
+    args = kiln_e2e.parse_args()
+    failures = []
+    with tempfile.TemporaryDirectory(prefix="kiln-cli-options-") as work:
+        model = wide_model(os.path.join(work, "wide.onnx"))
+        for subcommand, options, words in BAD_OPTIONS:
+            check([args.kiln, subcommand, model, *options], 1, [words], failures)
+        check([args.kiln, "bench", model, "--batch", "1048576", "--backend", "reference"], 2,
+              [model, "--batch 1048576 needs 4194304000000 bytes"], failures)
+    return kiln_e2e.finish(len(BAD_OPTIONS) + 1, failures)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
