@@ -204,7 +204,10 @@ void apply_root(const NodeSchedule& s, Func f, bool store) {
 // ConvChannels: the output (x, y, c, n) in blocks of B channels by tile_x columns; per tile the
 // blocked accumulator (cv, x, y, n, cb) is one register tile, its update looping over the
 // reduction (input channels innermost, then the kernel window). Blocks of output channels are
-// outermost so one block's packed weights stay in cache across all its rows.
+// outermost so one block's packed weights stay in cache across all its rows; a channel-local
+// (depthwise) accumulator has next to no weights to keep, so there the blocks are innermost,
+// each tile of columns computing all channels from one sweep over its input pixels
+// (MobileNetV2's depthwise convs: 1.5-1.9x faster than blocks outermost).
 void apply_conv_channels(const NodeSchedule& s, NodeFuncs& funcs, bool store) {
   Func out = funcs.output;
   Func acc = funcs.accumulator;
@@ -216,18 +219,26 @@ void apply_conv_channels(const NodeSchedule& s, NodeFuncs& funcs, bool store) {
   }
   Var xo("xo"), xi("xi"), co("co"), ci("ci");
   out.split(c, co, ci, s.channel_block(), TailStrategy::GuardWithIf)
-      .split(x, xo, xi, std::max(1, s.tile_x), TailStrategy::ShiftInwards)
-      .reorder(ci, xi, xo, y, n, co);
+      .split(x, xo, xi, std::max(1, s.tile_x), TailStrategy::ShiftInwards);
+  const bool blocks_inner = funcs.channel_local;
+  if (blocks_inner) {
+    out.reorder(ci, xi, co, xo, y, n);
+  } else {
+    out.reorder(ci, xi, xo, y, n, co);
+  }
   // The accumulator is always unrolled (it must live in registers); the epilogue's stores only
   // when the reduction is short, since unrolling them everywhere makes Halide's lowering of big
   // models several times slower for no measurable gain.
   if (s.vector_width > 1) out.vectorize(ci, s.vector_width);
   if (s.unroll_epilogue) out.unroll(ci).unroll(xi);
-  if (s.parallel) {
+  if (s.parallel && blocks_inner) {
+    Var rows("y_n");
+    out.fuse(y, n, rows).parallel(rows);
+  } else if (s.parallel) {
     Var rows("y_n"), tasks("co_y_n");
     out.fuse(y, n, rows).fuse(rows, co, tasks).parallel(tasks);
   }
-  acc.compute_at(out, xo);
+  acc.compute_at(out, blocks_inner ? co : xo);
   std::vector<Var> b = acc.args();  // cv, x, y, n, cb
   if (s.vector_width > 1) acc.vectorize(b[0], s.vector_width);
   acc.unroll(b[0]).unroll(b[1]);

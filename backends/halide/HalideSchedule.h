@@ -107,6 +107,10 @@ struct NodeFuncs {
     int vector_width = 1;
   };
   std::vector<ChannelsLastHelper> channels_last_helpers;
+  /// The accumulator reads its input only at its own channels (a depthwise Conv): its weights
+  /// are a few taps per channel, so the schedule loops channel blocks innermost, reading each
+  /// input pixel's channels in one sweep, instead of keeping one block's weights cached.
+  bool channel_local = false;
   std::vector<Halide::Func> update_funcs;    ///< Funcs with update stages that must not be inlined
   std::vector<Halide::RVar> reduction_vars;  ///< the accumulator's update loops, innermost first
   Halide::Expr row_count;  ///< GemmPacked: the output's rows (rows of A), static or symbolic
