@@ -1,7 +1,7 @@
 // HalideConvChannelsTest.cpp: the channel-vectorised convolution (ConvChannels, pre-packed
 // weights, NHWC storage from choose-layout) against the reference: dense and depthwise convs with
-// partial channel blocks, strides, dilations and pads, conv+pool and residual groups, each with
-// and without fusion.
+// partial channel blocks, strides, dilations and pads, depthwise convs of several channel blocks
+// over several images, conv+pool and residual groups, each with and without fusion.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -89,6 +89,26 @@ TEST(HalideConvChannels, DepthwiseConvsMatchReference) {
         b.output(b.node("GlobalAveragePool", "gap", {y}));
       },
       static_shape({1, 24, 12, 11}), "depthwise");
+}
+
+TEST(HalideConvChannels, DepthwiseConvsWithSeveralBlocksAndImagesMatchReference) {
+  // 96 channels are several channel blocks, looped innermost by a depthwise conv, over two
+  // images and tasks of rows; padded borders are read through the boundary select.
+  check_channels_graph(
+      [](GraphBuilder& b) {
+        Value* x = b.input("x", static_shape({2, 96, 14, 13}));
+        Value* y = b.node(
+            "Conv", "dw_s2", {x, b.constant("w1", random_tensor({96, 1, 3, 3}, 31))},
+            attrs({{"group", int64_t{96}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}}}));
+        y = b.node("Conv", "dw_s1",
+                   {y, b.constant("w2", random_tensor({96, 1, 3, 3}, 32)),
+                    b.constant("b2", random_tensor({96}, 33))},
+                   attrs({{"group", int64_t{96}}, {"pads", Ints{1, 0, 1, 2}}}));
+        y = b.node("Clip", "relu6", {y}, attrs({{"min", 0.0}, {"max", 6.0}}));
+        b.output(
+            b.node("Conv", "project", {y, b.constant("w3", random_tensor({8, 96, 1, 1}, 34))}));
+      },
+      static_shape({2, 96, 14, 13}), "depthwise blocks");
 }
 
 TEST(HalideConvChannels, ConvPoolAndResidualGroupsMatchReference) {
