@@ -41,12 +41,6 @@ Expr constant_like(const Expr& like, double value) {
   return Halide::cast(like.type(), Expr(value));
 }
 
-// log(1 + e^x), stable for large |x|: max(x, 0) + log(1 + e^-|x|).
-Expr softplus(const Expr& x) {
-  return Halide::max(x, constant_like(x, 0)) +
-         Halide::log(constant_like(x, 1) + Halide::exp(-Halide::abs(x)));
-}
-
 }  // namespace
 
 Result<NodeLowering> lower_Relu(LoweringContext& ctx, const Node& node) {
@@ -90,109 +84,6 @@ Result<NodeLowering> lower_Clip(LoweringContext& ctx, const Node& node) {
     if (has_min) y = Halide::max(y, constant_like(x, lo));
     if (has_max) y = Halide::min(y, constant_like(x, hi));
     return y;
-  });
-}
-
-// The unary math ops. Abs, Neg and Sign keep integer types; the rest take floats (their shape
-// rules check). Halide's transcendental functions compute in the input's float type.
-Result<NodeLowering> lower_Abs(LoweringContext& ctx, const Node& node) {
-  return lower_unary(ctx, node,
-                     [](const Expr& x) { return Halide::cast(x.type(), Halide::abs(x)); });
-}
-Result<NodeLowering> lower_Neg(LoweringContext& ctx, const Node& node) {
-  return lower_unary(ctx, node, [](const Expr& x) { return -x; });
-}
-Result<NodeLowering> lower_Sign(LoweringContext& ctx, const Node& node) {
-  return lower_unary(ctx, node, [](const Expr& x) {
-    const Expr zero = constant_like(x, 0);
-    return Halide::select(x > zero, constant_like(x, 1), x < zero, constant_like(x, -1), x - x);
-  });
-}
-#define KILN_FLOAT_UNARY(NAME, EXPRESSION)                                    \
-  Result<NodeLowering> lower_##NAME(LoweringContext& ctx, const Node& node) { \
-    return lower_unary(ctx, node, [](const Expr& x) { return EXPRESSION; });  \
-  }
-KILN_FLOAT_UNARY(Exp, Halide::exp(x))
-KILN_FLOAT_UNARY(Log, Halide::log(x))
-KILN_FLOAT_UNARY(Sqrt, Halide::sqrt(x))
-KILN_FLOAT_UNARY(Reciprocal, constant_like(x, 1) / x)
-KILN_FLOAT_UNARY(Floor, Halide::floor(x))
-KILN_FLOAT_UNARY(Ceil, Halide::ceil(x))
-KILN_FLOAT_UNARY(Round, Halide::round(x))  // Halide rounds halves to even, as ONNX does
-KILN_FLOAT_UNARY(Erf, Halide::erf(x))
-KILN_FLOAT_UNARY(Sin, Halide::sin(x))
-KILN_FLOAT_UNARY(Cos, Halide::cos(x))
-KILN_FLOAT_UNARY(Tan, Halide::tan(x))
-KILN_FLOAT_UNARY(Asin, Halide::asin(x))
-KILN_FLOAT_UNARY(Acos, Halide::acos(x))
-KILN_FLOAT_UNARY(Atan, Halide::atan(x))
-KILN_FLOAT_UNARY(Sinh, Halide::sinh(x))
-KILN_FLOAT_UNARY(Cosh, Halide::cosh(x))
-KILN_FLOAT_UNARY(Asinh, Halide::asinh(x))
-KILN_FLOAT_UNARY(Acosh, Halide::acosh(x))
-KILN_FLOAT_UNARY(Atanh, Halide::atanh(x))
-KILN_FLOAT_UNARY(Softplus, softplus(x))
-KILN_FLOAT_UNARY(Softsign, x / (constant_like(x, 1) + Halide::abs(x)))
-KILN_FLOAT_UNARY(Mish, x* Halide::tanh(softplus(x)))
-KILN_FLOAT_UNARY(HardSwish, x* Halide::clamp(x* constant_like(x, 1.0 / 6.0) + constant_like(x, 0.5),
-                                             constant_like(x, 0), constant_like(x, 1)))
-#undef KILN_FLOAT_UNARY
-
-Result<NodeLowering> lower_HardSigmoid(LoweringContext& ctx, const Node& node) {
-  const double alpha = node.attrs.get_float("alpha", 0.2), beta = node.attrs.get_float("beta", 0.5);
-  return lower_unary(ctx, node, [=](const Expr& x) {
-    return Halide::clamp(constant_like(x, alpha) * x + constant_like(x, beta), constant_like(x, 0),
-                         constant_like(x, 1));
-  });
-}
-Result<NodeLowering> lower_Selu(LoweringContext& ctx, const Node& node) {
-  const double alpha = node.attrs.get_float("alpha", 1.67326319217681884765625);
-  const double gamma = node.attrs.get_float("gamma", 1.05070102214813232421875);
-  return lower_unary(ctx, node, [=](const Expr& x) {
-    const Expr zero = constant_like(x, 0);
-    return constant_like(x, gamma) *
-           Halide::select(
-               x > zero, x,
-               constant_like(x, alpha) * (Halide::exp(Halide::min(x, zero)) - constant_like(x, 1)));
-  });
-}
-Result<NodeLowering> lower_Celu(LoweringContext& ctx, const Node& node) {
-  const double alpha = node.attrs.get_float("alpha", 1.0);
-  return lower_unary(ctx, node, [=](const Expr& x) {
-    const Expr zero = constant_like(x, 0);
-    return Halide::max(zero, x) +
-           Halide::min(zero, constant_like(x, alpha) *
-                                 (Halide::exp(Halide::min(x, zero) / constant_like(x, alpha)) -
-                                  constant_like(x, 1)));
-  });
-}
-Result<NodeLowering> lower_ThresholdedRelu(LoweringContext& ctx, const Node& node) {
-  const double alpha = node.attrs.get_float("alpha", 1.0);
-  return lower_unary(ctx, node, [=](const Expr& x) {
-    return Halide::select(x > constant_like(x, alpha), x, constant_like(x, 0));
-  });
-}
-Result<NodeLowering> lower_Shrink(LoweringContext& ctx, const Node& node) {
-  const double bias = node.attrs.get_float("bias", 0.0), lambd = node.attrs.get_float("lambd", 0.5);
-  return lower_unary(ctx, node, [=](const Expr& x) {
-    return Halide::select(
-        x<constant_like(x, -lambd), x + constant_like(x, bias), x> constant_like(x, lambd),
-        x - constant_like(x, bias), constant_like(x, 0));
-  });
-}
-Result<NodeLowering> lower_Gelu(LoweringContext& ctx, const Node& node) {
-  const std::string approximate = node.attrs.get_string("approximate", "none");
-  if (approximate != "none" && approximate != "tanh")
-    return make_error("Gelu approximate must be \"none\" or \"tanh\", not \"" + approximate + "\"");
-  if (approximate == "tanh")
-    return lower_unary(ctx, node, [](const Expr& x) {
-      const Expr inner =
-          constant_like(x, std::sqrt(2.0 / M_PI)) * (x + constant_like(x, 0.044715) * x * x * x);
-      return constant_like(x, 0.5) * x * (constant_like(x, 1) + Halide::tanh(inner));
-    });
-  return lower_unary(ctx, node, [](const Expr& x) {
-    return constant_like(x, 0.5) * x *
-           (constant_like(x, 1) + Halide::erf(x * constant_like(x, 1.0 / std::sqrt(2.0))));
   });
 }
 

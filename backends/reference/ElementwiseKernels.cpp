@@ -1,9 +1,7 @@
 // ElementwiseKernels.cpp: activations, Clip, pass-through ops and the broadcasting binary
 // arithmetic ops (Add, Sub, Mul, Div) for float and integer tensors.
-#include <algorithm>
 #include <cmath>
 #include <functional>
-#include <string>
 
 #include "backends/reference/KernelContext.h"
 #include "backends/reference/TensorUtil.h"
@@ -20,20 +18,6 @@ Status map_elements(KernelContext& ctx, const std::function<double(double)>& fn)
   for (int64_t i = 0; i < out.element_count(); ++i) out.set_double(i, fn(in[i]));
   ctx.outputs.push_back(out.finish());
   return Status::ok();
-}
-
-// Applies `fn` to every element of an integer tensor, in int64 (wrapping to the dtype on store).
-Status map_integers(KernelContext& ctx, const std::function<int64_t(int64_t)>& fn) {
-  const Tensor& x = ctx.input(0);
-  TensorWriter out(ctx.output_dtype(0), x.dims);
-  for (int64_t i = 0; i < out.element_count(); ++i) out.set_int(i, fn(x.element_as_int(i)));
-  ctx.outputs.push_back(out.finish());
-  return Status::ok();
-}
-
-// log(1 + e^x) without overflow for large x or loss for very negative x.
-double softplus(double x) {
-  return std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x)));
 }
 
 Status pass_through(KernelContext& ctx) {
@@ -142,131 +126,6 @@ Status run_Clip(KernelContext& ctx) {
     if (std::isnan(x)) return x;
     return std::min(std::max(x, lowest), highest);
   });
-}
-
-// The unary math ops, in double (the output dtype's rounding applies once on store).
-Status run_Abs(KernelContext& ctx) {
-  if (is_integral(ctx.input(0).dtype))
-    return map_integers(ctx, [](int64_t x) { return x < 0 ? int64_t(0 - uint64_t(x)) : x; });
-  return map_elements(ctx, [](double x) { return std::fabs(x); });
-}
-Status run_Neg(KernelContext& ctx) {
-  if (is_integral(ctx.input(0).dtype))
-    return map_integers(ctx, [](int64_t x) { return int64_t(0 - uint64_t(x)); });
-  return map_elements(ctx, [](double x) { return -x; });
-}
-Status run_Sign(KernelContext& ctx) {
-  if (is_integral(ctx.input(0).dtype))
-    return map_integers(ctx, [](int64_t x) { return int64_t((x > 0) - (x < 0)); });
-  return map_elements(ctx, [](double x) { return std::isnan(x) ? x : double((x > 0) - (x < 0)); });
-}
-Status run_Exp(KernelContext& ctx) {
-  return map_elements(ctx, [](double x) { return std::exp(x); });
-}
-Status run_Log(KernelContext& ctx) {
-  return map_elements(ctx, [](double x) { return std::log(x); });
-}
-Status run_Sqrt(KernelContext& ctx) {
-  return map_elements(ctx, [](double x) { return std::sqrt(x); });
-}
-Status run_Reciprocal(KernelContext& ctx) {
-  return map_elements(ctx, [](double x) { return 1.0 / x; });
-}
-Status run_Floor(KernelContext& ctx) {
-  return map_elements(ctx, [](double x) { return std::floor(x); });
-}
-Status run_Ceil(KernelContext& ctx) {
-  return map_elements(ctx, [](double x) { return std::ceil(x); });
-}
-Status run_Round(KernelContext& ctx) {
-  // Halves to even, as ONNX (and numpy) round; std::nearbyint does so in the default mode.
-  return map_elements(ctx, [](double x) { return std::nearbyint(x); });
-}
-Status run_Erf(KernelContext& ctx) {
-  return map_elements(ctx, [](double x) { return std::erf(x); });
-}
-Status run_Sin(KernelContext& ctx) {
-  return map_elements(ctx, [](double x) { return std::sin(x); });
-}
-Status run_Cos(KernelContext& ctx) {
-  return map_elements(ctx, [](double x) { return std::cos(x); });
-}
-Status run_Tan(KernelContext& ctx) {
-  return map_elements(ctx, [](double x) { return std::tan(x); });
-}
-Status run_Asin(KernelContext& ctx) {
-  return map_elements(ctx, [](double x) { return std::asin(x); });
-}
-Status run_Acos(KernelContext& ctx) {
-  return map_elements(ctx, [](double x) { return std::acos(x); });
-}
-Status run_Atan(KernelContext& ctx) {
-  return map_elements(ctx, [](double x) { return std::atan(x); });
-}
-Status run_Sinh(KernelContext& ctx) {
-  return map_elements(ctx, [](double x) { return std::sinh(x); });
-}
-Status run_Cosh(KernelContext& ctx) {
-  return map_elements(ctx, [](double x) { return std::cosh(x); });
-}
-Status run_Asinh(KernelContext& ctx) {
-  return map_elements(ctx, [](double x) { return std::asinh(x); });
-}
-Status run_Acosh(KernelContext& ctx) {
-  return map_elements(ctx, [](double x) { return std::acosh(x); });
-}
-Status run_Atanh(KernelContext& ctx) {
-  return map_elements(ctx, [](double x) { return std::atanh(x); });
-}
-Status run_Softplus(KernelContext& ctx) {
-  return map_elements(ctx, [](double x) { return softplus(x); });
-}
-Status run_Softsign(KernelContext& ctx) {
-  return map_elements(ctx, [](double x) { return x / (1.0 + std::fabs(x)); });
-}
-Status run_Mish(KernelContext& ctx) {
-  return map_elements(ctx, [](double x) { return x * std::tanh(softplus(x)); });
-}
-Status run_HardSwish(KernelContext& ctx) {
-  return map_elements(ctx,
-                      [](double x) { return x * std::max(0.0, std::min(1.0, x / 6.0 + 0.5)); });
-}
-Status run_HardSigmoid(KernelContext& ctx) {
-  const double alpha = ctx.attrs().get_float("alpha", 0.2),
-               beta = ctx.attrs().get_float("beta", 0.5);
-  return map_elements(ctx,
-                      [=](double x) { return std::max(0.0, std::min(1.0, alpha * x + beta)); });
-}
-Status run_Selu(KernelContext& ctx) {
-  const double alpha = ctx.attrs().get_float("alpha", 1.67326319217681884765625);
-  const double gamma = ctx.attrs().get_float("gamma", 1.05070102214813232421875);
-  return map_elements(ctx, [=](double x) { return gamma * (x > 0.0 ? x : alpha * std::expm1(x)); });
-}
-Status run_Celu(KernelContext& ctx) {
-  const double alpha = ctx.attrs().get_float("alpha", 1.0);
-  return map_elements(ctx, [=](double x) {
-    return std::max(0.0, x) + std::min(0.0, alpha * std::expm1(x / alpha));
-  });
-}
-Status run_ThresholdedRelu(KernelContext& ctx) {
-  const double alpha = ctx.attrs().get_float("alpha", 1.0);
-  return map_elements(ctx, [=](double x) { return x > alpha ? x : 0.0; });
-}
-Status run_Shrink(KernelContext& ctx) {
-  const double bias = ctx.attrs().get_float("bias", 0.0),
-               lambd = ctx.attrs().get_float("lambd", 0.5);
-  return map_elements(
-      ctx, [=](double x) { return x < -lambd ? x + bias : (x > lambd ? x - bias : 0.0); });
-}
-Status run_Gelu(KernelContext& ctx) {
-  const std::string approximate = ctx.attrs().get_string("approximate", "none");
-  if (approximate != "none" && approximate != "tanh")
-    return make_error("Gelu approximate must be \"none\" or \"tanh\", not \"" + approximate + "\"");
-  if (approximate == "tanh")
-    return map_elements(ctx, [](double x) {
-      return 0.5 * x * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
-    });
-  return map_elements(ctx, [](double x) { return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0))); });
 }
 
 Status run_Identity(KernelContext& ctx) {

@@ -13,14 +13,6 @@ Status same_as_input(ShapeContext& ctx) {
   return set_output(ctx, x, known);
 }
 
-// The input's type without its known values (the op changes them).
-Status same_type_as_input(ShapeContext& ctx) {
-  KILN_SHAPE_ASSIGN(x, input_type(ctx, 0));
-  if (x.dtype == DType::Bool)
-    return make_error(ctx.op + " needs a numeric input but got " + x.to_string());
-  return set_output(ctx, x);
-}
-
 Status floating_same_as_input(ShapeContext& ctx) {
   KILN_SHAPE_ASSIGN(x, input_type(ctx, 0));
   if (!is_floating(x.dtype))
@@ -81,102 +73,6 @@ Status infer_Sigmoid(ShapeContext& ctx) {
   return floating_same_as_input(ctx);
 }
 Status infer_Tanh(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Abs(ShapeContext& ctx) {
-  return same_type_as_input(ctx);
-}
-Status infer_Neg(ShapeContext& ctx) {
-  return same_type_as_input(ctx);
-}
-Status infer_Sign(ShapeContext& ctx) {
-  return same_type_as_input(ctx);
-}
-Status infer_Exp(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Log(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Sqrt(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Reciprocal(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Floor(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Ceil(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Round(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Erf(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Sin(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Cos(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Tan(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Asin(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Acos(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Atan(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Sinh(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Cosh(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Asinh(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Acosh(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Atanh(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Softplus(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Softsign(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Mish(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_HardSwish(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_HardSigmoid(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Selu(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Celu(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_ThresholdedRelu(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Shrink(ShapeContext& ctx) {
-  return floating_same_as_input(ctx);
-}
-Status infer_Gelu(ShapeContext& ctx) {
   return floating_same_as_input(ctx);
 }
 Status infer_Identity(ShapeContext& ctx) {

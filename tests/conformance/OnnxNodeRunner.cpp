@@ -187,7 +187,7 @@ const std::map<std::string, std::string>& shared_node_test_exceptions() {
     {"test_reflect_pad", "Pad supports constant mode only"},
     {"test_maxpool_with_argmax_2d_precomputed_pads", "MaxPool Indices output"},
     {"test_maxpool_with_argmax_2d_precomputed_strides", "MaxPool Indices output"},
-    // The importer reads ai.onnx opsets 7 to 18; these models declare opset 1 or 6.
+    // The importer reads ai.onnx opsets 7 to 18; these models declare opset 1.
     {"test_globalaveragepool", "opset 1 model"},
     {"test_globalaveragepool_precomputed", "opset 1 model"},
     {"test_globalmaxpool", "opset 1 model"},
@@ -195,16 +195,6 @@ const std::map<std::string, std::string>& shared_node_test_exceptions() {
     {"test_elu", "opset 6 model"},
     {"test_elu_default", "opset 6 model"},
     {"test_elu_example", "opset 6 model"},
-    {"test_hardsigmoid", "opset 6 model"},
-    {"test_hardsigmoid_default", "opset 6 model"},
-    {"test_hardsigmoid_example", "opset 6 model"},
-    {"test_selu", "opset 6 model"},
-    {"test_selu_default", "opset 6 model"},
-    {"test_selu_example", "opset 6 model"},
-    {"test_softplus", "opset 1 model"},
-    {"test_softplus_example", "opset 1 model"},
-    {"test_softsign", "opset 1 model"},
-    {"test_softsign_example", "opset 1 model"},
   };
   return exceptions;
 }

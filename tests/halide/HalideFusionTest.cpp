@@ -185,27 +185,6 @@ TEST(FusionHalideTest, ConvEluAndConvBatchNormEluMatch) {
   }
 }
 
-// The activations added with the unary math ops join conv epilogues by their Ops.def traits.
-TEST(FusionHalideTest, ConvHardSwishGeluMishEpiloguesMatch) {
-  for (const char* activation : {"HardSwish", "Gelu", "Mish", "Softplus"}) {
-    Graph graph;
-    GraphBuilder b(graph);
-    Value* x = b.input("x", static_shape({2, 3, 11, 13}));
-    Value* y = b.node("Conv", "conv",
-                      {x, b.constant("w", random_tensor({8, 3, 3, 3}, 31)),
-                       b.constant("b", random_tensor({8}, 32))},
-                      attrs({{"kernel_shape", std::vector<int64_t>{3, 3}},
-                             {"pads", std::vector<int64_t>{1, 1, 1, 1}}}));
-    b.output(b.node(activation, "act", {y}));
-    ASSERT_TRUE(infer_shapes(graph).is_ok());
-    check_equivalence(graph, std::string("Conv+") + activation, 1e-5);
-    const FusionPlan plan = read_fusion_plan(graph);
-    ASSERT_EQ(plan.groups.size(), 1u) << activation;
-    EXPECT_EQ(plan.groups[0].schedule, "conv_epilogue") << activation;
-    EXPECT_EQ(plan.groups[0].ops, (std::vector<std::string>{"Conv", activation})) << activation;
-  }
-}
-
 TEST(FusionHalideTest, MatMulBiasActivationAndChainsMatch) {
   Graph graph;
   GraphBuilder b(graph);
