@@ -122,4 +122,23 @@ Result<NodeLowering> lower_Gelu(LoweringContext& ctx, const Node& node) {
   });
 }
 
+Result<NodeLowering> lower_IsNaN(LoweringContext& ctx, const Node& node) {
+  KILN_HALIDE_ASSIGN(lowered,
+                     lower_map(ctx, node, [](const Expr& x) { return Halide::is_nan(x); }));
+  lowered.outputs[0].dtype = DType::Bool;
+  return lowered;
+}
+
+Result<NodeLowering> lower_IsInf(LoweringContext& ctx, const Node& node) {
+  const bool negative = node.attrs.get_int("detect_negative", 1) != 0;
+  const bool positive = node.attrs.get_int("detect_positive", 1) != 0;
+  KILN_HALIDE_ASSIGN(lowered, lower_map(ctx, node, [=](const Expr& x) {
+                       const Expr zero = k(x, 0);
+                       return Halide::is_inf(x) &&
+                              ((x > zero && positive) || (x < zero && negative));
+                     }));
+  lowered.outputs[0].dtype = DType::Bool;
+  return lowered;
+}
+
 }  // namespace kiln::halide_lowering

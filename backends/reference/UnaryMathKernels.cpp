@@ -127,4 +127,15 @@ Status run_Gelu(KernelContext& ctx) {
   return map_unary(ctx, [](double x) { return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0))); });
 }
 
+Status run_IsNaN(KernelContext& ctx) {
+  return map_unary(ctx, [](double x) { return std::isnan(x) ? 1.0 : 0.0; });
+}
+
+Status run_IsInf(KernelContext& ctx) {
+  const bool negative = ctx.attrs().get_int("detect_negative", 1) != 0;
+  const bool positive = ctx.attrs().get_int("detect_positive", 1) != 0;
+  return map_unary(
+      ctx, [=](double x) { return std::isinf(x) && (x > 0 ? positive : negative) ? 1.0 : 0.0; });
+}
+
 }  // namespace kiln::reference

@@ -81,6 +81,8 @@ const std::map<std::string, DirectOp>& direct_ops() {
       {"ThresholdedRelu", {{{"alpha", AttrKind::Float}}, {}}},
       {"Shrink", {{{"lambd", AttrKind::Float}, {"bias", AttrKind::Float}}, {}}},
       {"Mish", {}},
+      {"IsNaN", {}},
+      {"IsInf", {{{"detect_negative", AttrKind::Int}, {"detect_positive", AttrKind::Int}}, {}}},
       {"Gelu", {{{"approximate", AttrKind::String}}, {}}},
   };
   return kOps;

@@ -126,6 +126,20 @@ KILN_FLOAT_UNARY(Gelu)
 #undef KILN_NUMERIC_UNARY
 #undef KILN_FLOAT_UNARY
 
+// IsNaN and IsInf classify floating-point elements.
+Status floating_to_bool(ShapeContext& ctx) {
+  KILN_SHAPE_ASSIGN(x, input_type(ctx, 0));
+  if (!is_floating(x.dtype))
+    return make_error(ctx.op + " needs a floating-point input but got " + x.to_string());
+  return set_output(ctx, TensorType{DType::Bool, x.shape});
+}
+Status infer_IsNaN(ShapeContext& ctx) {
+  return floating_to_bool(ctx);
+}
+Status infer_IsInf(ShapeContext& ctx) {
+  return floating_to_bool(ctx);
+}
+
 Status infer_Clip(ShapeContext& ctx) {
   return same_as_input(ctx);
 }

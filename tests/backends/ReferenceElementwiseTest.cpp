@@ -1,4 +1,4 @@
-// ReferenceElementwiseTest.cpp: hand-computed cases for the activations, Clip and the
+// ReferenceElementwiseTest.cpp: hand-computed cases for the activations, unary math, Clip and the
 // broadcasting arithmetic ops of the reference interpreter.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -42,6 +42,17 @@ TEST(ReferenceElementwise, AbsNegSignKeepIntegersExact) {
   EXPECT_EQ(sign.element_as_int(0), -1);
   EXPECT_EQ(sign.element_as_int(1), 0);
   EXPECT_EQ(sign.element_as_int(2), 1);
+}
+
+TEST(ReferenceElementwise, IsNaNAndIsInfGiveBool) {
+  Tensor x = make_float_tensor({4}, {NAN, INFINITY, -INFINITY, 1.0f});
+  ASSERT_OK_AND_ASSIGN(nan, run_op("IsNaN", {x}));
+  EXPECT_EQ(nan.dtype, DType::Bool);
+  EXPECT_THAT(values_of(nan), ElementsAre(1.0, 0.0, 0.0, 0.0));
+  ASSERT_OK_AND_ASSIGN(inf, run_op("IsInf", {x}));
+  EXPECT_THAT(values_of(inf), ElementsAre(0.0, 1.0, 1.0, 0.0));
+  ASSERT_OK_AND_ASSIGN(negative, run_op("IsInf", {x}, attrs_of({{"detect_positive", int64_t{0}}})));
+  EXPECT_THAT(values_of(negative), ElementsAre(0.0, 0.0, 1.0, 0.0));
 }
 
 TEST(ReferenceElementwise, ParameterisedActivations) {
