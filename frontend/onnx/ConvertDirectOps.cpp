@@ -49,6 +49,7 @@ const std::map<std::string, DirectOp>& direct_ops() {
       {"Sub", {}},
       {"Mul", {}},
       {"Div", {}},
+      {"PRelu", {}},
       {"Identity", {}},
       {"Abs", {}},
       {"Neg", {}},

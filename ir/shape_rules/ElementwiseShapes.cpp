@@ -156,5 +156,11 @@ Status infer_Mul(ShapeContext& ctx) {
 Status infer_Div(ShapeContext& ctx) {
   return binary_arithmetic(ctx, divide_dims);
 }
+// PRelu broadcasts like Mul; it computes no known dims (it is not shape arithmetic).
+Status infer_PRelu(ShapeContext& ctx) {
+  KILN_RETURN_IF_ERROR(binary_arithmetic(ctx, multiply_dims));
+  ctx.output_known_dims = {std::nullopt};
+  return Status::ok();
+}
 
 }  // namespace kiln::shape_rules

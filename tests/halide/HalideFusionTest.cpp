@@ -186,9 +186,10 @@ TEST(FusionHalideTest, ConvEluAndConvBatchNormEluMatch) {
 }
 
 // The activations of LowerUnaryMath.cpp are Elementwise rows too: a Conv followed by HardSwish
-// (or Mish) is one conv_epilogue kernel that computes what the reference does.
+// (or Mish, or PRelu with a per-channel slope) is one conv_epilogue kernel that computes what the
+// reference does.
 TEST(FusionHalideTest, ConvHardSwishAndConvMishFuse) {
-  for (const char* activation : {"HardSwish", "Mish"}) {
+  for (const char* activation : {"HardSwish", "Mish", "PRelu"}) {
     Graph graph;
     GraphBuilder b(graph);
     Value* x = b.input("x", static_shape({1, 3, 9, 10}));
@@ -196,7 +197,11 @@ TEST(FusionHalideTest, ConvHardSwishAndConvMishFuse) {
                       {x, b.constant("w", random_tensor({4, 3, 3, 3}, 27)),
                        b.constant("b", random_tensor({4}, 28))},
                       attrs({{"kernel_shape", std::vector<int64_t>{3, 3}}}));
-    b.output(b.node(activation, "act", {y}));
+    const bool prelu = std::string(activation) == "PRelu";
+    if (prelu)  // a per-channel slope, as exporters write it
+      b.output(b.node(activation, "act", {y, b.constant("slope", random_tensor({4, 1, 1}, 29))}));
+    else
+      b.output(b.node(activation, "act", {y}));
     ASSERT_TRUE(infer_shapes(graph).is_ok());
     const std::string name = std::string("Conv+") + activation;
     check_equivalence(graph, name, 1e-5);

@@ -217,7 +217,7 @@ TEST(OpTraits, QueriesAnswerTodaysOpSets) {
                    "Mish",
                    "Gelu"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return is_binary_broadcast_op(s.name); }),
-            (OpSet{"Add", "Sub", "Mul", "Div"}));
+            (OpSet{"Add", "Sub", "Mul", "Div", "PRelu"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return is_view_op(s.name); }),
             (OpSet{"Flatten", "Reshape", "Squeeze", "Unsqueeze"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return is_window_op(s.name); }),
