@@ -132,6 +132,12 @@ Result<NodeLowering> lower_Div(LoweringContext& ctx, const Node& node) {
   });
 }
 
+Result<NodeLowering> lower_PRelu(LoweringContext& ctx, const Node& node) {
+  return lower_binary(ctx, node, [](const Expr& x, const Expr& slope) {
+    return Halide::select(x < constant_like(x, 0), x * slope, x);
+  });
+}
+
 Result<NodeLowering> lower_BatchNormalization(LoweringContext& ctx, const Node& node) {
   KILN_HALIDE_ASSIGN(x, ctx.value(node.input(0)));
   if (x.rank() < 2) return make_error("BatchNormalization needs an input of rank >= 2");

@@ -25,7 +25,7 @@ Status pass_through(KernelContext& ctx) {
   return Status::ok();
 }
 
-enum class Arithmetic { Add, Sub, Mul, Div };
+enum class Arithmetic { Add, Sub, Mul, Div, PRelu };
 
 // Integer ops stay in int64 (wrapping to the dtype's width on store, like numpy); float ops run
 // in double and round once to the output dtype.
@@ -59,6 +59,9 @@ Status binary_arithmetic(KernelContext& ctx, Arithmetic op) {
           if (y == 0) return make_error("integer division by zero");
           result = (x == INT64_MIN && y == -1) ? x : x / y;
           break;
+        case Arithmetic::PRelu:
+          result = x >= 0 ? x : static_cast<int64_t>(uint64_t(x) * uint64_t(y));
+          break;
       }
       out.set_int(i, result);
     }
@@ -80,6 +83,9 @@ Status binary_arithmetic(KernelContext& ctx, Arithmetic op) {
           break;
         case Arithmetic::Div:
           result = x / y;
+          break;
+        case Arithmetic::PRelu:
+          result = x >= 0 ? x : x * y;
           break;
       }
       out.set_double(i, result);
@@ -146,6 +152,9 @@ Status run_Mul(KernelContext& ctx) {
 }
 Status run_Div(KernelContext& ctx) {
   return binary_arithmetic(ctx, Arithmetic::Div);
+}
+Status run_PRelu(KernelContext& ctx) {
+  return binary_arithmetic(ctx, Arithmetic::PRelu);
 }
 
 }  // namespace kiln::reference

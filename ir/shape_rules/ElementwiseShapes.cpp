@@ -82,6 +82,64 @@ Status infer_Dropout(ShapeContext& ctx) {
   return same_as_input(ctx);
 }
 
+// Unary math: Abs, Neg and Sign take any numeric dtype; the others need floating point.
+#define KILN_NUMERIC_UNARY(NAME)           \
+  Status infer_##NAME(ShapeContext& ctx) { \
+    return same_as_input(ctx);             \
+  }
+#define KILN_FLOAT_UNARY(NAME)             \
+  Status infer_##NAME(ShapeContext& ctx) { \
+    return floating_same_as_input(ctx);    \
+  }
+KILN_NUMERIC_UNARY(Abs)
+KILN_NUMERIC_UNARY(Neg)
+KILN_NUMERIC_UNARY(Sign)
+KILN_FLOAT_UNARY(Exp)
+KILN_FLOAT_UNARY(Log)
+KILN_FLOAT_UNARY(Sqrt)
+KILN_FLOAT_UNARY(Reciprocal)
+KILN_FLOAT_UNARY(Floor)
+KILN_FLOAT_UNARY(Ceil)
+KILN_FLOAT_UNARY(Round)
+KILN_FLOAT_UNARY(Erf)
+KILN_FLOAT_UNARY(Sin)
+KILN_FLOAT_UNARY(Cos)
+KILN_FLOAT_UNARY(Tan)
+KILN_FLOAT_UNARY(Asin)
+KILN_FLOAT_UNARY(Acos)
+KILN_FLOAT_UNARY(Atan)
+KILN_FLOAT_UNARY(Sinh)
+KILN_FLOAT_UNARY(Cosh)
+KILN_FLOAT_UNARY(Asinh)
+KILN_FLOAT_UNARY(Acosh)
+KILN_FLOAT_UNARY(Atanh)
+KILN_FLOAT_UNARY(Selu)
+KILN_FLOAT_UNARY(Celu)
+KILN_FLOAT_UNARY(HardSigmoid)
+KILN_FLOAT_UNARY(HardSwish)
+KILN_FLOAT_UNARY(Softplus)
+KILN_FLOAT_UNARY(Softsign)
+KILN_FLOAT_UNARY(ThresholdedRelu)
+KILN_FLOAT_UNARY(Shrink)
+KILN_FLOAT_UNARY(Mish)
+KILN_FLOAT_UNARY(Gelu)
+#undef KILN_NUMERIC_UNARY
+#undef KILN_FLOAT_UNARY
+
+// IsNaN and IsInf classify floating-point elements.
+Status floating_to_bool(ShapeContext& ctx) {
+  KILN_SHAPE_ASSIGN(x, input_type(ctx, 0));
+  if (!is_floating(x.dtype))
+    return make_error(ctx.op + " needs a floating-point input but got " + x.to_string());
+  return set_output(ctx, TensorType{DType::Bool, x.shape});
+}
+Status infer_IsNaN(ShapeContext& ctx) {
+  return floating_to_bool(ctx);
+}
+Status infer_IsInf(ShapeContext& ctx) {
+  return floating_to_bool(ctx);
+}
+
 Status infer_Clip(ShapeContext& ctx) {
   return same_as_input(ctx);
 }
@@ -97,6 +155,12 @@ Status infer_Mul(ShapeContext& ctx) {
 }
 Status infer_Div(ShapeContext& ctx) {
   return binary_arithmetic(ctx, divide_dims);
+}
+// PRelu broadcasts like Mul; it computes no known dims (it is not shape arithmetic).
+Status infer_PRelu(ShapeContext& ctx) {
+  KILN_RETURN_IF_ERROR(binary_arithmetic(ctx, multiply_dims));
+  ctx.output_known_dims = {std::nullopt};
+  return Status::ok();
 }
 
 }  // namespace kiln::shape_rules

@@ -1,4 +1,4 @@
-// ReferenceElementwiseTest.cpp: hand-computed cases for the activations, Clip and the
+// ReferenceElementwiseTest.cpp: hand-computed cases for the activations, unary math, Clip and the
 // broadcasting arithmetic ops of the reference interpreter.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -24,6 +24,50 @@ TEST(ReferenceElementwise, Activations) {
   ASSERT_OK_AND_ASSIGN(tanh, run_op("Tanh", {x}));
   EXPECT_THAT(values_of(tanh),
               Pointwise(DoubleNear(1e-6), {-0.9640276, -0.4621172, 0.0, 0.9950548}));
+}
+
+TEST(ReferenceElementwise, RoundHalvesToEven) {
+  ASSERT_OK_AND_ASSIGN(y,
+                       run_op("Round", {make_float_tensor({5}, {-2.5f, -1.5f, 0.5f, 1.5f, 2.6f})}));
+  EXPECT_THAT(values_of(y), ElementsAre(-2.0, -2.0, 0.0, 2.0, 3.0));
+}
+
+TEST(ReferenceElementwise, AbsNegSignKeepIntegersExact) {
+  Tensor x = make_int64_tensor({3}, {-(int64_t{1} << 60) - 1, 0, 7});
+  ASSERT_OK_AND_ASSIGN(abs, run_op("Abs", {x}));
+  EXPECT_EQ(abs.element_as_int(0), (int64_t{1} << 60) + 1);
+  ASSERT_OK_AND_ASSIGN(neg, run_op("Neg", {x}));
+  EXPECT_EQ(neg.element_as_int(2), -7);
+  ASSERT_OK_AND_ASSIGN(sign, run_op("Sign", {x}));
+  EXPECT_EQ(sign.element_as_int(0), -1);
+  EXPECT_EQ(sign.element_as_int(1), 0);
+  EXPECT_EQ(sign.element_as_int(2), 1);
+}
+
+TEST(ReferenceElementwise, IsNaNAndIsInfGiveBool) {
+  Tensor x = make_float_tensor({4}, {NAN, INFINITY, -INFINITY, 1.0f});
+  ASSERT_OK_AND_ASSIGN(nan, run_op("IsNaN", {x}));
+  EXPECT_EQ(nan.dtype, DType::Bool);
+  EXPECT_THAT(values_of(nan), ElementsAre(1.0, 0.0, 0.0, 0.0));
+  ASSERT_OK_AND_ASSIGN(inf, run_op("IsInf", {x}));
+  EXPECT_THAT(values_of(inf), ElementsAre(0.0, 1.0, 1.0, 0.0));
+  ASSERT_OK_AND_ASSIGN(negative, run_op("IsInf", {x}, attrs_of({{"detect_positive", int64_t{0}}})));
+  EXPECT_THAT(values_of(negative), ElementsAre(0.0, 0.0, 1.0, 0.0));
+}
+
+TEST(ReferenceElementwise, ParameterisedActivations) {
+  Tensor x = make_float_tensor({4}, {-2.0f, -0.5f, 0.0f, 3.0f});
+  ASSERT_OK_AND_ASSIGN(shrink, run_op("Shrink", {x}, attrs_of({{"lambd", 1.0}, {"bias", 0.5}})));
+  EXPECT_THAT(values_of(shrink), ElementsAre(-1.5, 0.0, 0.0, 2.5));
+  ASSERT_OK_AND_ASSIGN(hard, run_op("HardSigmoid", {x}));
+  EXPECT_THAT(values_of(hard), Pointwise(DoubleNear(1e-6), {0.1, 0.4, 0.5, 1.0}));
+  ASSERT_OK_AND_ASSIGN(swish, run_op("HardSwish", {x}));
+  EXPECT_THAT(values_of(swish), Pointwise(DoubleNear(1e-6), {-1.0 / 3, -5.0 / 24, 0.0, 3.0}));
+  ASSERT_OK_AND_ASSIGN(thresholded, run_op("ThresholdedRelu", {x}, attrs_of({{"alpha", 2.0}})));
+  EXPECT_THAT(values_of(thresholded), ElementsAre(0.0, 0.0, 0.0, 3.0));
+  ASSERT_OK_AND_ASSIGN(gelu, run_op("Gelu", {x}));
+  EXPECT_THAT(values_of(gelu),
+              Pointwise(DoubleNear(1e-6), {-0.0455003, -0.1542687, 0.0, 2.9959502}));
 }
 
 TEST(ReferenceElementwise, SigmoidOfLargeMagnitudesDoesNotOverflow) {

@@ -20,8 +20,6 @@ namespace {
 constexpr double kRelativeTolerance = 1e-3;
 constexpr double kAbsoluteTolerance = 1e-7;
 
-
-
 CaseOutcome fail(std::string message) {
   return {Verdict::Fail, std::move(message), {}};
 }
@@ -87,7 +85,8 @@ CaseOutcome run_uncached(const std::string& name, const ConformanceBackend& back
     for (const std::string& op : skipped.unsupported_ops) skipped.message += " " + op;
     return skipped;
   }
-  if (auto known = shared_node_test_exceptions().find(name); known != shared_node_test_exceptions().end())
+  if (auto known = shared_node_test_exceptions().find(name);
+      known != shared_node_test_exceptions().end())
     return {Verdict::Skip, "known exception: " + known->second, {}};
   if (auto known = backend.exceptions.find(name); known != backend.exceptions.end())
     return {Verdict::Skip, "known " + backend.name + " exception: " + known->second, {}};
@@ -161,40 +160,50 @@ const std::set<std::string>& import_only_ops() {
 
 const std::map<std::string, std::string>& shared_node_test_exceptions() {
   static const std::map<std::string, std::string> exceptions = {
-    // Element types Kiln's IR does not have.
-    {"test_cast_BFLOAT16_to_FLOAT", "bfloat16 is not an IR dtype"},
-    {"test_cast_FLOAT_to_BFLOAT16", "bfloat16 is not an IR dtype"},
-    {"test_cast_FLOAT_to_STRING", "string is not an IR dtype"},
-    {"test_cast_STRING_to_FLOAT", "string is not an IR dtype"},
-    {"test_castlike_BFLOAT16_to_FLOAT_expanded", "bfloat16 is not an IR dtype"},
-    {"test_castlike_FLOAT_to_BFLOAT16_expanded", "bfloat16 is not an IR dtype"},
-    {"test_castlike_FLOAT_to_STRING_expanded", "string is not an IR dtype"},
-    {"test_castlike_STRING_to_FLOAT_expanded", "string is not an IR dtype"},
-    {"test_identity_opt", "optional values are not IR values"},
-    {"test_identity_sequence", "sequence values are not IR values"},
-    // Training-time behaviour: Kiln compiles inference graphs.
-    {"test_batchnorm_epsilon_training_mode", "training-mode BatchNormalization"},
-    {"test_batchnorm_example_training_mode", "training-mode BatchNormalization"},
-    {"test_training_dropout", "training-mode Dropout (random masking)"},
-    {"test_training_dropout_default", "training-mode Dropout (random masking)"},
-    {"test_training_dropout_default_mask", "Dropout mask output"},
-    {"test_training_dropout_mask", "Dropout mask output"},
-    {"test_training_dropout_zero_ratio_mask", "Dropout mask output"},
-    {"test_dropout_default_mask", "Dropout mask output"},
-    {"test_dropout_default_mask_ratio", "Dropout mask output"},
-    // Op variants outside the IR's op table (ir/Ops.def).
-    {"test_edge_pad", "Pad supports constant mode only"},
-    {"test_reflect_pad", "Pad supports constant mode only"},
-    {"test_maxpool_with_argmax_2d_precomputed_pads", "MaxPool Indices output"},
-    {"test_maxpool_with_argmax_2d_precomputed_strides", "MaxPool Indices output"},
-    // The importer reads ai.onnx opsets 7 to 18; these models declare opset 1.
-    {"test_globalaveragepool", "opset 1 model"},
-    {"test_globalaveragepool_precomputed", "opset 1 model"},
-    {"test_globalmaxpool", "opset 1 model"},
-    {"test_globalmaxpool_precomputed", "opset 1 model"},
-    {"test_elu", "opset 6 model"},
-    {"test_elu_default", "opset 6 model"},
-    {"test_elu_example", "opset 6 model"},
+      // Element types Kiln's IR does not have.
+      {"test_cast_BFLOAT16_to_FLOAT", "bfloat16 is not an IR dtype"},
+      {"test_cast_FLOAT_to_BFLOAT16", "bfloat16 is not an IR dtype"},
+      {"test_cast_FLOAT_to_STRING", "string is not an IR dtype"},
+      {"test_cast_STRING_to_FLOAT", "string is not an IR dtype"},
+      {"test_castlike_BFLOAT16_to_FLOAT_expanded", "bfloat16 is not an IR dtype"},
+      {"test_castlike_FLOAT_to_BFLOAT16_expanded", "bfloat16 is not an IR dtype"},
+      {"test_castlike_FLOAT_to_STRING_expanded", "string is not an IR dtype"},
+      {"test_castlike_STRING_to_FLOAT_expanded", "string is not an IR dtype"},
+      {"test_identity_opt", "optional values are not IR values"},
+      {"test_identity_sequence", "sequence values are not IR values"},
+      // Training-time behaviour: Kiln compiles inference graphs.
+      {"test_batchnorm_epsilon_training_mode", "training-mode BatchNormalization"},
+      {"test_batchnorm_example_training_mode", "training-mode BatchNormalization"},
+      {"test_training_dropout", "training-mode Dropout (random masking)"},
+      {"test_training_dropout_default", "training-mode Dropout (random masking)"},
+      {"test_training_dropout_default_mask", "Dropout mask output"},
+      {"test_training_dropout_mask", "Dropout mask output"},
+      {"test_training_dropout_zero_ratio_mask", "Dropout mask output"},
+      {"test_dropout_default_mask", "Dropout mask output"},
+      {"test_dropout_default_mask_ratio", "Dropout mask output"},
+      // Op variants outside the IR's op table (ir/Ops.def).
+      {"test_edge_pad", "Pad supports constant mode only"},
+      {"test_reflect_pad", "Pad supports constant mode only"},
+      {"test_maxpool_with_argmax_2d_precomputed_pads", "MaxPool Indices output"},
+      {"test_maxpool_with_argmax_2d_precomputed_strides", "MaxPool Indices output"},
+      // The importer reads ai.onnx opsets 7 to 18; these models declare opset 1 or 6.
+      {"test_globalaveragepool", "opset 1 model"},
+      {"test_globalaveragepool_precomputed", "opset 1 model"},
+      {"test_globalmaxpool", "opset 1 model"},
+      {"test_globalmaxpool_precomputed", "opset 1 model"},
+      {"test_elu", "opset 6 model"},
+      {"test_elu_default", "opset 6 model"},
+      {"test_elu_example", "opset 6 model"},
+      {"test_hardsigmoid", "opset 6 model"},
+      {"test_hardsigmoid_default", "opset 6 model"},
+      {"test_hardsigmoid_example", "opset 6 model"},
+      {"test_selu", "opset 6 model"},
+      {"test_selu_default", "opset 6 model"},
+      {"test_selu_example", "opset 6 model"},
+      {"test_softplus", "opset 1 model"},
+      {"test_softplus_example", "opset 1 model"},
+      {"test_softsign", "opset 1 model"},
+      {"test_softsign_example", "opset 1 model"},
   };
   return exceptions;
 }

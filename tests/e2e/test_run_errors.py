@@ -21,9 +21,9 @@ def unsupported_model(path):
     import onnx
     from onnx import TensorProto, helper
     nodes = [helper.make_node("Relu", ["x"], ["a"], name="relu"),
-             helper.make_node("Erf", ["a"], ["y"], name="erf_node")]
+             helper.make_node("NonZero", ["a"], ["y"], name="nonzero_node")]
     graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
+                              [helper.make_tensor_value_info("y", TensorProto.INT64, [2, None])])
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), path)
     return path
 
@@ -51,9 +51,9 @@ def main():
         unsupported = unsupported_model(os.path.join(work, "unsupported.onnx"))
 
         cases = [  # (description, command, words the message must contain)
-            ("unsupported op (run)", ["run", unsupported, "-i", good], ["Erf", "erf_node"]),
+            ("unsupported op (run)", ["run", unsupported, "-i", good], ["NonZero", "nonzero_node"]),
             ("unsupported op (compile)", ["compile", unsupported, "-o", os.path.join(work, "u")],
-             ["Erf", "erf_node"]),
+             ["NonZero", "nonzero_node"]),
             ("wrong shape, library", ["run", library, "-i", wrong_shape], ["input", "28"]),
             ("wrong shape, model file", ["run", model, "-i", wrong_shape], ["input", "28"]),
             ("wrong dtype", ["run", library, "-i", wrong_dtype], ["dtype"]),

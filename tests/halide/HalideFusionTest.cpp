@@ -185,6 +185,33 @@ TEST(FusionHalideTest, ConvEluAndConvBatchNormEluMatch) {
   }
 }
 
+// The activations of LowerUnaryMath.cpp are Elementwise rows too: a Conv followed by HardSwish
+// (or Mish, or PRelu with a per-channel slope) is one conv_epilogue kernel that computes what the
+// reference does.
+TEST(FusionHalideTest, ConvHardSwishAndConvMishFuse) {
+  for (const char* activation : {"HardSwish", "Mish", "PRelu"}) {
+    Graph graph;
+    GraphBuilder b(graph);
+    Value* x = b.input("x", static_shape({1, 3, 9, 10}));
+    Value* y = b.node("Conv", "conv",
+                      {x, b.constant("w", random_tensor({4, 3, 3, 3}, 27)),
+                       b.constant("b", random_tensor({4}, 28))},
+                      attrs({{"kernel_shape", std::vector<int64_t>{3, 3}}}));
+    const bool prelu = std::string(activation) == "PRelu";
+    if (prelu)  // a per-channel slope, as exporters write it
+      b.output(b.node(activation, "act", {y, b.constant("slope", random_tensor({4, 1, 1}, 29))}));
+    else
+      b.output(b.node(activation, "act", {y}));
+    ASSERT_TRUE(infer_shapes(graph).is_ok());
+    const std::string name = std::string("Conv+") + activation;
+    check_equivalence(graph, name, 1e-5);
+    const FusionPlan plan = read_fusion_plan(graph);
+    ASSERT_EQ(plan.groups.size(), 1u) << name;
+    EXPECT_EQ(plan.groups[0].schedule, "conv_epilogue") << name;
+    EXPECT_EQ(plan.groups[0].ops, (std::vector<std::string>{"Conv", activation})) << name;
+  }
+}
+
 TEST(FusionHalideTest, MatMulBiasActivationAndChainsMatch) {
   Graph graph;
   GraphBuilder b(graph);
