@@ -1,7 +1,11 @@
-// ConvertSpecialOps.cpp: Constant (which becomes an IR constant, not a node), Cast (ONNX dtype
-// enum to IR dtype name) and the ops whose extra training-time outputs Kiln drops or rejects.
+// ConvertSpecialOps.cpp: Constant and ConstantOfShape (which become IR constants, not nodes),
+// Cast (ONNX dtype enum to IR dtype name) and the ops whose extra training-time outputs Kiln drops
+// or rejects.
+#include <cstring>
+
 #include "frontend/onnx/OnnxTypes.h"
 #include "frontend/onnx/OpConverters.h"
+#include "ir/ModelLimits.h"
 
 namespace kiln::onnx_import {
 namespace {
@@ -43,6 +47,52 @@ Status convert_constant(NodeConverter& node) {
   if (node.builder().graph.find_value(name))
     return node.error("value '" + name + "' is defined more than once");
   node.builder().graph.add_constant(name, std::move(*tensor));
+  return Status::ok();
+}
+
+Status convert_constant_of_shape(NodeConverter& node) {
+  // Kiln compiles ahead of time: the shape must be a constant (as exporters write it, e.g.
+  // Caffe2's weight fills and PyTorch's padding sizes), and the result is folded into an IR
+  // constant here.
+  Result<Attributes> attrs = node.convert_attributes({}, {"value"});
+  if (!attrs) return attrs.error();
+  if (node.proto().output_size() != 1) return node.error("ConstantOfShape must have one output");
+  Result<Value*> shape_value = node.required_input(0, "input");
+  if (!shape_value) return shape_value.error();
+  Result<std::optional<std::vector<int64_t>>> dims = node.constant_ints(0, "input");
+  if (!dims) return dims.error();
+  if (!*dims) return node.error("ConstantOfShape needs its shape input");
+  Tensor fill = make_float_tensor({}, {0.0f});
+  if (const onnx::AttributeProto* value = node.attribute("value")) {
+    if (!value->has_t()) return node.error("ConstantOfShape attribute 'value' must be a tensor");
+    Result<Tensor> imported = node.builder().tensors.import(value->t(), "ConstantOfShape value");
+    if (!imported) return node.error(imported.error().message);
+    if (imported->element_count() != 1)
+      return node.error("ConstantOfShape value must hold one element, not " +
+                        std::to_string(imported->element_count()));
+    fill = std::move(*imported);
+  }
+  const size_t element = dtype_size(fill.dtype);
+  int64_t count = 1;
+  for (int64_t d : **dims) {
+    if (d < 0) return node.error("ConstantOfShape dim " + std::to_string(d) + " is negative");
+    if (d != 0 && count > kMaxTensorBytes / int64_t(element) / d)
+      return node.error("ConstantOfShape output is larger than " + std::to_string(kMaxTensorBytes) +
+                        " bytes");
+    count *= d;
+  }
+  if ((**dims).size() > kMaxTensorRank)
+    return node.error("ConstantOfShape output has rank " + std::to_string((**dims).size()) +
+                      " (at most " + std::to_string(kMaxTensorRank) + ")");
+  std::vector<uint8_t> bytes(size_t(count) * element);
+  const uint8_t* one = static_cast<const uint8_t*>(fill.data.data());
+  for (int64_t i = 0; i < count; ++i) std::memcpy(bytes.data() + size_t(i) * element, one, element);
+  const std::string& name = node.proto().output(0);
+  if (name.empty()) return node.error("ConstantOfShape output has no name");
+  if (node.builder().graph.find_value(name))
+    return node.error("value '" + name + "' is defined more than once");
+  node.builder().graph.add_constant(
+      name, Tensor{fill.dtype, **dims, TensorData::from_vector(std::move(bytes))});
   return Status::ok();
 }
 

@@ -15,6 +15,7 @@ ConvertFn find_op_converter(const std::string& op_type) {
       {"Pad", convert_pad},
       {"Slice", convert_slice},
       {"Constant", convert_constant},
+      {"ConstantOfShape", convert_constant_of_shape},
       {"Cast", convert_cast},
       {"Dropout", convert_dropout},
       {"BatchNormalization", convert_batch_normalization},

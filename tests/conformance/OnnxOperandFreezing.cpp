@@ -16,8 +16,8 @@ namespace {
 
 // Per op, the input positions Kiln's IR keeps as attributes.
 const OperandPositions kAttributeOperands = {
-    {"Clip", {1, 2}},   {"Pad", {1, 2, 3}},  {"Squeeze", {1}},
-    {"Unsqueeze", {1}}, {"ReduceMean", {1}}, {"Dropout", {1, 2}},
+    {"Clip", {1, 2}},    {"Pad", {1, 2, 3}},  {"Squeeze", {1}},         {"Unsqueeze", {1}},
+    {"ReduceMean", {1}}, {"Dropout", {1, 2}}, {"ConstantOfShape", {0}},
 };
 
 Result<onnx::ModelProto> read_model(const std::string& path) {

@@ -179,6 +179,54 @@ TEST(OnnxInitializers, ConstantNodesBecomeConstants) {
   EXPECT_EQ(constant_named(*graph, "c_ints").element_as_int(2), 3);
 }
 
+TEST(OnnxInitializers, ConstantOfShapeFoldsIntoAConstant) {
+  onnx::ModelProto model = make_model(13);
+  add_initializer(model, int64_tensor("shape", {3}, {2, 1, 3}));
+  add_node(model, "ConstantOfShape", {"shape"}, {"zeros"});
+  onnx::AttributeProto* value =
+      add_attribute(add_node(model, "ConstantOfShape", {"shape"}, {"fill"}), "value",
+                    onnx::AttributeProto::TENSOR);
+  *value->mutable_t() = int64_tensor("", {1}, {7});
+  set_int(add_node(model, "Cast", {"fill"}, {"fill_f"}, "cast"), "to", onnx::TensorProto::FLOAT);
+  add_node(model, "Add", {"zeros", "fill_f"}, {"y"}, "add");
+  add_output(model, "y");
+  Result<Graph> graph = import_model(model);
+  ASSERT_TRUE(graph) << graph.error().to_string();
+  EXPECT_EQ(graph->nodes().size(), 2u);  // Cast and Add: ConstantOfShape makes no IR node
+  const Tensor& zeros = constant_named(*graph, "zeros");
+  EXPECT_EQ(zeros.dtype, DType::Float32);
+  EXPECT_EQ(zeros.dims, (std::vector<int64_t>{2, 1, 3}));
+  EXPECT_EQ(zeros.element_as_double(5), 0.0);
+  const Tensor& fill = constant_named(*graph, "fill");
+  EXPECT_EQ(fill.dtype, DType::Int64);
+  EXPECT_EQ(fill.element_count(), 6);
+  EXPECT_EQ(fill.element_as_int(4), 7);
+}
+
+TEST(OnnxInitializers, ConstantOfShapeErrorsNameTheNode) {
+  struct Case {
+    std::vector<int64_t> shape;
+    bool constant;
+    const char* message;
+  };
+  for (const Case& c :
+       {Case{{2, -1}, true, "negative"}, Case{{1 << 20, 1 << 20}, true, "larger than"},
+        Case{{2}, false, "must be a constant"}}) {
+    onnx::ModelProto model = make_model(13);
+    if (c.constant) {
+      add_initializer(model, int64_tensor("shape", {int64_t(c.shape.size())}, c.shape));
+    } else {
+      add_input(model, "shape", {int64_t{1}}, onnx::TensorProto::INT64);
+    }
+    add_node(model, "ConstantOfShape", {"shape"}, {"y"}, "fill");
+    add_output(model, "y");
+    Result<Graph> graph = import_model(model);
+    ASSERT_FALSE(graph) << c.message;
+    EXPECT_EQ(graph.error().node, "fill");
+    EXPECT_NE(graph.error().message.find(c.message), std::string::npos) << graph.error().message;
+  }
+}
+
 TEST(OnnxInitializers, ConstantWithStringValueIsAnError) {
   onnx::ModelProto model = make_model(13);
   set_string(add_node(model, "Constant", {}, {"c"}, "bad_const"), "value_string", "x");
