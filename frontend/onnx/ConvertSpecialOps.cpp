@@ -1,6 +1,6 @@
 // ConvertSpecialOps.cpp: Constant and ConstantOfShape (which become IR constants, not nodes),
-// Cast (ONNX dtype enum to IR dtype name) and the ops whose extra training-time outputs Kiln drops
-// or rejects.
+// Sum (a chain of Adds), Cast (ONNX dtype enum to IR dtype name) and the ops whose extra
+// training-time outputs Kiln drops or rejects.
 #include <cstring>
 
 #include "frontend/onnx/OnnxTypes.h"
@@ -93,6 +93,36 @@ Status convert_constant_of_shape(NodeConverter& node) {
     return node.error("value '" + name + "' is defined more than once");
   node.builder().graph.add_constant(
       name, Tensor{fill.dtype, **dims, TensorData::from_vector(std::move(bytes))});
+  return Status::ok();
+}
+
+Status convert_sum(NodeConverter& node) {
+  // Variadic Sum with numpy broadcasting is a left-to-right chain of Adds (which broadcast the
+  // same way and fuse like any Add); one input is the identity.
+  Result<Attributes> attrs = node.convert_attributes({});
+  if (!attrs) return attrs.error();
+  if (node.proto().output_size() != 1) return node.error("Sum must have one output");
+  const int count = node.proto().input_size();
+  if (count < 1) return node.error("Sum needs at least one input");
+  std::vector<Value*> inputs;
+  for (int i = 0; i < count; ++i) {
+    Result<Value*> value = node.required_input(size_t(i), "data_" + std::to_string(i));
+    if (!value) return value.error();
+    inputs.push_back(*value);
+  }
+  Result<Value*> output = node.define_output(0);
+  if (!output) return output.error();
+  if (count == 1) {
+    node.emit("Identity", {inputs[0]}, {*output});
+    return Status::ok();
+  }
+  Value* total = inputs[0];
+  for (int i = 1; i < count; ++i) {
+    Value* result = i + 1 == count ? *output : node.temporary("partial" + std::to_string(i));
+    node.emit("Add", {total, inputs[size_t(i)]}, {result}, {},
+              i == 1 ? "" : "add" + std::to_string(i));
+    total = result;
+  }
   return Status::ok();
 }
 

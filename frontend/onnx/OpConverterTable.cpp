@@ -16,6 +16,7 @@ ConvertFn find_op_converter(const std::string& op_type) {
       {"Slice", convert_slice},
       {"Constant", convert_constant},
       {"ConstantOfShape", convert_constant_of_shape},
+      {"Sum", convert_sum},
       {"Cast", convert_cast},
       {"Dropout", convert_dropout},
       {"BatchNormalization", convert_batch_normalization},

@@ -22,6 +22,7 @@ Status convert_slice(NodeConverter& node);
 // Ops with outputs or modes Kiln drops or rejects, and Constant (ConvertSpecialOps.cpp).
 Status convert_constant(NodeConverter& node);
 Status convert_constant_of_shape(NodeConverter& node);
+Status convert_sum(NodeConverter& node);
 Status convert_cast(NodeConverter& node);
 Status convert_dropout(NodeConverter& node);
 Status convert_batch_normalization(NodeConverter& node);

@@ -48,7 +48,8 @@ struct ConformanceTotals {
   std::vector<std::string> failures;       ///< "test: reason"
 };
 
-/// ONNX ops the importer consumes without producing an IR node (Constant).
+/// ONNX ops with no IR op of their own: the importer folds them into constants (Constant,
+/// ConstantOfShape) or rewrites them into other IR ops (Sum into Adds).
 const std::set<std::string>& import_only_ops();
 
 /// Node tests of supported ops that no runner is expected to pass (test name -> reason): variants

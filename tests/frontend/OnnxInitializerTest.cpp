@@ -227,6 +227,19 @@ TEST(OnnxInitializers, ConstantOfShapeErrorsNameTheNode) {
   }
 }
 
+TEST(OnnxOps, SumBecomesAChainOfAdds) {
+  onnx::ModelProto model = make_model(13);
+  for (const char* name : {"a", "b", "c"}) add_input(model, name, {int64_t{2}, int64_t{3}});
+  add_node(model, "Sum", {"a", "b", "c"}, {"y"}, "sum");
+  add_node(model, "Sum", {"y"}, {"z"}, "sum_one");
+  add_output(model, "z");
+  Result<Graph> graph = import_model(model);
+  ASSERT_TRUE(graph) << graph.error().to_string();
+  std::vector<std::string> ops;
+  for (const auto& node : graph->nodes()) ops.push_back(node->op);
+  EXPECT_EQ(ops, (std::vector<std::string>{"Add", "Add", "Identity"}));
+}
+
 TEST(OnnxInitializers, ConstantWithStringValueIsAnError) {
   onnx::ModelProto model = make_model(13);
   set_string(add_node(model, "Constant", {}, {"c"}, "bad_const"), "value_string", "x");
