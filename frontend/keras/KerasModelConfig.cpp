@@ -190,8 +190,33 @@ int major_version_of(const std::string& version) {
 
 }  // namespace
 
+bool json_nests_deeper_than(std::string_view text, size_t limit) {
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;  // skip the escaped character
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
 Result<KerasModel> parse_keras_model(const std::string& json_text, const std::string& file,
                                      const std::string& keras_version) {
+  if (json_nests_deeper_than(json_text, kMaxJsonNesting))
+    return model_error(file, "",
+                       "the model JSON nests arrays and objects deeper than " +
+                           std::to_string(kMaxJsonNesting) + " levels");
   json root;
   try {
     root = json::parse(json_text);

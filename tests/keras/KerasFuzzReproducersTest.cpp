@@ -1,0 +1,64 @@
+// KerasFuzzReproducersTest.cpp: inputs the Keras fuzz targets (fuzz/keras_*_fuzzer.cpp) found
+// crashing Kiln, each fed back byte for byte; each must now give an error, not undefined
+// behaviour (the fuzz build's UBSan and ASan would stop on it).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+
+#include "frontend/keras/KerasImporter.h"
+#include "frontend/keras/KerasModelConfig.h"
+#include "ir/ModelLimits.h"
+
+namespace kiln {
+namespace {
+
+Result<Graph> import_bytes(const std::string& name, const std::string& bytes) {
+  std::string path = testing::TempDir() + "/fuzz_" + name;
+  std::ofstream(path, std::ios::binary) << bytes;
+  return import_keras_file(path);
+}
+
+// keras-json crash-e51299759ed424f7f31a25cd891f8d848679f156: Reshape's element count
+// 2^40 * 2^40 overflowed int64 in DimProduct::multiply (signed overflow).
+TEST(KerasFuzzReproducersTest, ReshapeTargetWhoseElementCountOverflows) {
+  const std::string bytes =
+      R"({"class_name": "Sequential", "config": {"name": "sequential", "layers": [{"class_name": )"
+      R"("InputLayer", "config": {"batch_input_shape": [null, 16], "name": "input", "dtype": )"
+      R"("float32"}}, {"class_name": "Reshape", "config": {"target_shape": [1099511627776, )"
+      R"(1099511627776], "name": "reshape", "dtype": "float32"}}]}})";
+  Result<Graph> graph = import_bytes("reshape_overflow.json", bytes);
+  ASSERT_TRUE(graph) << graph.error().message;
+  Status limits = check_model_limits(*graph);  // what `kiln` checks next, naming the size
+  ASSERT_FALSE(limits);
+  EXPECT_NE(limits.error().message.find("more than 2^63 bytes"), std::string::npos)
+      << limits.error().message;
+}
+
+// keras-json crash-18883da640bb607127b8b6db11022b9606a23f8d: a shape nested 100,000 arrays
+// deep (the catalog's keras_deeply_nested_config) overflowed the stack under ASan in
+// nlohmann::json's recursive copies; 3,000,000 levels (6 MB) did so in a Release build too.
+TEST(KerasFuzzReproducersTest, ShapeNestedTooDeep) {
+  for (size_t depth : {size_t{100000}, size_t{3000000}}) {
+    const std::string bytes =
+        R"({"class_name": "Sequential", "config": {"name": "sequential", "layers": [{"class_name": )"
+        R"("InputLayer", "config": {"batch_input_shape": [null, )" +
+        std::string(depth, '[') + std::string(depth, ']') +
+        R"(], "name": "input", "dtype": "float32"}}, {"class_name": "ReLU", "config": {"name": )"
+        R"("relu", "dtype": "float32"}}]}})";
+    Result<Graph> graph = import_bytes("deep.json", bytes);
+    ASSERT_FALSE(graph);
+    EXPECT_NE(graph.error().message.find("deeper than 1000 levels"), std::string::npos)
+        << graph.error().message;
+  }
+}
+
+TEST(KerasFuzzReproducersTest, NestingLimitIgnoresBracketsInStrings) {
+  using keras_import::json_nests_deeper_than;
+  EXPECT_FALSE(json_nests_deeper_than(R"({"a": "[[[[[[", "b": "\"[[[["})", 2));
+  EXPECT_TRUE(json_nests_deeper_than(R"({"a": [[1]]})", 2));
+  EXPECT_FALSE(json_nests_deeper_than(R"({"a": [[1]]})", 3));
+}
+
+}  // namespace
+}  // namespace kiln
