@@ -53,6 +53,19 @@ TEST(KerasFuzzReproducersTest, ShapeNestedTooDeep) {
   }
 }
 
+// keras-archive oom-935e914912910adf68c32d5d6a17179083ee23a7 (50 KB, kept as it was found): a
+// weights dataset claiming 1,783,628,640 bytes while storing 864, which Kiln allocated (1.8 GB
+// peak) before HDF5 failed to fill it.
+TEST(KerasFuzzReproducersTest, DatasetClaimingFarMoreThanItStores) {
+  Result<Graph> graph = import_keras_file(std::string(KILN_SOURCE_DIR) +
+                                          "/tests/keras/fuzz_reproducers/"
+                                          "keras-archive-oom-935e9149.keras");
+  ASSERT_FALSE(graph);
+  EXPECT_NE(graph.error().message.find("claims 1783628640 bytes but stores only 864"),
+            std::string::npos)
+      << graph.error().message;
+}
+
 TEST(KerasFuzzReproducersTest, NestingLimitIgnoresBracketsInStrings) {
   using keras_import::json_nests_deeper_than;
   EXPECT_FALSE(json_nests_deeper_than(R"({"a": "[[[[[[", "b": "\"[[[["})", 2));
