@@ -66,6 +66,32 @@ TEST(KerasFuzzReproducersTest, DatasetClaimingFarMoreThanItStores) {
       << graph.error().message;
 }
 
+// keras-json crash-3a7a0b7b3154afc84db009be600be4c73c47d9ff: a Sequential model whose "config"
+// key is misspelt; json::value() on the missing (null) config threw type_error out of the
+// importer. A non-string name or tensor class_name threw the same way.
+TEST(KerasFuzzReproducersTest, ConfigOfTheWrongType) {
+  const std::string reproducer =
+      R"({"class_name": "Sequential", "con-Infinityfig": {"name": "sequential", "layers": )"
+      R"([{"class_name": "InputLayer", "config": {"batch_input_shape": [null, 8, 8, 3], "name": )"
+      R"("input", "dtype": "float32"}}, {"class_name": "Cropping2D", "config": {"cropping": )"
+      R"([[4, 4], [0, 0]], "data_format": "channels_last", "name": "crop", "dtype": "float32"}}]}})";
+  Result<Graph> graph = import_bytes("no_config.json", reproducer);
+  ASSERT_FALSE(graph);
+  EXPECT_NE(graph.error().message.find("has no layers"), std::string::npos)
+      << graph.error().message;
+
+  graph = import_bytes("config_number.json", R"({"class_name": "Sequential", "config": 7})");
+  ASSERT_FALSE(graph);
+  graph = import_bytes("name_number.json",
+                       R"({"class_name": "Functional", "config": {"name": 5, "layers": []}})");
+  ASSERT_FALSE(graph);
+  graph =
+      import_bytes("tensor_class_number.json",
+                   R"({"class_name": "Functional", "config": {"layers": [{"class_name": )"
+                   R"("Dense", "name": "d", "inbound_nodes": [{"args": [{"class_name": 3}]}]}]}})");
+  ASSERT_FALSE(graph);
+}
+
 TEST(KerasFuzzReproducersTest, NestingLimitIgnoresBracketsInStrings) {
   using keras_import::json_nests_deeper_than;
   EXPECT_FALSE(json_nests_deeper_than(R"({"a": "[[[[[[", "b": "\"[[[["})", 2));
