@@ -92,6 +92,28 @@ TEST(KerasFuzzReproducersTest, ConfigOfTheWrongType) {
   ASSERT_FALSE(graph);
 }
 
+// keras-json crash-f7320bf91339146a84d876500ab544a0ff5ecab6: a Keras 1 Convolution2D whose
+// nb_col is misspelt; reading the missing (null) field as a number threw type_error 302.
+TEST(KerasFuzzReproducersTest, LayerFieldOfTheWrongType) {
+  const std::string reproducer =
+      R"({"class_name": "Sequential", "keras_version": "1.2.0", "config": [{"class_name": "Conv)"
+      R"(olution2D", "config": {"name": "conv", "nb_filter": 4, "nb_row": 3, "ncblo_": 3, "bord)"
+      R"(er_mode": "same", "subsample": [1, 1], "oid_mrdering": "tf", "activation": "relu", "bi)"
+      R"(as": true, "batch_input_shape": [null, 8, 8, 2]}}, {"class_name": "BatchNormalization")"
+      R"(, "config": {"name": "bn", "mode": 0, "axis": -1, "epsilon": 0.001}}, {"class_name": ")"
+      R"(AveragePooling2D", "config": {"name": "pool", "pool_size": [2, 2], "strides": [2, 2], )"
+      R"("border_mode": "valid", "dim_ordering": "tf"}}, {"class_name": "Dropout", "config": {")"
+      R"(name": "drop", "p": 0.5}}, {"class_name": "Flatten", "config": {"name": "flat"}}, {"cl)"
+      R"(ass_name": "Dense", "config": {"name": "fc", "output_dim": 3, "activation": "softmax",)"
+      R"( "bias": true}}]})";
+  Result<Graph> graph = import_bytes("conv_field.json", reproducer);
+  ASSERT_FALSE(graph);
+  EXPECT_EQ(graph.error().node, "conv");
+  EXPECT_NE(graph.error().message.find("malformed layer config: type must be number, but is null"),
+            std::string::npos)
+      << graph.error().message;
+}
+
 TEST(KerasFuzzReproducersTest, NestingLimitIgnoresBracketsInStrings) {
   using keras_import::json_nests_deeper_than;
   EXPECT_FALSE(json_nests_deeper_than(R"({"a": "[[[[[[", "b": "\"[[[["})", 2));
