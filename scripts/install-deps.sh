@@ -14,6 +14,8 @@ PACKAGES=(
   libhdf5-dev libzip-dev nlohmann-json3-dev libcli11-dev
   # tests
   libgtest-dev libgmock-dev libonnx-testdata graphviz
+  # fuzzing (scripts/fuzz.sh): clang with libFuzzer and the sanitizer runtimes
+  clang-14 libclang-rt-14-dev libfuzzer-14-dev
   # a private single-node Slurm for the tuner's --runner test (tests/slurm/slurm_cluster.sh)
   slurm-wlm munge
   # peers and test-model makers (run with /usr/bin/python3)

@@ -10,6 +10,9 @@
 namespace kiln::keras_import {
 namespace {
 
+/// The most a dataset's data may exceed its stored size (deflate's ceiling is 1032:1).
+constexpr uint64_t kMaxStoredRatio = 1032;
+
 /// Closes an hid_t with the matching H5?close when it goes out of scope.
 class Handle {
  public:
@@ -220,8 +223,15 @@ Result<WeightArray> Hdf5File::read_floats(const std::string& path) const {
                      (overflow ? std::string("more than 2^63") : std::to_string(bytes)) +
                      " bytes of floats; Kiln compiles tensors of at most 2^31 - 1 bytes"};
   const size_t count = static_cast<size_t>(bytes) / sizeof(float);
-  if (count > 0 && H5Dget_storage_size(dataset.get()) == 0)
+  const uint64_t stored = count > 0 ? H5Dget_storage_size(dataset.get()) : 0;
+  if (count > 0 && stored == 0)
     return Error{display_name_, "", "dataset '" + path + "' stores no data"};
+  // Deflate, the filter Keras files use, cannot compress by more than about 1032:1; a dataset
+  // claiming more than that over what it stores would have Kiln allocate what the file lacks.
+  if (static_cast<uint64_t>(bytes) / kMaxStoredRatio > stored)
+    return Error{display_name_, "",
+                 "dataset '" + path + "' claims " + std::to_string(bytes) +
+                     " bytes but stores only " + std::to_string(stored)};
   array.values.resize(count);
   if (count > 0 && H5Dread(dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
                            array.values.data()) < 0)

@@ -120,6 +120,21 @@ Value* named_output(Graph& graph, Value* value, const std::string& layer) {
   return named;
 }
 
+/// nlohmann::json's typed reads throw on a field of another type (`.get<int64_t>()` of a
+/// null, say); converters read many fields, so this turns the throw into the layer's error.
+Result<KerasTensor> convert_layer(const KerasLayer& layer, LayerContext& context,
+                                  const std::string& file) {
+  try {
+    return find_layer_converter(layer.class_name)(context);
+  } catch (const nlohmann::json::exception& error) {
+    std::string what = error.what();  // "[json.exception.type_error.302] type must be ..."
+    size_t text = what.find("] ");
+    return Error{
+        file, layer.name,
+        "malformed layer config: " + (text == std::string::npos ? what : what.substr(text + 2))};
+  }
+}
+
 }  // namespace
 
 Result<Graph> build_keras_graph(const KerasModel& model, const WeightSource* weights,
@@ -173,7 +188,7 @@ Result<Graph> build_keras_graph(const KerasModel& model, const WeightSource* wei
       if (found == stored.end()) return Error{file, layer.name, "missing weights"};
       context.weights = &found->second;
     }
-    Result<KerasTensor> output = find_layer_converter(layer.class_name)(context);
+    Result<KerasTensor> output = convert_layer(layer, context, file);
     if (!output) return output.error();
     tensors[layer.name] = *output;
   }

@@ -93,7 +93,10 @@ Result<Graph> import_keras_archive(const std::string& path, const std::string& w
   std::string version;
   Result<std::optional<std::vector<uint8_t>>> metadata =
       read_zip_member(path, "metadata.json", kMaxJsonMemberBytes);
-  if (metadata && *metadata) {
+  if (metadata && *metadata &&
+      !keras_import::json_nests_deeper_than(
+          std::string_view(reinterpret_cast<const char*>((*metadata)->data()), (*metadata)->size()),
+          keras_import::kMaxJsonNesting)) {
     nlohmann::json parsed = nlohmann::json::parse((*metadata)->begin(), (*metadata)->end(), nullptr,
                                                   /*allow_exceptions=*/false);
     if (parsed.is_object() && parsed.contains("keras_version") &&

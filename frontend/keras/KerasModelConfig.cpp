@@ -44,7 +44,8 @@ Result<TensorRef> tensor_ref_from_list(const json& entry) {
 Status collect_keras3_tensors(const json& args, std::vector<TensorRef>& refs) {
   if (args.is_array()) {
     for (const json& item : args) KILN_RETURN_IF_ERROR(collect_keras3_tensors(item, refs));
-  } else if (args.is_object() && args.value("class_name", "") == "__keras_tensor__") {
+  } else if (args.is_object() && args.contains("class_name") &&
+             args["class_name"] == "__keras_tensor__") {
     const json& config = args.value("config", json::object());
     if (!config.contains("keras_history")) return make_error("a keras tensor has no keras_history");
     Result<TensorRef> ref = tensor_ref_from_list(config["keras_history"]);
@@ -122,7 +123,10 @@ Result<json> sequential_input_config(const KerasLayer& first, const std::string&
 }
 
 Result<KerasModel> parse_sequential(const json& config, KerasModel model, const std::string& file) {
-  const json& layers = config.is_array() ? config : config.value("layers", json::array());
+  // json::value() throws on a non-object, so a config of another type has no layers.
+  const json layers = config.is_array()    ? config
+                      : config.is_object() ? config.value("layers", json::array())
+                                           : json::array();
   if (config.is_object() && config.contains("name") && config["name"].is_string())
     model.name = config["name"];
   if (!layers.is_array() || layers.empty())
@@ -158,7 +162,10 @@ Result<KerasModel> parse_sequential(const json& config, KerasModel model, const 
 Result<KerasModel> parse_functional(const json& config, KerasModel model, const std::string& file) {
   if (!config.is_object() || !config.contains("layers") || !config["layers"].is_array())
     return model_error(file, "", "the functional model config has no layers list");
-  model.name = config.value("name", std::string("model"));
+  // Not value("name", ...): it throws when the name is not a string.
+  model.name = config.contains("name") && config["name"].is_string()
+                   ? config["name"].get<std::string>()
+                   : std::string("model");
   const json& layers = config["layers"];
   for (size_t i = 0; i < layers.size(); ++i) {
     Result<KerasLayer> layer = parse_layer_header(layers[i], file, i);
@@ -190,8 +197,33 @@ int major_version_of(const std::string& version) {
 
 }  // namespace
 
+bool json_nests_deeper_than(std::string_view text, size_t limit) {
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;  // skip the escaped character
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
 Result<KerasModel> parse_keras_model(const std::string& json_text, const std::string& file,
                                      const std::string& keras_version) {
+  if (json_nests_deeper_than(json_text, kMaxJsonNesting))
+    return model_error(file, "",
+                       "the model JSON nests arrays and objects deeper than " +
+                           std::to_string(kMaxJsonNesting) + " levels");
   json root;
   try {
     root = json::parse(json_text);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ir/Error.h"
@@ -36,6 +37,15 @@ struct KerasModel {
   std::vector<TensorRef> inputs;
   std::vector<TensorRef> outputs;
 };
+
+/// The deepest nesting of arrays and objects Kiln parses in a Keras JSON. Keras writes a few
+/// levels; nlohmann::json copies and compares values recursively, so a deeper document (a few
+/// MB of brackets) would overflow the stack instead of getting an error.
+inline constexpr size_t kMaxJsonNesting = 1000;
+
+/// True when `text` nests arrays and objects more than `limit` deep (brackets inside strings do
+/// not count). Linear and allocation-free, so it runs before the JSON is parsed.
+bool json_nests_deeper_than(std::string_view text, size_t limit);
 
 /// Parses the JSON text of a model (the whole to_json() object, or a bare {"class_name",
 /// "config"} object as found in .h5 model_config and .keras config.json). `keras_version`

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 
 namespace kiln {
 namespace {
@@ -52,6 +53,26 @@ std::string operand_text(const Dim& dim) {
   return is_integer_dim(dim) ? std::to_string(dim.value) : dim.symbol;
 }
 
+// Two's-complement int64 arithmetic, defined on overflow (as ONNX integer ops compute).
+int64_t wrapping_add(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+int64_t wrapping_subtract(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
+int64_t wrapping_multiply(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+}
+
+// A sum or difference of like products (x*3 + x*4 = x*7); unknown when it overflows.
+Dim combined_product(const DimProduct& x, const DimProduct& y, bool subtract) {
+  int64_t coefficient = 0;
+  bool overflowed = subtract ? __builtin_sub_overflow(x.coefficient, y.coefficient, &coefficient)
+                             : __builtin_add_overflow(x.coefficient, y.coefficient, &coefficient);
+  if (overflowed || x.overflowed || y.overflowed) return Dim::unknown();
+  return DimProduct{coefficient, x.symbols}.to_dim();
+}
+
 bool same_symbols(const DimProduct& a, const DimProduct& b) {
   std::vector<std::string> x = a.symbols, y = b.symbols;
   std::sort(x.begin(), x.end());
@@ -66,11 +87,11 @@ std::optional<int64_t> evaluate_dim(
   if (dim.is_static()) return dim.value;
   std::optional<DimProduct> product = DimProduct::of(dim);
   if (!product) return std::nullopt;
+  if (product->overflowed) return std::nullopt;
   int64_t size = product->coefficient;
   for (const std::string& symbol : product->symbols) {
     std::optional<int64_t> factor = size_of(symbol);
-    if (!factor) return std::nullopt;
-    size *= *factor;
+    if (!factor || __builtin_mul_overflow(size, *factor, &size)) return std::nullopt;
   }
   return size;
 }
@@ -84,7 +105,7 @@ std::optional<DimProduct> DimProduct::of(const Dim& dim) {
   auto flush = [&] {
     std::string atom = strip_enclosing_parens(token);
     if (is_integer_text(atom))
-      product.coefficient *= std::stoll(atom);
+      product.multiply(DimProduct{std::stoll(atom), {}});
     else
       product.symbols.push_back(atom);
     token.clear();
@@ -103,12 +124,15 @@ std::optional<DimProduct> DimProduct::of(const Dim& dim) {
 }
 
 void DimProduct::multiply(const DimProduct& other) {
-  coefficient *= other.coefficient;
+  overflowed = overflowed || other.overflowed ||
+               __builtin_mul_overflow(coefficient, other.coefficient, &coefficient);
   symbols.insert(symbols.end(), other.symbols.begin(), other.symbols.end());
 }
 
 std::optional<DimProduct> DimProduct::divide_exactly(const DimProduct& other) const {
-  if (other.coefficient == 0 || coefficient % other.coefficient != 0) return std::nullopt;
+  if (overflowed || other.overflowed || other.coefficient == 0) return std::nullopt;
+  if (coefficient == INT64_MIN && other.coefficient == -1) return std::nullopt;
+  if (coefficient % other.coefficient != 0) return std::nullopt;
   DimProduct result{coefficient / other.coefficient, symbols};
   for (const std::string& symbol : other.symbols) {
     auto it = std::find(result.symbols.begin(), result.symbols.end(), symbol);
@@ -119,6 +143,7 @@ std::optional<DimProduct> DimProduct::divide_exactly(const DimProduct& other) co
 }
 
 Dim DimProduct::to_dim() const {
+  if (overflowed) return Dim::unknown();
   if (symbols.empty() || coefficient == 0) return Dim{coefficient, {}};
   std::string text;
   for (const std::string& symbol : symbols)
@@ -129,26 +154,24 @@ Dim DimProduct::to_dim() const {
 }
 
 Dim add_dims(const Dim& a, const Dim& b) {
-  if (is_integer_dim(a) && is_integer_dim(b)) return Dim{a.value + b.value, {}};
+  if (is_integer_dim(a) && is_integer_dim(b)) return Dim{wrapping_add(a.value, b.value), {}};
   if (is_integer_dim(b) && b.value == 0) return a;
   if (is_integer_dim(a) && a.value == 0) return b;
   DimProduct x = operand_product(a), y = operand_product(b);
-  if (!x.symbols.empty() && same_symbols(x, y))
-    return DimProduct{x.coefficient + y.coefficient, x.symbols}.to_dim();
+  if (!x.symbols.empty() && same_symbols(x, y)) return combined_product(x, y, /*subtract=*/false);
   return Dim::symbolic(operand_text(a) + "+" + operand_text(b));
 }
 
 Dim subtract_dims(const Dim& a, const Dim& b) {
-  if (is_integer_dim(a) && is_integer_dim(b)) return Dim{a.value - b.value, {}};
+  if (is_integer_dim(a) && is_integer_dim(b)) return Dim{wrapping_subtract(a.value, b.value), {}};
   if (is_integer_dim(b) && b.value == 0) return a;
   DimProduct x = operand_product(a), y = operand_product(b);
-  if (!x.symbols.empty() && same_symbols(x, y))
-    return DimProduct{x.coefficient - y.coefficient, x.symbols}.to_dim();
+  if (!x.symbols.empty() && same_symbols(x, y)) return combined_product(x, y, /*subtract=*/true);
   return Dim::symbolic(operand_text(a) + "-" + parenthesize_if(operand_text(b), "+-"));
 }
 
 Dim multiply_dims(const Dim& a, const Dim& b) {
-  if (is_integer_dim(a) && is_integer_dim(b)) return Dim{a.value * b.value, {}};
+  if (is_integer_dim(a) && is_integer_dim(b)) return Dim{wrapping_multiply(a.value, b.value), {}};
   DimProduct product = operand_product(a);
   product.multiply(operand_product(b));
   return product.to_dim();
@@ -156,7 +179,8 @@ Dim multiply_dims(const Dim& a, const Dim& b) {
 
 Dim divide_dims(const Dim& a, const Dim& b) {
   if (is_integer_dim(a) && is_integer_dim(b))
-    return b.value == 0 ? Dim::unknown() : Dim{a.value / b.value, {}};
+    return b.value == 0 || (a.value == INT64_MIN && b.value == -1) ? Dim::unknown()
+                                                                   : Dim{a.value / b.value, {}};
   if (std::optional<DimProduct> exact = operand_product(a).divide_exactly(operand_product(b)))
     return exact->to_dim();
   return Dim::symbolic(parenthesize_if(operand_text(a), "+-") + "/" +

@@ -27,6 +27,9 @@ namespace kiln {
 struct DimProduct {
   int64_t coefficient = 1;
   std::vector<std::string> symbols;
+  /// Set once the coefficient has overflowed int64: the product is then unknown (to_dim gives
+  /// Dim::unknown(), divide_exactly nullopt), never a wrapped value.
+  bool overflowed = false;
 
   /// Splits a dim into factors: "batch*4" -> 4 * {batch}. Returns nullopt for unknown dims.
   static std::optional<DimProduct> of(const Dim& dim);
@@ -50,13 +53,16 @@ inline bool is_integer_dim(const Dim& dim) {
   return dim.symbol.empty();
 }
 
-/// The arithmetic of known dims, as ONNX integer Add/Sub/Mul/Div would compute them.
+/// The arithmetic of known dims, as ONNX integer Add/Sub/Mul/Div would compute them (int64
+/// wrapping around on overflow; division by zero and INT64_MIN / -1 give unknown dims). Symbolic
+/// results whose static factor would overflow are unknown.
 Dim add_dims(const Dim& a, const Dim& b);
 Dim subtract_dims(const Dim& a, const Dim& b);
 Dim multiply_dims(const Dim& a, const Dim& b);
 Dim divide_dims(const Dim& a, const Dim& b);
 
-/// The product of all dims (Flatten, element counts): unknown when any dim is unknown.
+/// The product of all dims (Flatten, element counts): unknown when any dim is unknown or the
+/// product overflows int64.
 Dim product_of_dims(const std::vector<Dim>& dims);
 
 /// The numpy-broadcast of two dims. Equal dims give themselves; a static 1 yields the other.

@@ -27,6 +27,8 @@ Status resolve_reshape_count(const TensorType& input, Shape& out, std::optional<
     if (!factor) total.reset();
     if (total) total->multiply(*factor);
   }
+  // A count past int64 is unknown here; the model limits reject such sizes with their own error.
+  if (total && total->overflowed) total.reset();
   DimProduct rest;
   bool rest_known = true;
   for (size_t i = 0; i < out.size(); ++i) {
@@ -35,6 +37,7 @@ Status resolve_reshape_count(const TensorType& input, Shape& out, std::optional<
     if (!factor) rest_known = false;
     if (factor) rest.multiply(*factor);
   }
+  if (rest.overflowed) rest_known = false;
   const std::string what =
       "Reshape cannot turn " + input.to_string() + " into shape " + dims_to_string(target);
   if (!inferred) {
