@@ -111,6 +111,9 @@ struct NodeFuncs {
   /// are a few taps per channel, so the schedule loops channel blocks innermost, reading each
   /// input pixel's channels in one sweep, instead of keeping one block's weights cached.
   bool channel_local = false;
+  /// ConvChannels: multiply-adds of one output row of one channel block (width x block x
+  /// reduction), which sizes the parallel tasks; 0 when unknown.
+  int64_t row_macs = 0;
   std::vector<Halide::Func> update_funcs;    ///< Funcs with update stages that must not be inlined
   std::vector<Halide::RVar> reduction_vars;  ///< the accumulator's update loops, innermost first
   Halide::Expr row_count;  ///< GemmPacked: the output's rows (rows of A), static or symbolic

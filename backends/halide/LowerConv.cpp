@@ -88,6 +88,12 @@ Result<NodeLowering> conv_channels(LoweringContext& ctx, const Node& node,
   lowering.outputs.push_back(LoweredValue{out, out_extents, x.dtype});
   lowering.funcs.output = out;
   lowering.funcs.accumulator = acc;
+  const Value* result = node.output(0);
+  if (result->type.shape && (*result->type.shape)[3].is_static()) {
+    const int64_t reduction =
+        depthwise ? kernel_h * kernel_w : in_channels_per_group * kernel_h * kernel_w;
+    lowering.funcs.row_macs = (*result->type.shape)[3].value * block * reduction;
+  }
   return lowering;
 }
 
