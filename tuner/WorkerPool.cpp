@@ -140,6 +140,20 @@ std::vector<PoolReply> WorkerPool::run(const std::vector<std::string>& requests,
       ++finished;
     }
   };
+  // A worker that ended (exited, crashed or timed out): its request gets `how`, with the
+  // worker's log since the request began.
+  auto end_slot = [&](Slot& slot, PoolReply how) {
+    const State state = slot.state;
+    const int request = slot.request;
+    stop(slot, how);
+    how.err = log_since(slot);
+    if (state == State::Starting) {
+      failed_start(std::move(how));
+    } else if (state == State::Busy) {
+      replies[size_t(request)] = std::move(how);
+      ++finished;
+    }
+  };
   while (finished < requests.size()) {
     if (failed_starts_ >= kMaxFailedStarts) {
       for (; next < requests.size(); ++next, ++finished) {
@@ -204,17 +218,7 @@ std::vector<PoolReply> WorkerPool::run(const std::vector<std::string>& requests,
       const ssize_t n = read(slot.channel, buffer, sizeof buffer);
       if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
       if (n <= 0) {  // the worker is gone
-        PoolReply how;
-        const State state = slot.state;
-        const int request = slot.request;
-        stop(slot, how);
-        how.err = log_since(slot);
-        if (state == State::Starting) {
-          failed_start(how);
-        } else if (state == State::Busy) {
-          replies[size_t(request)] = std::move(how);
-          ++finished;
-        }
+        end_slot(slot, PoolReply{});
         continue;
       }
       slot.buffer.append(buffer, size_t(n));
@@ -238,16 +242,7 @@ std::vector<PoolReply> WorkerPool::run(const std::vector<std::string>& requests,
         continue;
       PoolReply how;
       how.timed_out = true;
-      const State state = slot.state;
-      const int request = slot.request;
-      stop(slot, how);
-      how.err = log_since(slot);
-      if (state == State::Starting) {
-        failed_start(how);
-      } else {
-        replies[size_t(request)] = std::move(how);
-        ++finished;
-      }
+      end_slot(slot, std::move(how));
     }
   }
   return replies;
