@@ -239,17 +239,16 @@ void apply_conv_channels(const NodeSchedule& s, NodeFuncs& funcs, bool store) {
     row = yo;
   }
   const bool blocks_inner = funcs.channel_local;
-  if (blocks_inner) {
-    if (rows_per_task > 1) {
-      out.reorder(ci, xi, co, xo, yi, yo, n);
-    } else {
-      out.reorder(ci, xi, co, xo, y, n);
-    }
-  } else if (rows_per_task > 1) {
-    out.reorder(ci, xi, xo, yi, yo, n, co);
-  } else {
-    out.reorder(ci, xi, xo, y, n, co);
-  }
+  // Innermost first: the register tile, then (channel-local: the blocks) the columns, the rows
+  // of a task, the tasks' rows, the images, (dense: the blocks).
+  std::vector<VarOrRVar> loops = {ci, xi};
+  if (blocks_inner) loops.push_back(co);
+  loops.push_back(xo);
+  if (rows_per_task > 1) loops.push_back(yi);
+  loops.push_back(row);
+  loops.push_back(n);
+  if (!blocks_inner) loops.push_back(co);
+  out.reorder(loops);
   // The accumulator is always unrolled (it must live in registers); the epilogue's stores only
   // when the reduction is short, since unrolling them everywhere makes Halide's lowering of big
   // models several times slower for no measurable gain.
