@@ -36,18 +36,24 @@ Result<Tensor> constant_value(NodeConverter& node) {
                          : "unknown attribute)"));
 }
 
+/// Defines the node's single output as the IR constant `tensor` (no IR node).
+Status define_constant_output(NodeConverter& node, Tensor tensor) {
+  const std::string& op = node.op_type();
+  if (node.proto().output_size() != 1) return node.error(op + " must have one output");
+  const std::string& name = node.proto().output(0);
+  if (name.empty()) return node.error(op + " output has no name");
+  if (node.builder().graph.find_value(name))
+    return node.error("value '" + name + "' is defined more than once");
+  node.builder().graph.add_constant(name, std::move(tensor));
+  return Status::ok();
+}
+
 }  // namespace
 
 Status convert_constant(NodeConverter& node) {
   Result<Tensor> tensor = constant_value(node);
   if (!tensor) return tensor.error();
-  if (node.proto().output_size() != 1) return node.error("Constant must have one output");
-  const std::string& name = node.proto().output(0);
-  if (name.empty()) return node.error("Constant output has no name");
-  if (node.builder().graph.find_value(name))
-    return node.error("value '" + name + "' is defined more than once");
-  node.builder().graph.add_constant(name, std::move(*tensor));
-  return Status::ok();
+  return define_constant_output(node, std::move(*tensor));
 }
 
 Status convert_constant_of_shape(NodeConverter& node) {
@@ -56,9 +62,7 @@ Status convert_constant_of_shape(NodeConverter& node) {
   // constant here.
   Result<Attributes> attrs = node.convert_attributes({}, {"value"});
   if (!attrs) return attrs.error();
-  if (node.proto().output_size() != 1) return node.error("ConstantOfShape must have one output");
-  Result<Value*> shape_value = node.required_input(0, "input");
-  if (!shape_value) return shape_value.error();
+  if (Result<Value*> shape = node.required_input(0, "input"); !shape) return shape.error();
   Result<std::optional<std::vector<int64_t>>> dims = node.constant_ints(0, "input");
   if (!dims) return dims.error();
   if (!*dims) return node.error("ConstantOfShape needs its shape input");
@@ -87,13 +91,8 @@ Status convert_constant_of_shape(NodeConverter& node) {
   std::vector<uint8_t> bytes(size_t(count) * element);
   const uint8_t* one = static_cast<const uint8_t*>(fill.data.data());
   for (int64_t i = 0; i < count; ++i) std::memcpy(bytes.data() + size_t(i) * element, one, element);
-  const std::string& name = node.proto().output(0);
-  if (name.empty()) return node.error("ConstantOfShape output has no name");
-  if (node.builder().graph.find_value(name))
-    return node.error("value '" + name + "' is defined more than once");
-  node.builder().graph.add_constant(
-      name, Tensor{fill.dtype, **dims, TensorData::from_vector(std::move(bytes))});
-  return Status::ok();
+  return define_constant_output(
+      node, Tensor{fill.dtype, **dims, TensorData::from_vector(std::move(bytes))});
 }
 
 Status convert_sum(NodeConverter& node) {
