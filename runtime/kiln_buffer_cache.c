@@ -79,3 +79,16 @@ __attribute__((visibility("hidden"))) void halide_free(void* user_context, void*
   pthread_mutex_unlock(&kiln_cache_lock);
   if (slot < 0) free(base);
 }
+
+/* When the library is unloaded (dlclose, or process exit) the cached blocks go back to the
+ * system: a process that opens and closes a model many times keeps no memory of it. No block is
+ * in use then: a library is unloaded only between runs. */
+__attribute__((destructor)) static void kiln_cache_release_at_unload(void) {
+  pthread_mutex_lock(&kiln_cache_lock);
+  for (int i = 0; i < KILN_CACHE_SLOTS; ++i) {
+    free(kiln_cache_slots[i].base);
+    kiln_cache_slots[i].base = NULL;
+  }
+  kiln_cache_bytes = 0;
+  pthread_mutex_unlock(&kiln_cache_lock);
+}

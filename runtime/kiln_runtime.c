@@ -64,23 +64,25 @@ void kiln_model_close(kiln_model* model) {
   free(model);
 }
 
+/* Every function taking a model accepts NULL (answering NULL, 0 or -1): a caller's mistake is
+ * reported, never a crash inside the runtime. */
 const kiln_model_desc* kiln_model_describe(const kiln_model* model) {
-  return model->desc;
+  return model ? model->desc : NULL;
 }
 int32_t kiln_model_num_inputs(const kiln_model* model) {
-  return model->desc->num_inputs;
+  return model ? model->desc->num_inputs : 0;
 }
 int32_t kiln_model_num_outputs(const kiln_model* model) {
-  return model->desc->num_outputs;
+  return model ? model->desc->num_outputs : 0;
 }
 
 const kiln_tensor_desc* kiln_model_input(const kiln_model* model, int32_t index) {
-  if (index < 0 || index >= model->desc->num_inputs) return NULL;
+  if (!model || index < 0 || index >= model->desc->num_inputs) return NULL;
   return &model->desc->inputs[index];
 }
 
 const kiln_tensor_desc* kiln_model_output(const kiln_model* model, int32_t index) {
-  if (index < 0 || index >= model->desc->num_outputs) return NULL;
+  if (!model || index < 0 || index >= model->desc->num_outputs) return NULL;
   return &model->desc->outputs[index];
 }
 
@@ -91,10 +93,12 @@ static int32_t find_by_name(const kiln_tensor_desc* list, int32_t count, const c
 }
 
 int32_t kiln_model_find_input(const kiln_model* model, const char* name) {
+  if (!model) return -1;
   return find_by_name(model->desc->inputs, model->desc->num_inputs, name);
 }
 
 int32_t kiln_model_find_output(const kiln_model* model, const char* name) {
+  if (!model) return -1;
   return find_by_name(model->desc->outputs, model->desc->num_outputs, name);
 }
 
@@ -125,6 +129,7 @@ const char* kiln_dtype_name(kiln_dtype dtype) {
 
 int64_t kiln_tensor_element_count(const kiln_model* model, const kiln_tensor_desc* tensor,
                                   const int64_t* symbol_values) {
+  if (!model || !tensor) return -1;
   int64_t count = 1;
   for (int32_t d = 0; d < tensor->rank; ++d) {
     int64_t size = tensor->dims[d];
@@ -134,6 +139,7 @@ int64_t kiln_tensor_element_count(const kiln_model* model, const kiln_tensor_des
         return -1;
       size = symbol_values[symbol];
     }
+    if (size < 0 || (size > 0 && count > INT64_MAX / size)) return -1; /* overflow */
     count *= size;
   }
   return count;

@@ -16,7 +16,8 @@
 extern "C" {
 #endif
 
-/** An opened model library. */
+/** An opened model library. Every function below that takes one accepts NULL and answers
+ *  NULL, 0 or -1 (or KILN_ERROR_INVALID_ARGUMENT) instead of crashing. */
 typedef struct kiln_model kiln_model;
 
 /** Opens a compiled model library. On failure returns NULL; kiln_runtime_last_error() says why. */
@@ -38,7 +39,8 @@ int32_t kiln_model_find_output(const kiln_model* model, const char* name);
 size_t kiln_dtype_size(kiln_dtype dtype);
 /** Name of a dtype ("f32", ...). */
 const char* kiln_dtype_name(kiln_dtype dtype);
-/** Number of elements of a tensor given the symbol values (-1 on a bad symbol value). */
+/** Number of elements of a tensor given the symbol values (-1 on a bad symbol value, a null
+ *  model or tensor, or a count that overflows int64). */
 int64_t kiln_tensor_element_count(const kiln_model* model, const kiln_tensor_desc* tensor,
                                   const int64_t* symbol_values);
 

@@ -43,9 +43,13 @@ dictionary_of() {
 
 # Build (only the fuzz targets; no Halide code generation).
 if [[ ! -f "$build/build.ninja" ]]; then
+  launcher=()
+  if command -v ccache >/dev/null; then
+    launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  fi
   cmake -S . -B "$build" -G Ninja -DKILN_FUZZ=ON -DBUILD_TESTING=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
-    -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
+    "${launcher[@]}" >/dev/null
 fi
 binaries=()
 for name in "${selected[@]}"; do binaries+=("kiln_fuzz_$name"); done

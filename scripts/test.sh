@@ -1,8 +1,53 @@
 #!/usr/bin/env bash
-# test.sh: on a fresh machine, installs Kiln's dependencies, builds it and runs the whole test suite.
+# test.sh: on a fresh machine, installs Kiln's dependencies, builds it and runs the whole test
+# suite: every CTest tier in build/, then the unit tier again under AddressSanitizer and
+# UndefinedBehaviorSanitizer (build-asan/), then every fuzz target for a short time
+# (scripts/fuzz.sh, build-fuzz/).
+#
+# Usage: scripts/test.sh                   the whole suite (what CI runs)
+#        scripts/test.sh --sanitize [TIERS] only the sanitizer build and the CTest labels TIERS, a
+#                                          regular expression (default 'unit|golden|e2e')
+# Environment: KILN_FUZZ_SMOKE_SECONDS (seconds per fuzz target in the whole suite, default 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+jobs="$(nproc)"
+launcher=()
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+
+# Builds build-asan/ with -fsanitize=address,undefined and runs the tiers matching $1 there.
+# Suppressions cover third-party libraries only (tests/sanitizers/, each with its reason).
+run_sanitized() {
+  local tiers="$1"
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKILN_SANITIZE=ON \
+    "${launcher[@]}" >/dev/null
+  cmake --build build-asan -j"$jobs"
+  local supp="$PWD/tests/sanitizers"
+  export KILN_SANITIZE=1
+  export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:allocator_may_return_null=1:suppressions=$supp/asan.supp"
+  export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$supp/ubsan.supp"
+  ctest --test-dir build-asan --output-on-failure -j"$jobs" -L "$tiers"
+}
+
+if [[ "${1:-}" == "--sanitize" ]]; then
+  ./scripts/install-deps.sh
+  run_sanitized "${2:-unit|golden|e2e}"
+  exit 0
+elif [[ $# -gt 0 ]]; then
+  echo "test.sh: unknown argument '$1' (usage: scripts/test.sh [--sanitize [TIERS]])" >&2
+  exit 2
+fi
+
 ./scripts/install-deps.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j"$(nproc)"
-ctest --test-dir build --output-on-failure -j"$(nproc)"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >/dev/null
+cmake --build build -j"$jobs"
+ctest --test-dir build --output-on-failure -j"$jobs"
+
+echo "test.sh: the unit tier under AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/)"
+(run_sanitized unit)
+
+echo "test.sh: every fuzz target for ${KILN_FUZZ_SMOKE_SECONDS:-10} s (build-fuzz/)"
+./scripts/fuzz.sh all "${KILN_FUZZ_SMOKE_SECONDS:-10}"

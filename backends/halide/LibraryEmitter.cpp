@@ -3,9 +3,11 @@
 #include "backends/halide/LibraryEmitter.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include "backends/halide/HalideLowering.h"
 #include "backends/halide/MemoryPlan.h"
@@ -26,6 +28,17 @@ Status write_text_file(const fs::path& path, const std::string& text) {
   out << text;
   if (!out) return Error{path.string(), "", "cannot write file"};
   return Status::ok();
+}
+
+// Extra flags for compiling the wrapper and linking NAME.so, from $KILN_CFLAGS (split at
+// whitespace): debug info, sanitizers (`-fsanitize=address,undefined`), hardening flags.
+std::vector<std::string> wrapper_c_flags() {
+  std::vector<std::string> flags;
+  const char* env = std::getenv("KILN_CFLAGS");
+  if (!env) return flags;
+  std::istringstream words(env);
+  for (std::string word; words >> word;) flags.push_back(word);
+  return flags;
 }
 
 bool runs_on_host(const Halide::Target& target) {
@@ -225,9 +238,15 @@ Result<LibraryArtifacts> emit_native_library(const Graph& graph, const LibraryOp
   }
 
   const fs::path wrapper_object = scratch.path / (name + "_wrapper.o");
-  KILN_RETURN_IF_ERROR(run_tool({"cc", "-std=gnu11", "-O2", "-fPIC", "-fvisibility=hidden", "-c",
-                                 wrapper.string(), "-I", scratch.path.string(), "-I",
-                                 KILN_HALIDE_INCLUDE_DIR, "-o", wrapper_object.string()}));
+  const std::vector<std::string> user_flags = wrapper_c_flags();
+  std::vector<std::string> compile = {"cc", "-std=gnu11", "-O2", "-fPIC", "-fvisibility=hidden"};
+  compile.insert(compile.end(), user_flags.begin(), user_flags.end());
+  for (const std::string& arg : {std::string("-c"), wrapper.string(), std::string("-I"),
+                                 scratch.path.string(), std::string("-I"),
+                                 std::string(KILN_HALIDE_INCLUDE_DIR), std::string("-o"),
+                                 wrapper_object.string()})
+    compile.push_back(arg);
+  KILN_RETURN_IF_ERROR(run_tool(compile));
   std::vector<std::string> objects = {wrapper_object.string()};
   if (!external_weights) {
     const fs::path weights_object = scratch.path / (name + "_weights.o");
@@ -239,6 +258,7 @@ Result<LibraryArtifacts> emit_native_library(const Graph& graph, const LibraryOp
   // NAME.so: the Halide runtime's symbols stay private to the library.
   const fs::path shared = scratch.path / (name + ".so");
   std::vector<std::string> link = {"cc", "-shared", "-o", shared.string()};
+  link.insert(link.end(), user_flags.begin(), user_flags.end());
   link.insert(link.end(), objects.begin(), objects.end());
   link.push_back(kernel_archive.string());
   for (const char* arg :

@@ -294,7 +294,7 @@ static int plan_arena_for(struct arena* a, const int64_t* symbol_values) {
   int64_t sizes[NUM_TENSORS + 1][8];
   for (int i = 0; i < NUM_TENSORS; ++i) {
     const struct tensor_info* t = &tensor_infos[i];
-    uint64_t bytes = (uint64_t)t->bytes;
+    uint64_t bytes = (uint64_t)t->bytes, elements = 1;
     for (int d = 0; d < t->rank; ++d) {
       int64_t e = t->coef[d];
       for (int s = 0; s < 2; ++s)
@@ -302,13 +302,16 @@ static int plan_arena_for(struct arena* a, const int64_t* symbol_values) {
           if (e > 2147483647 || symbol_values[t->sym[d][s]] > 2147483647) e = -1;
           if (e > 0) e *= symbol_values[t->sym[d][s]];
         }
-      if (e < 1 || e > 2147483647 || bytes > ((uint64_t)1 << 62) / (uint64_t)e) {
+      /* Halide indexes a buffer with 32-bit offsets: refuse before allocating anything. */
+      if (e < 1 || e > 2147483647 || bytes > ((uint64_t)1 << 62) / (uint64_t)e ||
+          elements * (uint64_t)e > 2147483647) {
         char message[512];
         snprintf(message, sizeof message, "intermediate tensor '%s' is too large", t->name);
         return fail(KILN_ERROR_INVALID_ARGUMENT, message);
       }
       sizes[i][d] = e;
       bytes *= (uint64_t)e;
+      elements *= (uint64_t)e;
     }
     a->plan[i].bytes = bytes;
     a->plan[i].first = t->first;
