@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """test_cli_options.py: out-of-range numeric options get one short line and exit status 1 before
 anything runs; a `kiln bench --batch` whose inputs would not fit in memory gets one line naming
-the file and the size, exit status 2.
+the file and the size, exit status 2; `kiln --help` and every subcommand's `--help` exit 0 and
+describe every option; no or an unknown subcommand or flag gets one line, exit status 1.
 
 Usage: test_cli_options.py --kiln PATH --models DIR   (exit status 0 = pass)
 """
@@ -66,6 +67,51 @@ def check(command, status, words, failures):
         print(f"ok: {label}: {lines[0]}", flush=True)
 
 
+def subcommands(kiln):
+    """The subcommands `kiln --help` lists."""
+    text = subprocess.run([kiln, "--help"], capture_output=True, text=True, timeout=30).stdout
+    names, listing = [], False
+    for line in text.splitlines():
+        if line.startswith("Subcommands:"):
+            listing = True
+        elif listing and line.startswith("  ") and line.split():
+            names.append(line.split()[0])
+    return names
+
+
+def check_help(kiln, subcommand, failures):
+    """`kiln [SUBCOMMAND] --help`: exit 0, a usage line, nothing on stderr, every option described
+    (CLI11 puts a description on the option's line or on the next, more indented one)."""
+    command = [kiln] + ([subcommand] if subcommand else []) + ["--help"]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    label = " ".join(command[1:])
+    problems = []
+    if run.returncode != 0:
+        problems.append(f"exit status {run.returncode}")
+    if run.stderr:
+        problems.append(f"stderr not empty: {run.stderr[:200]!r}")
+    usage = "Usage: kiln" + (f" {subcommand}" if subcommand else "")
+    if usage not in run.stdout:
+        problems.append(f"no {usage!r} line")
+    lines = run.stdout.splitlines()
+    options = 0
+    for i, line in enumerate(lines):
+        words = line.split()
+        if not line.startswith("  -") or not words:
+            continue
+        options += 1
+        described = len(line) > 30 and line[28:].strip() and not line[28:].lstrip().startswith("-")
+        following = i + 1 < len(lines) and lines[i + 1].startswith(" " * 10)
+        if not (described or following):
+            problems.append(f"option without a description: {line.strip()!r}")
+    if options == 0:
+        problems.append("lists no options")
+    if problems:
+        failures.append(f"{label}: {'; '.join(problems)}")
+    else:
+        print(f"ok: {label}: {options} options described", flush=True)
+
+
 def main():
     args = kiln_e2e.parse_args()
     failures = []
@@ -75,7 +121,16 @@ def main():
             check([args.kiln, subcommand, model, *options], 1, [words], failures)
         check([args.kiln, "bench", model, "--batch", "1048576", "--backend", "reference"], 2,
               [model, "--batch 1048576 needs 4194304000000 bytes"], failures)
-    return kiln_e2e.finish(len(BAD_OPTIONS) + 1, failures)
+        check([args.kiln], 1, ["subcommand is required"], failures)
+        check([args.kiln, "compile", model, "-o", "out", "--no-such-flag"], 1,
+              ["--no-such-flag"], failures)
+    names = subcommands(args.kiln)
+    for name in ["inspect", "compile", "run", "bench", "tune"]:
+        if name not in names:
+            failures.append(f"kiln --help does not list '{name}'")
+    for name in [None] + names:
+        check_help(args.kiln, name, failures)
+    return kiln_e2e.finish(len(BAD_OPTIONS) + 3 + len(names) + 1, failures)
 
 
 if __name__ == "__main__":
