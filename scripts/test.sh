@@ -17,11 +17,13 @@ if command -v ccache >/dev/null; then
   launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
 
-# Builds build-asan/ with -fsanitize=address,undefined and runs the tiers matching $1 there.
+# Builds build-asan/ with -fsanitize=address,undefined (gcc, -O1) and runs the tiers matching $1 there.
 # Suppressions cover third-party libraries only (tests/sanitizers/, each with its reason).
 run_sanitized() {
   local tiers="$1"
+  # -O1 -g1 (line tables for the reports' stack traces) compiles in half the time of -O2 -g.
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKILN_SANITIZE=ON \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
     "${launcher[@]}" >/dev/null
   cmake --build build-asan -j"$jobs"
   local supp="$PWD/tests/sanitizers"
