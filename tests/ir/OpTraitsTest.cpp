@@ -96,9 +96,9 @@ TEST(OpTraits, DTypeRulesFitThePatternAndArity) {
                     rule == DTypeRule::Bool)
             << what;
         break;
-      case OpPattern::Broadcast:
+      case OpPattern::Broadcast:  // FirstInput: Pow, whose exponent has its own dtype
         EXPECT_TRUE(rule == DTypeRule::AllSame || rule == DTypeRule::Bool ||
-                    rule == DTypeRule::Select)
+                    rule == DTypeRule::Select || rule == DTypeRule::FirstInput)
             << what;
         EXPECT_GE(schema.min_inputs, 2) << what;
         break;
@@ -143,6 +143,7 @@ TEST(OpTraits, BroadcastShapeRulesBroadcast) {
   for (const OpSchema& schema : all_op_schemas()) {
     if (schema.pattern != OpPattern::Broadcast) continue;
     RuleInputs in;
+    in.attrs.set("fmod", int64_t(1));  // Mod of floats is C's fmod
     const std::vector<std::vector<int64_t>> shapes = {{2, 1, 4}, {3, 1}, {4}};
     for (int i = 0; i < schema.min_inputs; ++i) {
       const bool condition = schema.dtype_rule == DTypeRule::Select && i == 0;
@@ -217,7 +218,8 @@ TEST(OpTraits, QueriesAnswerTodaysOpSets) {
                    "Mish",
                    "Gelu"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return is_binary_broadcast_op(s.name); }),
-            (OpSet{"Add", "Sub", "Mul", "Div", "PRelu"}));
+            (OpSet{"Add", "Sub", "Mul", "Div", "PRelu", "Pow", "Mod", "Min", "Max", "Equal", "Less",
+                   "Greater", "LessOrEqual", "GreaterOrEqual"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return is_view_op(s.name); }),
             (OpSet{"Flatten", "Reshape", "Squeeze", "Unsqueeze"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return is_window_op(s.name); }),
