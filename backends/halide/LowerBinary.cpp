@@ -1,6 +1,6 @@
 // LowerBinary.cpp: Halide lowerings of the broadcasting binary ops beyond Add/Sub/Mul/Div (Pow,
-// Mod, Min, Max), the comparisons (bool out) and Where: pure per-element expressions, so the
-// float ones inline into their consumer or a conv epilogue like Add does.
+// Mod, Min, Max), the comparisons and logical ops (bool out) and Where: pure per-element
+// expressions, so the float ones inline into their consumer or a conv epilogue like Add does.
 #include <functional>
 
 #include "backends/halide/OpLowerings.h"
@@ -53,6 +53,11 @@ Expr truncated_remainder(const Expr& a, const Expr& b) {
   // Halide's % is Euclidean (never negative); shift it to the dividend's sign.
   const Expr m = a % b;
   return Halide::select(m != zero_like(m) && a < zero_like(a), m - Halide::abs(b), m);
+}
+
+// A bool Expr of `e` (bools may be stored as bytes).
+Expr as_bool(const Expr& e) {
+  return e.type().is_bool() ? e : e != zero_like(e);
 }
 
 // NaN test on the bits (exponent all ones, mantissa nonzero): Halide 14's is_nan fails to
@@ -125,14 +130,36 @@ Result<NodeLowering> lower_Where(LoweringContext& ctx, const Node& node) {
   std::vector<Expr> extents = broadcast_extents(broadcast_extents(c.extents, x.extents), y.extents);
   std::vector<Halide::Var> vars = ctx.make_vars(extents.size());
   std::vector<Expr> index = as_exprs(vars);
-  Expr condition = c.at(broadcast_index(c, index));
-  if (!condition.type().is_bool()) condition = condition != zero_like(condition);
+  Expr condition = as_bool(c.at(broadcast_index(c, index)));
   Expr ex = x.at(broadcast_index(x, index));
   Expr ey = y.at(broadcast_index(y, index));
   if (ey.type() != ex.type()) ey = Halide::cast(ex.type(), ey);
   Halide::Func f = ctx.make_func(node);
   define_pure(f, vars, Halide::select(condition, ex, ey));
   return single_output(f, extents, x.dtype);
+}
+
+Result<NodeLowering> lower_Not(LoweringContext& ctx, const Node& node) {
+  KILN_HALIDE_ASSIGN(x, ctx.value(node.input(0)));
+  std::vector<Halide::Var> vars = ctx.make_vars(x.rank());
+  Halide::Func f = ctx.make_func(node);
+  define_pure(f, vars, !as_bool(x.at(as_exprs(vars))));
+  return single_output(f, x.extents, DType::Bool);
+}
+Result<NodeLowering> lower_And(LoweringContext& ctx, const Node& node) {
+  return lower_same_type(
+      ctx, node, [](const Expr& a, const Expr& b) { return as_bool(a) && as_bool(b); },
+      DType::Bool);
+}
+Result<NodeLowering> lower_Or(LoweringContext& ctx, const Node& node) {
+  return lower_same_type(
+      ctx, node, [](const Expr& a, const Expr& b) { return as_bool(a) || as_bool(b); },
+      DType::Bool);
+}
+Result<NodeLowering> lower_Xor(LoweringContext& ctx, const Node& node) {
+  return lower_same_type(
+      ctx, node, [](const Expr& a, const Expr& b) { return as_bool(a) != as_bool(b); },
+      DType::Bool);
 }
 
 }  // namespace kiln::halide_lowering

@@ -1,6 +1,6 @@
 // BinaryKernels.cpp: the broadcasting binary ops of ir/Ops.def beyond Add/Sub/Mul/Div (Pow, Mod,
-// Min, Max), the comparisons (bool out) and Where. Integer operands stay exact in int64; float
-// operands compute in double and round once to the output dtype.
+// Min, Max), the comparisons and logical ops (bool out) and Where. Integer operands stay exact in
+// int64; float operands compute in double and round once to the output dtype.
 #include <cmath>
 #include <functional>
 
@@ -137,6 +137,23 @@ Status run_Where(KernelContext& ctx) {
   }
   ctx.outputs.push_back(out.finish());
   return Status::ok();
+}
+
+Status run_Not(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  TensorWriter out(DType::Bool, x.dims);
+  for (int64_t i = 0; i < out.element_count(); ++i) out.set_int(i, x.element_as_int(i) == 0);
+  ctx.outputs.push_back(out.finish());
+  return Status::ok();
+}
+Status run_And(KernelContext& ctx) {
+  return compare(ctx, [](auto x, auto y) { return x != 0 && y != 0; });
+}
+Status run_Or(KernelContext& ctx) {
+  return compare(ctx, [](auto x, auto y) { return x != 0 || y != 0; });
+}
+Status run_Xor(KernelContext& ctx) {
+  return compare(ctx, [](auto x, auto y) { return (x != 0) != (y != 0); });
 }
 
 }  // namespace kiln::reference

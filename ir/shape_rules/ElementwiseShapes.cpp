@@ -255,4 +255,32 @@ Status infer_Where(ShapeContext& ctx) {
   return broadcast_inputs(ctx, 3, x.dtype);
 }
 
+// The logical ops: bool in, bool out (And, Or and Xor broadcast).
+Status infer_Not(ShapeContext& ctx) {
+  KILN_SHAPE_ASSIGN(x, input_type(ctx, 0));
+  if (x.dtype != DType::Bool) return make_error("Not needs a bool input but got " + x.to_string());
+  return set_output(ctx, x);
+}
+
+namespace {
+Status logical_pair(ShapeContext& ctx) {
+  for (size_t i = 0; i < 2; ++i) {
+    KILN_SHAPE_ASSIGN(x, input_type(ctx, i));
+    if (x.dtype != DType::Bool)
+      return make_error(ctx.op + " needs bool inputs but got " + x.to_string());
+  }
+  return broadcast_inputs(ctx, 2, DType::Bool);
+}
+}  // namespace
+
+Status infer_And(ShapeContext& ctx) {
+  return logical_pair(ctx);
+}
+Status infer_Or(ShapeContext& ctx) {
+  return logical_pair(ctx);
+}
+Status infer_Xor(ShapeContext& ctx) {
+  return logical_pair(ctx);
+}
+
 }  // namespace kiln::shape_rules

@@ -114,6 +114,17 @@ TEST(ReferenceElementwise, ComparisonsGiveBoolAndFeedWhere) {
   ASSERT_OK_AND_ASSIGN(where, run_op("Where", {lt, x, make_float_tensor({}, {-1.0f})}));
   EXPECT_EQ(where.dims, (std::vector<int64_t>{2, 2}));
   EXPECT_THAT(values_of(where), ElementsAre(1.0, -1.0, -1.0, -1.0));
+  // Logical ops on bools (broadcast): lt = [1 0 0 0], ge = [0 1 1 0].
+  ASSERT_OK_AND_ASSIGN(conj, run_op("And", {lt, ge}));
+  EXPECT_EQ(conj.dtype, DType::Bool);
+  EXPECT_THAT(values_of(conj), ElementsAre(0.0, 0.0, 0.0, 0.0));
+  ASSERT_OK_AND_ASSIGN(disj, run_op("Or", {lt, ge}));
+  EXPECT_THAT(values_of(disj), ElementsAre(1.0, 1.0, 1.0, 0.0));
+  ASSERT_OK_AND_ASSIGN(exclusive, run_op("Xor", {disj, lt}));
+  EXPECT_THAT(values_of(exclusive), ElementsAre(0.0, 1.0, 1.0, 0.0));
+  ASSERT_OK_AND_ASSIGN(negation, run_op("Not", {lt}));
+  EXPECT_EQ(negation.dtype, DType::Bool);
+  EXPECT_THAT(values_of(negation), ElementsAre(0.0, 1.0, 1.0, 1.0));
 }
 
 TEST(ReferenceElementwise, ParameterisedActivations) {

@@ -63,6 +63,13 @@ TEST(HalideElementwise, BinaryComparisonsAndWhereMatchReference) {
   b.output(b.node("Where", "where", {less, x, b.constant("zero", make_float_tensor({}, {0.0f}))}));
   b.output(b.node("Cast", "less_as_float", {less}, attrs({{"to", std::string("f32")}})));
   b.output(b.node("Where", "where_int", {less, xi, ri}));
+  Value* greater =
+      b.node("Greater", "greater", {x, b.constant("half", make_float_tensor({}, {0.5f}))});
+  b.output(b.node("And", "and", {less, greater}));
+  b.output(b.node("Or", "or", {less, greater}));
+  b.output(b.node("Xor", "xor", {less, greater}));
+  b.output(b.node("Not", "not", {less}));
+  b.output(b.node("Where", "where_not", {b.node("Not", "not2", {greater}), x, row}));
   expect_matches_reference(
       graph, {{random_tensor({2, 3, 4, 5}, 51, -2.f, 2.f), random_tensor({5}, 52, -2.f, 2.f),
                random_tensor({3, 1, 1}, 53, 0.5f, 1.5f)}});
