@@ -40,6 +40,7 @@ constexpr uint32_t kIndexDivision = 1u << 2;   ///< its index remap divides outp
 constexpr uint32_t kPiecewise = 1u << 3;       ///< each output element comes from one of the inputs
 constexpr uint32_t kLayoutAgnostic = 1u << 4;  ///< an Injective image op that serves any layout
 constexpr uint32_t kGlobalWindow = 1u << 5;    ///< a Window op over the whole spatial extent
+constexpr uint32_t kBoolInputs = 1u << 6;      ///< every input must be bool (logical ops)
 }  // namespace op_flags
 
 /// One row of ir/Ops.def: an op's name, arity and traits.

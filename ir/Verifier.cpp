@@ -91,8 +91,8 @@ Status check_to_attribute(const Node& node) {
   return Status::ok();
 }
 
-/// Checks dtypes where they are known, by the op's dtype rule and kFloatInputs flag; unknown
-/// dtypes (before inference) are never an error.
+/// Checks dtypes where they are known, by the op's dtype rule and kFloatInputs/kBoolInputs flags;
+/// unknown dtypes (before inference) are never an error.
 Status check_node_types(const Node& node, const OpSchema& schema) {
   const Value* output = node.output(0);
   if (schema.dtype_rule == DTypeRule::FromAttribute) KILN_RETURN_IF_ERROR(check_to_attribute(node));
@@ -102,6 +102,7 @@ Status check_node_types(const Node& node, const OpSchema& schema) {
                                 dtype_name(*rule.output) + ", not " +
                                 dtype_name(output->type.dtype));
   const bool floating = schema.has(op_flags::kFloatInputs);
+  const bool logical = schema.has(op_flags::kBoolInputs);
 
   // The first dtype-sharing input with a known dtype sets the dtype; the output must follow it.
   const Value* reference = nullptr;
@@ -109,6 +110,9 @@ Status check_node_types(const Node& node, const OpSchema& schema) {
     const Value* input = node.inputs[i];
     if (!has_dtype(input)) continue;
     DType dtype = input->type.dtype;
+    if (logical && dtype != DType::Bool)
+      return node_error(
+          node, "input " + describe_value(input) + " must be bool, not " + dtype_name(dtype));
     if (floating && !is_floating(dtype))
       return node_error(node, "input " + describe_value(input) + " must be floating-point, not " +
                                   dtype_name(dtype));

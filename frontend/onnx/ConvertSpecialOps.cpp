@@ -1,6 +1,6 @@
 // ConvertSpecialOps.cpp: Constant and ConstantOfShape (which become IR constants, not nodes),
-// Sum (a chain of Adds), Cast (ONNX dtype enum to IR dtype name) and the ops whose extra
-// training-time outputs Kiln drops or rejects.
+// Sum, Max, Min and Mean (chains of binary ops), Cast (ONNX dtype enum to IR dtype name) and the
+// ops whose extra training-time outputs Kiln drops or rejects.
 #include <cstring>
 
 #include "frontend/onnx/OnnxTypes.h"
@@ -95,14 +95,18 @@ Status convert_constant_of_shape(NodeConverter& node) {
       node, Tensor{fill.dtype, **dims, TensorData::from_vector(std::move(bytes))});
 }
 
-Status convert_sum(NodeConverter& node) {
-  // Variadic Sum with numpy broadcasting is a left-to-right chain of Adds (which broadcast the
-  // same way and fuse like any Add); one input is the identity.
+namespace {
+
+// A variadic ONNX op with numpy broadcasting (Sum, Max, Min, Mean) as a left-to-right chain of
+// the binary IR op `binary` (which broadcasts the same way and fuses like any binary op); one
+// input is the identity. Mean divides the Sum by the input count.
+Status convert_variadic(NodeConverter& node, const std::string& binary, bool mean = false) {
+  const std::string& op = node.op_type();
   Result<Attributes> attrs = node.convert_attributes({});
   if (!attrs) return attrs.error();
-  if (node.proto().output_size() != 1) return node.error("Sum must have one output");
+  if (node.proto().output_size() != 1) return node.error(op + " must have one output");
   const int count = node.proto().input_size();
-  if (count < 1) return node.error("Sum needs at least one input");
+  if (count < 1) return node.error(op + " needs at least one input");
   std::vector<Value*> inputs;
   for (int i = 0; i < count; ++i) {
     Result<Value*> value = node.required_input(size_t(i), "data_" + std::to_string(i));
@@ -111,18 +115,45 @@ Status convert_sum(NodeConverter& node) {
   }
   Result<Value*> output = node.define_output(0);
   if (!output) return output.error();
+  Value* divisor = nullptr;
+  if (mean && count > 1) {
+    // Mean is floating-point only; the divisor takes the operands' dtype where it is known.
+    const DType dtype = inputs[0]->type.dtype;
+    if (dtype != DType::Float32 && dtype != DType::Unknown)
+      return node.error(std::string("Mean of ") + dtype_name(dtype) +
+                        " is not supported (f32 only)");
+    divisor = node.builder().graph.add_constant((*output)->name + "/count",
+                                                make_float_tensor({}, {float(count)}));
+  }
   if (count == 1) {
     node.emit("Identity", {inputs[0]}, {*output});
     return Status::ok();
   }
   Value* total = inputs[0];
   for (int i = 1; i < count; ++i) {
-    Value* result = i + 1 == count ? *output : node.temporary("partial" + std::to_string(i));
-    node.emit("Add", {total, inputs[size_t(i)]}, {result}, {},
-              i == 1 ? "" : "add" + std::to_string(i));
+    const bool last = i + 1 == count && !divisor;
+    Value* result = last ? *output : node.temporary("partial" + std::to_string(i));
+    node.emit(binary, {total, inputs[size_t(i)]}, {result}, {},
+              i == 1 ? "" : binary + std::to_string(i));
     total = result;
   }
+  if (divisor) node.emit("Div", {total, divisor}, {*output}, {}, "mean");
   return Status::ok();
+}
+
+}  // namespace
+
+Status convert_sum(NodeConverter& node) {
+  return convert_variadic(node, "Add");
+}
+Status convert_max(NodeConverter& node) {
+  return convert_variadic(node, "Max");
+}
+Status convert_min(NodeConverter& node) {
+  return convert_variadic(node, "Min");
+}
+Status convert_mean(NodeConverter& node) {
+  return convert_variadic(node, "Add", /*mean=*/true);
 }
 
 Status convert_cast(NodeConverter& node) {

@@ -164,3 +164,123 @@ Status infer_PRelu(ShapeContext& ctx) {
 }
 
 }  // namespace kiln::shape_rules
+
+namespace kiln::shape_rules {
+namespace {
+
+// The numpy broadcast of inputs [0, count), as `dtype`; no known dims (not shape arithmetic).
+Status broadcast_inputs(ShapeContext& ctx, size_t count, DType dtype) {
+  KILN_SHAPE_ASSIGN(first, input_type(ctx, 0));
+  Shape shape = *first.shape;
+  std::string described = first.to_string();
+  for (size_t i = 1; i < count; ++i) {
+    KILN_SHAPE_ASSIGN(next, input_type(ctx, i));
+    std::string conflict;
+    std::optional<Shape> combined = broadcast_shapes(shape, *next.shape, &conflict);
+    if (!combined)
+      return make_error(ctx.op + " cannot broadcast " + described + " with " + next.to_string() +
+                        " (" + conflict + ")");
+    shape = *combined;
+    described += " and " + next.to_string();
+  }
+  return set_output(ctx, TensorType{dtype, shape});
+}
+
+// Two operands of one dtype (numeric unless `allow_bool`); the output has `dtype` (the
+// operands' when unset).
+Status same_dtype_pair(ShapeContext& ctx, std::optional<DType> dtype = std::nullopt,
+                       bool allow_bool = false) {
+  KILN_SHAPE_ASSIGN(a, input_type(ctx, 0));
+  KILN_SHAPE_ASSIGN(b, input_type(ctx, 1));
+  if (a.dtype != b.dtype)
+    return make_error(ctx.op + " inputs have different dtypes: " + a.to_string() + " and " +
+                      b.to_string());
+  if (a.dtype == DType::Bool && !allow_bool)
+    return make_error(ctx.op + " needs numeric inputs but got " + a.to_string());
+  return broadcast_inputs(ctx, 2, dtype.value_or(a.dtype));
+}
+
+}  // namespace
+
+// Pow: the exponent may have its own numeric dtype; the output has the base's.
+Status infer_Pow(ShapeContext& ctx) {
+  KILN_SHAPE_ASSIGN(base, input_type(ctx, 0));
+  KILN_SHAPE_ASSIGN(exponent, input_type(ctx, 1));
+  if (base.dtype == DType::Bool || exponent.dtype == DType::Bool)
+    return make_error("Pow needs numeric inputs but got " + base.to_string() + " and " +
+                      exponent.to_string());
+  return broadcast_inputs(ctx, 2, base.dtype);
+}
+
+Status infer_Mod(ShapeContext& ctx) {
+  KILN_SHAPE_ASSIGN(a, input_type(ctx, 0));
+  if (is_floating(a.dtype) && ctx.attrs->get_int("fmod", 0) == 0)
+    return make_error("Mod of floating-point inputs needs fmod=1 but got " + a.to_string());
+  return same_dtype_pair(ctx);
+}
+Status infer_Min(ShapeContext& ctx) {
+  return same_dtype_pair(ctx);
+}
+Status infer_Max(ShapeContext& ctx) {
+  return same_dtype_pair(ctx);
+}
+
+// Comparisons: operands of one dtype (Equal also compares bools), bool out.
+Status infer_Equal(ShapeContext& ctx) {
+  return same_dtype_pair(ctx, DType::Bool, /*allow_bool=*/true);
+}
+Status infer_Less(ShapeContext& ctx) {
+  return same_dtype_pair(ctx, DType::Bool);
+}
+Status infer_Greater(ShapeContext& ctx) {
+  return same_dtype_pair(ctx, DType::Bool);
+}
+Status infer_LessOrEqual(ShapeContext& ctx) {
+  return same_dtype_pair(ctx, DType::Bool);
+}
+Status infer_GreaterOrEqual(ShapeContext& ctx) {
+  return same_dtype_pair(ctx, DType::Bool);
+}
+
+// Where(condition, X, Y): a bool condition; X and Y share the output's dtype; all three broadcast.
+Status infer_Where(ShapeContext& ctx) {
+  KILN_SHAPE_ASSIGN(condition, input_type(ctx, 0));
+  KILN_SHAPE_ASSIGN(x, input_type(ctx, 1));
+  KILN_SHAPE_ASSIGN(y, input_type(ctx, 2));
+  if (condition.dtype != DType::Bool)
+    return make_error("Where needs a bool condition but got " + condition.to_string());
+  if (x.dtype != y.dtype)
+    return make_error("Where inputs have different dtypes: " + x.to_string() + " and " +
+                      y.to_string());
+  return broadcast_inputs(ctx, 3, x.dtype);
+}
+
+// The logical ops: bool in, bool out (And, Or and Xor broadcast).
+Status infer_Not(ShapeContext& ctx) {
+  KILN_SHAPE_ASSIGN(x, input_type(ctx, 0));
+  if (x.dtype != DType::Bool) return make_error("Not needs a bool input but got " + x.to_string());
+  return set_output(ctx, x);
+}
+
+namespace {
+Status logical_pair(ShapeContext& ctx) {
+  for (size_t i = 0; i < 2; ++i) {
+    KILN_SHAPE_ASSIGN(x, input_type(ctx, i));
+    if (x.dtype != DType::Bool)
+      return make_error(ctx.op + " needs bool inputs but got " + x.to_string());
+  }
+  return broadcast_inputs(ctx, 2, DType::Bool);
+}
+}  // namespace
+
+Status infer_And(ShapeContext& ctx) {
+  return logical_pair(ctx);
+}
+Status infer_Or(ShapeContext& ctx) {
+  return logical_pair(ctx);
+}
+Status infer_Xor(ShapeContext& ctx) {
+  return logical_pair(ctx);
+}
+
+}  // namespace kiln::shape_rules

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "tests/backends/ReferenceTestUtil.h"
 
 namespace kiln::testing {
@@ -53,6 +55,76 @@ TEST(ReferenceElementwise, IsNaNAndIsInfGiveBool) {
   EXPECT_THAT(values_of(inf), ElementsAre(0.0, 1.0, 1.0, 0.0));
   ASSERT_OK_AND_ASSIGN(negative, run_op("IsInf", {x}, attrs_of({{"detect_positive", int64_t{0}}})));
   EXPECT_THAT(values_of(negative), ElementsAre(0.0, 0.0, 1.0, 0.0));
+}
+
+TEST(ReferenceElementwise, PowModMinMaxBroadcast) {
+  Tensor x = make_float_tensor({2, 2}, {2.0f, -3.0f, 0.5f, NAN});
+  Tensor row = make_float_tensor({2}, {2.0f, 1.0f});
+  ASSERT_OK_AND_ASSIGN(pow, run_op("Pow", {x, row}));
+  EXPECT_EQ(pow.dims, (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(values_of(pow)[0], 4.0);
+  EXPECT_EQ(values_of(pow)[1], -3.0);
+  EXPECT_EQ(values_of(pow)[2], 0.25);
+  EXPECT_TRUE(std::isnan(values_of(pow)[3]));
+  ASSERT_OK_AND_ASSIGN(min, run_op("Min", {x, row}));
+  EXPECT_EQ(values_of(min)[0], 2.0);
+  EXPECT_EQ(values_of(min)[1], -3.0);
+  EXPECT_EQ(values_of(min)[2], 0.5);
+  EXPECT_TRUE(std::isnan(values_of(min)[3]));  // NaN propagates, as numpy's minimum
+  ASSERT_OK_AND_ASSIGN(max, run_op("Max", {x, row}));
+  EXPECT_EQ(values_of(max)[0], 2.0);
+  EXPECT_EQ(values_of(max)[1], 1.0);
+  EXPECT_EQ(values_of(max)[2], 2.0);
+  // Integer Mod: the sign of the divisor (Python); fmod=1: the sign of the dividend (C).
+  Tensor a = make_int64_tensor({4}, {-7, 7, -7, 7});
+  Tensor m = make_int64_tensor({4}, {3, -3, -3, 3});
+  ASSERT_OK_AND_ASSIGN(mod, run_op("Mod", {a, m}));
+  EXPECT_THAT(values_of(mod), ElementsAre(2.0, -2.0, -1.0, 1.0));
+  ASSERT_OK_AND_ASSIGN(fmod, run_op("Mod", {a, m}, attrs_of({{"fmod", int64_t{1}}})));
+  EXPECT_THAT(values_of(fmod), ElementsAre(-1.0, 1.0, -1.0, 1.0));
+  ASSERT_OK_AND_ASSIGN(
+      ffmod, run_op("Mod", {make_float_tensor({2}, {-7.5f, 7.5f}), make_float_tensor({}, {2.0f})},
+                    attrs_of({{"fmod", int64_t{1}}})));
+  EXPECT_THAT(values_of(ffmod), ElementsAre(-1.5, 1.5));
+  EXPECT_FALSE(run_op("Mod", {make_float_tensor({1}, {1.0f}), make_float_tensor({1}, {1.0f})})
+                   .is_ok());  // floats need fmod=1
+  ASSERT_OK_AND_ASSIGN(
+      ipow, run_op("Pow", {make_int64_tensor({3}, {-3, 2, 5}), make_int64_tensor({}, {3})}));
+  EXPECT_THAT(values_of(ipow), ElementsAre(-27.0, 8.0, 125.0));
+}
+
+TEST(ReferenceElementwise, ComparisonsGiveBoolAndFeedWhere) {
+  Tensor x = make_float_tensor({2, 2}, {1.0f, 2.0f, 3.0f, NAN});
+  Tensor y = make_float_tensor({2}, {2.0f, 2.0f});
+  ASSERT_OK_AND_ASSIGN(eq, run_op("Equal", {x, y}));
+  EXPECT_EQ(eq.dtype, DType::Bool);
+  EXPECT_THAT(values_of(eq), ElementsAre(0.0, 1.0, 0.0, 0.0));
+  ASSERT_OK_AND_ASSIGN(lt, run_op("Less", {x, y}));
+  EXPECT_THAT(values_of(lt), ElementsAre(1.0, 0.0, 0.0, 0.0));
+  ASSERT_OK_AND_ASSIGN(le, run_op("LessOrEqual", {x, y}));
+  EXPECT_THAT(values_of(le), ElementsAre(1.0, 1.0, 0.0, 0.0));
+  ASSERT_OK_AND_ASSIGN(gt, run_op("Greater", {x, y}));
+  EXPECT_THAT(values_of(gt), ElementsAre(0.0, 0.0, 1.0, 0.0));
+  ASSERT_OK_AND_ASSIGN(ge, run_op("GreaterOrEqual", {x, y}));
+  EXPECT_THAT(values_of(ge), ElementsAre(0.0, 1.0, 1.0, 0.0));
+  // int64 compares exactly where doubles would round: 2^53 + 1 > 2^53.
+  ASSERT_OK_AND_ASSIGN(big, run_op("Greater", {make_int64_tensor({1}, {(int64_t{1} << 53) + 1}),
+                                               make_int64_tensor({1}, {int64_t{1} << 53})}));
+  EXPECT_THAT(values_of(big), ElementsAre(1.0));
+  ASSERT_OK_AND_ASSIGN(where, run_op("Where", {lt, x, make_float_tensor({}, {-1.0f})}));
+  EXPECT_EQ(where.dims, (std::vector<int64_t>{2, 2}));
+  EXPECT_THAT(values_of(where), ElementsAre(1.0, -1.0, -1.0, -1.0));
+  // Logical ops on bools (broadcast): lt = [1 0 0 0], ge = [0 1 1 0].
+  ASSERT_OK_AND_ASSIGN(conj, run_op("And", {lt, ge}));
+  EXPECT_EQ(conj.dtype, DType::Bool);
+  EXPECT_THAT(values_of(conj), ElementsAre(0.0, 0.0, 0.0, 0.0));
+  ASSERT_OK_AND_ASSIGN(disj, run_op("Or", {lt, ge}));
+  EXPECT_THAT(values_of(disj), ElementsAre(1.0, 1.0, 1.0, 0.0));
+  ASSERT_OK_AND_ASSIGN(exclusive, run_op("Xor", {disj, lt}));
+  EXPECT_THAT(values_of(exclusive), ElementsAre(0.0, 1.0, 1.0, 0.0));
+  ASSERT_OK_AND_ASSIGN(negation, run_op("Not", {lt}));
+  EXPECT_EQ(negation.dtype, DType::Bool);
+  EXPECT_THAT(values_of(negation), ElementsAre(0.0, 1.0, 1.0, 1.0));
 }
 
 TEST(ReferenceElementwise, ParameterisedActivations) {

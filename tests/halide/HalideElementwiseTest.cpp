@@ -28,6 +28,53 @@ TEST(HalideElementwise, UnaryMathAndActivationsMatchReference) {
                                     random_tensor({2, 3, 4, 5}, 42, -4.f, 4.f)}});
 }
 
+// The binary ops of LowerBinary.cpp against the reference, broadcasting, on floats and on
+// integers (cast from scaled floats); comparisons give bool graph outputs and feed Where and Cast.
+TEST(HalideElementwise, BinaryComparisonsAndWhereMatchReference) {
+  Graph graph;
+  GraphBuilder b(graph);
+  Value* x = b.input("x", static_shape({2, 3, 4, 5}));
+  Value* row = b.input("row", static_shape({5}));
+  Value* positive = b.input("positive", static_shape({3, 1, 1}));
+  b.output(b.node("Pow", "pow", {positive, row}));
+  b.output(b.node("Min", "min", {x, row}));
+  b.output(b.node("Max", "max", {row, x}));
+  b.output(b.node("Mod", "fmod", {x, positive}, attrs({{"fmod", int64_t{1}}})));
+  Value* ten = b.constant("ten", make_float_tensor({}, {10.0f}));
+  Value* xi =
+      b.node("Cast", "xi", {b.node("Mul", "x10", {x, ten})}, attrs({{"to", std::string("i32")}}));
+  Value* ri =
+      b.node("Cast", "ri", {b.node("Mul", "r10", {row, ten})}, attrs({{"to", std::string("i32")}}));
+  Value* three =
+      b.constant("three", Tensor{DType::Int32, {}, TensorData::copy_of("\x03\0\0\0", 4)});
+  Value* minus_three = b.constant(
+      "minus_three", Tensor{DType::Int32, {}, TensorData::copy_of("\xfd\xff\xff\xff", 4)});
+  b.output(b.node("Mod", "mod_int", {xi, three}));
+  b.output(b.node("Mod", "mod_int_negative", {xi, minus_three}));
+  b.output(b.node("Mod", "fmod_int", {xi, minus_three}, attrs({{"fmod", int64_t{1}}})));
+  b.output(b.node("Pow", "pow_int", {ri, b.constant("two", make_float_tensor({}, {2.0f}))}));
+  b.output(b.node("Max", "max_int", {xi, ri}));
+  b.output(b.node("Min", "min_int", {xi, ri}));
+  for (const char* op : {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual"}) {
+    b.output(b.node(op, std::string(op) + "_float", {x, row}));
+    b.output(b.node(op, std::string(op) + "_int", {xi, ri}));
+  }
+  Value* less = b.node("Less", "less", {x, row});
+  b.output(b.node("Where", "where", {less, x, b.constant("zero", make_float_tensor({}, {0.0f}))}));
+  b.output(b.node("Cast", "less_as_float", {less}, attrs({{"to", std::string("f32")}})));
+  b.output(b.node("Where", "where_int", {less, xi, ri}));
+  Value* greater =
+      b.node("Greater", "greater", {x, b.constant("half", make_float_tensor({}, {0.5f}))});
+  b.output(b.node("And", "and", {less, greater}));
+  b.output(b.node("Or", "or", {less, greater}));
+  b.output(b.node("Xor", "xor", {less, greater}));
+  b.output(b.node("Not", "not", {less}));
+  b.output(b.node("Where", "where_not", {b.node("Not", "not2", {greater}), x, row}));
+  expect_matches_reference(
+      graph, {{random_tensor({2, 3, 4, 5}, 51, -2.f, 2.f), random_tensor({5}, 52, -2.f, 2.f),
+               random_tensor({3, 1, 1}, 53, 0.5f, 1.5f)}});
+}
+
 TEST(HalideElementwise, ActivationsArithmeticAndCastMatchReference) {
   Graph graph;
   GraphBuilder b(graph);

@@ -186,10 +186,10 @@ TEST(FusionHalideTest, ConvEluAndConvBatchNormEluMatch) {
 }
 
 // The activations of LowerUnaryMath.cpp are Elementwise rows too: a Conv followed by HardSwish
-// (or Mish, or PRelu with a per-channel slope) is one conv_epilogue kernel that computes what the
-// reference does.
+// (or Mish, or PRelu with a per-channel slope, or a binary op of LowerBinary.cpp with a
+// per-channel operand) is one conv_epilogue kernel that computes what the reference does.
 TEST(FusionHalideTest, ConvHardSwishAndConvMishFuse) {
-  for (const char* activation : {"HardSwish", "Mish", "PRelu"}) {
+  for (const char* activation : {"HardSwish", "Mish", "PRelu", "Max", "Min", "Pow", "Mod"}) {
     Graph graph;
     GraphBuilder b(graph);
     Value* x = b.input("x", static_shape({1, 3, 9, 10}));
@@ -197,9 +197,17 @@ TEST(FusionHalideTest, ConvHardSwishAndConvMishFuse) {
                       {x, b.constant("w", random_tensor({4, 3, 3, 3}, 27)),
                        b.constant("b", random_tensor({4}, 28))},
                       attrs({{"kernel_shape", std::vector<int64_t>{3, 3}}}));
-    const bool prelu = std::string(activation) == "PRelu";
-    if (prelu)  // a per-channel slope, as exporters write it
-      b.output(b.node(activation, "act", {y, b.constant("slope", random_tensor({4, 1, 1}, 29))}));
+    const std::string op = activation;
+    const bool binary = op == "PRelu" || op == "Max" || op == "Min" || op == "Pow" || op == "Mod";
+    Attributes act_attrs;
+    if (op == "Mod") act_attrs.set("fmod", int64_t{1});
+    if (op == "Pow")  // whole per-channel exponents keep negative bases real
+      b.output(b.node(activation, "act",
+                      {y, b.constant("exponent", make_float_tensor({4, 1, 1}, {2, 3, 1, 2}))}));
+    else if (binary)  // a per-channel operand, as exporters write PRelu's slope
+      b.output(b.node(activation, "act",
+                      {y, b.constant("slope", random_tensor({4, 1, 1}, 29, 0.5f, 1.5f))},
+                      act_attrs));
     else
       b.output(b.node(activation, "act", {y}));
     ASSERT_TRUE(infer_shapes(graph).is_ok());

@@ -96,9 +96,9 @@ TEST(OpTraits, DTypeRulesFitThePatternAndArity) {
                     rule == DTypeRule::Bool)
             << what;
         break;
-      case OpPattern::Broadcast:
+      case OpPattern::Broadcast:  // FirstInput: Pow, whose exponent has its own dtype
         EXPECT_TRUE(rule == DTypeRule::AllSame || rule == DTypeRule::Bool ||
-                    rule == DTypeRule::Select)
+                    rule == DTypeRule::Select || rule == DTypeRule::FirstInput)
             << what;
         EXPECT_GE(schema.min_inputs, 2) << what;
         break;
@@ -120,7 +120,8 @@ TEST(OpTraits, ElementwiseShapeRulesKeepTheShape) {
   for (const OpSchema& schema : all_op_schemas()) {
     if (schema.pattern != OpPattern::Elementwise) continue;
     RuleInputs in;
-    in.types.push_back(TensorType{DType::Float32, static_shape({2, 3, 4, 5})});
+    const DType input_dtype = schema.has(op_flags::kBoolInputs) ? DType::Bool : DType::Float32;
+    in.types.push_back(TensorType{input_dtype, static_shape({2, 3, 4, 5})});
     for (int i = 1; i < schema.min_inputs; ++i)
       in.types.push_back(TensorType{DType::Float32, static_shape({3})});
     DType expected = DType::Float32;
@@ -143,9 +144,11 @@ TEST(OpTraits, BroadcastShapeRulesBroadcast) {
   for (const OpSchema& schema : all_op_schemas()) {
     if (schema.pattern != OpPattern::Broadcast) continue;
     RuleInputs in;
+    in.attrs.set("fmod", int64_t(1));  // Mod of floats is C's fmod
     const std::vector<std::vector<int64_t>> shapes = {{2, 1, 4}, {3, 1}, {4}};
     for (int i = 0; i < schema.min_inputs; ++i) {
-      const bool condition = schema.dtype_rule == DTypeRule::Select && i == 0;
+      const bool condition =
+          (schema.dtype_rule == DTypeRule::Select && i == 0) || schema.has(op_flags::kBoolInputs);
       in.types.push_back(TensorType{condition ? DType::Bool : DType::Float32,
                                     static_shape(shapes[size_t(i) % shapes.size()])});
     }
@@ -217,7 +220,8 @@ TEST(OpTraits, QueriesAnswerTodaysOpSets) {
                    "Mish",
                    "Gelu"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return is_binary_broadcast_op(s.name); }),
-            (OpSet{"Add", "Sub", "Mul", "Div", "PRelu"}));
+            (OpSet{"Add", "Sub", "Mul", "Div", "PRelu", "Pow", "Mod", "Min", "Max", "Equal", "Less",
+                   "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return is_view_op(s.name); }),
             (OpSet{"Flatten", "Reshape", "Squeeze", "Unsqueeze"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return is_window_op(s.name); }),
@@ -226,6 +230,8 @@ TEST(OpTraits, QueriesAnswerTodaysOpSets) {
             (OpSet{"Identity", "Dropout"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return s.has(op_flags::kFloatInputs); }),
             (OpSet{"Conv", "Gemm", "MatMul", "BatchNormalization"}));
+  EXPECT_EQ(ops_where([](const OpSchema& s) { return s.has(op_flags::kBoolInputs); }),
+            (OpSet{"Not", "And", "Or", "Xor"}));
   EXPECT_TRUE(is_elementwise_op("Add"));
   EXPECT_TRUE(is_elementwise_op("Cast"));
   EXPECT_FALSE(is_elementwise_op("Transpose"));
