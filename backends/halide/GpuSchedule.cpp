@@ -31,8 +31,10 @@ std::vector<Var> stage_pure_vars(const Func& f, int stage) {
 // dims fused into one block dim placed first (CUDA allows 2^31 - 1 blocks along x but only
 // 65535 along y and z, and the images x channels of a batch are the most). Returns the
 // innermost thread Var; none for a stage without pure dims, which runs in one thread.
-Var tile_stage(Halide::Stage stage, const std::vector<Var>& vars, const NodeSchedule& s,
-               const std::string& prefix) {
+// `channels` > 1 (a 4-D stage only): dim 2 is split into blocks of that many channels, each
+// block one thread's unrolled innermost loop (the caller checked that it divides the extent).
+Var tile_stage(Halide::Stage stage, std::vector<Var> vars, const NodeSchedule& s,
+               const std::string& prefix, int channels = 1) {
   if (vars.empty()) {
     stage.gpu_single_thread();
     return Var();
@@ -45,14 +47,45 @@ Var tile_stage(Halide::Stage stage, const std::vector<Var>& vars, const NodeSche
   }
   stage.gpu_tile(vars[0], vars[1], xo, yo, xi, yi, bx, by, TailStrategy::GuardWithIf);
   if (vars.size() == 2) return xi;
+  Var ci(prefix + "_ci");
+  const bool blocked = channels > 1 && vars.size() == 4;
+  if (blocked) {
+    Var co(prefix + "_co");
+    stage.split(vars[2], co, ci, channels, TailStrategy::GuardWithIf);
+    vars[2] = co;
+  }
   Var outer = vars[2];
   for (size_t i = 3; i < vars.size(); ++i) {
     Var fused(prefix + "_outer" + std::to_string(i));
     stage.fuse(outer, vars[i], fused);
     outer = fused;
   }
-  stage.reorder(xi, yi, outer, xo, yo).gpu_blocks(outer);
+  if (blocked) {
+    stage.reorder(ci, xi, yi, outer, xo, yo).gpu_blocks(outer).unroll(ci);
+  } else {
+    stage.reorder(xi, yi, outer, xo, yo).gpu_blocks(outer);
+  }
   return xi;
+}
+
+// A Conv accumulator computed per thread of `host` (x, y, c, n), for `channels` channels at a
+// time: every stage unrolled over those channels, the update's channel loop innermost, so each
+// input element loaded for the window feeds all of them.
+void block_accumulator(Func acc, const NodeFuncs& funcs, int channels) {
+  std::vector<Var> a = acc.args();
+  if (channels <= 1 || a.size() != 4) return;
+  acc.reorder(a[2], a[0], a[1], a[3]).unroll(a[2]);
+  std::vector<VarOrRVar> order = {a[2]};
+  for (const Halide::RVar& r : funcs.reduction_vars) order.push_back(r);
+  order.push_back(a[0]);
+  order.push_back(a[1]);
+  order.push_back(a[3]);
+  acc.update().reorder(order).unroll(a[2]);
+}
+
+// The channels one thread computes: the schedule's `tc` for a 4-D Func (1 otherwise).
+int channels_per_thread(const NodeSchedule& s, const Func& host) {
+  return host.defined() && host.args().size() == 4 ? std::max(1, s.tile_channels) : 1;
 }
 
 }  // namespace
@@ -90,10 +123,20 @@ NodeSchedule gpu_tile_schedule(const Value* value) {
   return s;
 }
 
-Var apply_gpu_tile(const NodeSchedule& schedule, Func f, bool store) {
+int gpu_conv_channels_per_thread(const Node& node) {
+  const Value* out = node.output(0);
+  if (node.op != "Conv" || !out || !out->type.shape || out->type.shape->size() != 4) return 1;
+  const Dim& channels = (*out->type.shape)[1];
+  if (!channels.is_static()) return 1;
+  for (int tc : {4, 2})
+    if (channels.value % tc == 0) return tc;
+  return 1;
+}
+
+Var apply_gpu_tile(const NodeSchedule& schedule, Func f, bool store, int channels_per_thread) {
   if (store) f.compute_root();
   const std::string prefix = "g";
-  Var thread = tile_stage(f, stage_pure_vars(f, -1), schedule, prefix);
+  Var thread = tile_stage(f, stage_pure_vars(f, -1), schedule, prefix, channels_per_thread);
   for (int u = 0; u < f.num_update_definitions(); ++u)
     tile_stage(f.update(u), stage_pure_vars(f, u), schedule, prefix + "u" + std::to_string(u));
   return thread;
@@ -123,8 +166,12 @@ void apply_gpu_node_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, boo
   if (funcs.output.args().empty() && funcs.output.num_update_definitions() == 0 && !is_output &&
       schedule.kind == ScheduleTemplate::Inline)
     return;
-  Var thread = apply_gpu_tile(schedule, funcs.output, !is_output);
-  if (own_accumulator) funcs.accumulator.compute_at(funcs.output, thread);
+  const int channels = own_accumulator ? channels_per_thread(schedule, funcs.output) : 1;
+  Var thread = apply_gpu_tile(schedule, funcs.output, !is_output, channels);
+  if (own_accumulator) {
+    funcs.accumulator.compute_at(funcs.output, thread);
+    block_accumulator(funcs.accumulator, funcs, channels);
+  }
 }
 
 void apply_gpu_group_schedule(const GroupSchedule& s, std::vector<GroupMember>& members,
@@ -154,16 +201,24 @@ void apply_gpu_group_schedule(const GroupSchedule& s, std::vector<GroupMember>& 
     if (m.node->op == "GlobalAveragePool" && m.funcs.output.name() != stage.name())
       apply_gpu_tile(s.anchor, m.funcs.output, /*store=*/true);
   }
+  // The record of a conv_epilogue, gemm_epilogue or head group has no stage part: the anchor's
+  // knobs tile the stage that computes its accumulator.
+  const bool stage_in_record =
+      s.kind == FusionPattern::ConvPool || s.kind == FusionPattern::Elementwise;
+  const NodeSchedule& stage_schedule = stage_in_record ? s.stage : s.anchor;
+  const bool conv_anchor = anchor_node && anchor_node->op == "Conv";
+  const int channels = conv_anchor ? channels_per_thread(s.anchor, host_of_accumulator) : 1;
   Var host_thread;
   if (conv_pool && host_of_accumulator.name() != stage.name())
-    host_thread = apply_gpu_tile(s.anchor, host_of_accumulator, /*store=*/true);
-  Var stage_thread = apply_gpu_tile(s.stage, stage, !is_output);
+    host_thread = apply_gpu_tile(s.anchor, host_of_accumulator, /*store=*/true, channels);
+  const bool at_stage = host_of_accumulator.name() == stage.name();
+  Var stage_thread = apply_gpu_tile(stage_schedule, stage, !is_output, at_stage ? channels : 1);
   for (GroupMember& m : members) {
     if (m.node != anchor_node || !m.funcs.accumulator.defined()) continue;
     if (m.funcs.accumulator.name() == host_of_accumulator.name()) continue;
     if (host_of_accumulator.args().empty()) continue;
-    const bool at_stage = host_of_accumulator.name() == stage.name();
     m.funcs.accumulator.compute_at(host_of_accumulator, at_stage ? stage_thread : host_thread);
+    block_accumulator(m.funcs.accumulator, m.funcs, channels);
   }
 }
 

@@ -26,9 +26,16 @@ bool is_gpu_target(const Halide::Target& target);
 NodeSchedule gpu_tile_schedule(const Value* value);
 
 /// Tiles every stage of `f` (pure and updates, over each stage's pure dims) into thread blocks;
-/// `store`: also compute it at root. Returns the innermost thread loop of the pure stage, where
-/// per-thread producers are computed (an undefined Var for a 0-D Func, run in one thread).
-Halide::Var apply_gpu_tile(const NodeSchedule& schedule, Halide::Func f, bool store);
+/// `store`: also compute it at root; `channels_per_thread` > 1: a 4-D pure stage's threads each
+/// compute that many channels (it must divide the channel count). Returns the innermost thread
+/// loop of the pure stage, where per-thread producers are computed (an undefined Var for a 0-D
+/// Func, run in one thread).
+Halide::Var apply_gpu_tile(const NodeSchedule& schedule, Halide::Func f, bool store,
+                           int channels_per_thread = 1);
+
+/// The default `tc` (output channels per thread) of a Conv on a GPU: 4, 2 or 1, the largest
+/// that divides its static output channels (1 for other nodes).
+int gpu_conv_channels_per_thread(const Node& node);
 
 /// A node's helpers (padded inputs, Softmax's row statistics), its Funcs with update stages and
 /// (unless `keep_accumulator`) its accumulator, each stored on the device under `schedule`.

@@ -501,7 +501,9 @@ NodeSchedule choose_schedule(const Graph& graph, const Node& node, const Halide:
       host = host.without_feature(f);
     NodeSchedule cpu = choose_schedule(graph, node, host, options);
     if (cpu.kind == ScheduleTemplate::Inline) return cpu;
-    return gpu_tile_schedule(node.output(0));
+    NodeSchedule gpu = gpu_tile_schedule(node.output(0));
+    gpu.tile_channels = gpu_conv_channels_per_thread(node);
+    return gpu;
   }
 
   const Value* out = node.output(0);

@@ -29,9 +29,9 @@ enum class ScheduleTemplate {
   /// vector_width x tile_channels features; a register tile is one block by `tile_x` rows of A
   /// (rows of A shift inwards when there are at least tile_x of them, else run one at a time).
   GemmPacked,
-  /// GPU targets (backends/halide/GpuSchedule.h): the stored Func's output tiled into thread
-  /// blocks of `block_x` x `block_y` threads over its two innermost dims (the outer dims become
-  /// more blocks), one output element per thread; an accumulator reduces in its thread.
+  /// GPU targets (backends/halide/GpuSchedule.h): the output in thread blocks of `block_x` x
+  /// `block_y` threads over its two innermost dims (outer dims: more blocks); a thread computes
+  /// `tile_channels` channels of one element (a Conv's register block), reducing in the thread.
   GpuTile,
 };
 
@@ -43,7 +43,7 @@ const char* schedule_template_name(ScheduleTemplate t);
 struct NodeSchedule {
   ScheduleTemplate kind = ScheduleTemplate::Root;
   int vector_width = 1;   ///< lanes along the vectorised dim (1 = scalar)
-  int tile_channels = 1;  ///< ConvTiled: output channels per tile; ConvChannels: vectors of them
+  int tile_channels = 1;  ///< ConvTiled/GpuTile: output channels per tile; ConvChannels: vectors
   int tile_vectors = 1;   ///< ConvTiled/GemmTiled: vectors along the innermost dim per tile
   bool parallel = true;   ///< parallelise the outermost (fused) loop
   /// The stored result is channels-innermost (NHWC order of a 4-D value, from the `layout`

@@ -437,14 +437,25 @@ namespace {
 // On a GPU target every kernel has one template, gpu_tile, for its stored Func (a group: the
 // anchor's and the stage's; conv_pool keeps rows=1).
 std::vector<TemplateSpace> gpu_template_spaces(const KernelPlan& kernel) {
-  const std::vector<ScheduleKnob> knobs = {{"bx", gpu_block_sizes()}, {"by", gpu_block_sizes()}};
+  // tc (output channels per thread) divides a Conv's channels; 1 elsewhere.
+  auto knobs_for = [](const Node* node) {
+    std::vector<int> channels = {1};
+    const Value* out = node ? node->output(0) : nullptr;
+    if (node && node->op == "Conv" && out && out->type.shape && out->type.shape->size() == 4 &&
+        (*out->type.shape)[1].is_static())
+      for (int tc : {2, 4, 8})
+        if ((*out->type.shape)[1].value % tc == 0) channels.push_back(tc);
+    return std::vector<ScheduleKnob>{
+        {"bx", gpu_block_sizes()}, {"by", gpu_block_sizes()}, {"tc", channels}};
+  };
   const std::string name = schedule_template_name(ScheduleTemplate::GpuTile);
-  if (!kernel.group) return {{name, knobs}};
+  if (!kernel.group) return {{name, knobs_for(kernel.copy_of ? nullptr : kernel.stored.front())}};
   const GroupSchedule& g = kernel.schedule.group;
   const std::string pattern = fusion_pattern_name(g.kind);
-  std::vector<ScheduleKnob> stage = prefixed("stage.", knobs);
+  std::vector<ScheduleKnob> stage = prefixed("stage.", knobs_for(nullptr));
   if (g.kind == FusionPattern::Elementwise) return {{pattern, stage}};
-  TemplateSpace entry{pattern + "/" + name, prefixed("anchor.", knobs)};
+  TemplateSpace entry{pattern + "/" + name,
+                      prefixed("anchor.", knobs_for(group_anchor(kernel.stored)))};
   if (g.kind == FusionPattern::ConvPool) {
     entry.knobs.insert(entry.knobs.end(), stage.begin(), stage.end());
     entry.knobs.push_back({"rows", {1}});

@@ -27,7 +27,7 @@ const std::vector<std::string>& template_knobs(ScheduleTemplate t) {
       {ScheduleTemplate::ConvChannels, {"vw", "tc", "tx", "par", "ue"}},
       {ScheduleTemplate::GemmTiled, {"vw", "tv", "par", "shift"}},
       {ScheduleTemplate::GemmPacked, {"vw", "tc", "tx", "par"}},
-      {ScheduleTemplate::GpuTile, {"bx", "by"}},
+      {ScheduleTemplate::GpuTile, {"bx", "by", "tc"}},
   };
   return kKnobs.at(t);
 }

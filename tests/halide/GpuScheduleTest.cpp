@@ -62,11 +62,11 @@ TEST(GpuSchedule, DefaultBlocksCoverSmallExtents) {
   GraphBuilder b(graph);
   Value* image = b.input("a", {Dim::known(1), Dim::known(64), Dim::known(7), Dim::known(7)});
   NodeSchedule s = gpu_tile_schedule(image);
-  EXPECT_EQ(s.to_string(), "gpu_tile(bx=8,by=8)");
+  EXPECT_EQ(s.to_string(), "gpu_tile(bx=8,by=8,tc=1)");
   Value* row = b.input("r", {Dim::symbolic("batch"), Dim::known(1000)});
-  EXPECT_EQ(gpu_tile_schedule(row).to_string(), "gpu_tile(bx=32,by=4)");
+  EXPECT_EQ(gpu_tile_schedule(row).to_string(), "gpu_tile(bx=32,by=4,tc=1)");
   Value* vector = b.input("v", {Dim::known(3)});
-  EXPECT_EQ(gpu_tile_schedule(vector).to_string(), "gpu_tile(bx=4,by=1)");
+  EXPECT_EQ(gpu_tile_schedule(vector).to_string(), "gpu_tile(bx=4,by=1,tc=1)");
 }
 
 TEST(GpuSchedule, EveryKernelIsScheduledForTheDeviceAndCompiles) {
@@ -83,6 +83,9 @@ TEST(GpuSchedule, EveryKernelIsScheduledForTheDeviceAndCompiles) {
     const std::string summary = schedule_summary(*program);
     EXPECT_NE(summary.find("conv_epilogue{anchor=gpu_tile("), std::string::npos) << summary;
     EXPECT_NE(summary.find("conv_pool{anchor=gpu_tile("), std::string::npos) << summary;
+    // 8 and 16 output channels: each thread computes 4 of them (a register block).
+    EXPECT_NE(summary.find("conv_epilogue{anchor=gpu_tile(bx=16,by=8,tc=4)"), std::string::npos)
+        << summary;
     for (const char* cpu : {"conv_channels", "conv_tiled", "gemm_", "root("})
       EXPECT_EQ(summary.find(cpu), std::string::npos) << cpu << " in " << summary;
     for (const BoundaryTensor& t : program->partition.tensors) EXPECT_FALSE(t.channels_last);
@@ -109,15 +112,28 @@ TEST(GpuSchedule, BlocksOfMoreThan1024ThreadsAreRejected) {
   Result<KernelPartition> partition = partition_kernels(graph, *target, ScheduleOptions{});
   ASSERT_TRUE(partition.is_ok());
   const KernelPlan& last = partition->kernels.back();  // softmax, an unfused node
-  Result<KernelSchedule> big = parse_kernel_schedule("gpu_tile(bx=256,by=8)");
+  Result<KernelSchedule> big = parse_kernel_schedule("gpu_tile(bx=256,by=8,tc=1)");
   ASSERT_TRUE(big.is_ok());
   Status status = check_kernel_schedule(graph, last, *big, *target, ScheduleOptions{});
   ASSERT_FALSE(status.is_ok());
   EXPECT_NE(status.error().message.find("at most 1024"), std::string::npos)
       << status.error().message;
-  Result<KernelSchedule> fine = parse_kernel_schedule("gpu_tile(bx=64,by=16)");
+  Result<KernelSchedule> fine = parse_kernel_schedule("gpu_tile(bx=64,by=16,tc=1)");
   ASSERT_TRUE(fine.is_ok());
   EXPECT_TRUE(check_kernel_schedule(graph, last, *fine, *target, ScheduleOptions{}).is_ok());
+  // A conv's channels per thread must divide its 8 output channels.
+  const KernelPlan& conv = partition->kernels.front();
+  ASSERT_EQ(conv.schedule.template_name(), "conv_epilogue/gpu_tile");
+  Result<KernelSchedule> three =
+      parse_kernel_schedule("conv_epilogue{anchor=gpu_tile(bx=16,by=8,tc=3)}");
+  ASSERT_TRUE(three.is_ok());
+  Status odd = check_kernel_schedule(graph, conv, *three, *target, ScheduleOptions{});
+  ASSERT_FALSE(odd.is_ok());
+  EXPECT_NE(odd.error().message.find("anchor.tc"), std::string::npos) << odd.error().message;
+  Result<KernelSchedule> eight =
+      parse_kernel_schedule("conv_epilogue{anchor=gpu_tile(bx=16,by=8,tc=8)}");
+  ASSERT_TRUE(eight.is_ok());
+  EXPECT_TRUE(check_kernel_schedule(graph, conv, *eight, *target, ScheduleOptions{}).is_ok());
 }
 
 }  // namespace

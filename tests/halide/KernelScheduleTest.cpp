@@ -48,7 +48,7 @@ TEST(KernelSchedule, PrintsOnlyTheTemplatesKnobs) {
   s.node = node(ScheduleTemplate::Root);
   EXPECT_EQ(s.to_string(), "root(vw=16,par=1,shift=1)");
   s.node = node(ScheduleTemplate::GpuTile);
-  EXPECT_EQ(s.to_string(), "gpu_tile(bx=16,by=8)");
+  EXPECT_EQ(s.to_string(), "gpu_tile(bx=16,by=8,tc=2)");
 }
 
 TEST(KernelSchedule, EveryGroupPatternRoundTrips) {
