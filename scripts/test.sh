@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # test.sh: on a fresh machine, installs Kiln's dependencies, builds it and runs the whole test
-# suite: every CTest tier in build/, then the unit tier again under AddressSanitizer and
-# UndefinedBehaviorSanitizer (build-asan/), then every fuzz target for a short time
-# (scripts/fuzz.sh, build-fuzz/).
+# suite (every CTest tier in build/).
 #
 # Usage: scripts/test.sh                   the whole suite (what CI runs)
-#        scripts/test.sh --sanitize [TIERS] only the sanitizer build and the CTest labels TIERS, a
-#                                          regular expression (default 'unit|golden|e2e')
-# Environment: KILN_FUZZ_SMOKE_SECONDS (seconds per fuzz target in the whole suite, default 10).
+#        scripts/test.sh --sanitize [TIERS] the build under AddressSanitizer and
+#                                          UndefinedBehaviorSanitizer (build-asan/) and the CTest
+#                                          labels TIERS, a regex (default 'unit|golden|e2e')
+# Fuzzing is scripts/fuzz.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,9 +46,3 @@ fi
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >/dev/null
 cmake --build build -j"$jobs"
 ctest --test-dir build --output-on-failure -j"$jobs"
-
-echo "test.sh: the unit tier under AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/)"
-(run_sanitized unit)
-
-echo "test.sh: every fuzz target for ${KILN_FUZZ_SMOKE_SECONDS:-10} s (build-fuzz/)"
-./scripts/fuzz.sh all "${KILN_FUZZ_SMOKE_SECONDS:-10}"
