@@ -1,5 +1,4 @@
 /* kiln_runtime.c: implementation of the thin model runtime (dlopen + descriptor checks). */
-#define _GNU_SOURCE /* dlmopen */
 #include "kiln_runtime.h"
 
 #include <dlfcn.h>
@@ -24,30 +23,13 @@ static void set_error(const char* format, ...) {
 
 typedef const kiln_model_desc* (*describe_fn)(void);
 
-typedef const char* (*device_api_fn)(void);
-
-/* Opens `library_path`; `isolate`: a GPU library goes into a link namespace of its own. */
-static kiln_model* open_model(const char* library_path, int isolate) {
+kiln_model* kiln_model_open(const char* library_path) {
   runtime_error[0] = '\0';
   if (!library_path) {
     set_error("kiln_model_open: null path");
     return NULL;
   }
   void* handle = dlopen(library_path, RTLD_NOW | RTLD_LOCAL);
-  if (handle && isolate) {
-    device_api_fn device_api = (device_api_fn)dlsym(handle, "kiln_model_device_api");
-    if (device_api && device_api() && device_api()[0]) {
-      void* isolated = dlmopen(LM_ID_NEWLM, library_path, RTLD_NOW | RTLD_LOCAL);
-      if (!isolated) {
-        set_error("%s: cannot open the GPU library in its own namespace: %s", library_path,
-                  dlerror());
-        dlclose(handle);
-        return NULL;
-      }
-      dlclose(handle);
-      handle = isolated;
-    }
-  }
   if (!handle) {
     set_error("%s: cannot open library: %s", library_path, dlerror());
     return NULL;
@@ -74,14 +56,6 @@ static kiln_model* open_model(const char* library_path, int isolate) {
   model->handle = handle;
   model->desc = desc;
   return model;
-}
-
-kiln_model* kiln_model_open(const char* library_path) {
-  return open_model(library_path, 0);
-}
-
-kiln_model* kiln_model_open_isolated(const char* library_path) {
-  return open_model(library_path, 1);
 }
 
 void kiln_model_close(kiln_model* model) {

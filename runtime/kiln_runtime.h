@@ -22,11 +22,6 @@ typedef struct kiln_model kiln_model;
 
 /** Opens a compiled model library. On failure returns NULL; kiln_runtime_last_error() says why. */
 kiln_model* kiln_model_open(const char* library_path);
-/** As kiln_model_open, but a GPU library (CUDA or OpenCL) is opened in a link namespace of its
- * own (dlmopen), with its own copies of libc and of the GPU driver it loads. For programs that
- * already load an LLVM (the kiln CLI, through Halide): PoCL, an OpenCL driver, compiles kernels
- * with its own LLVM, and two LLVMs in one namespace crash. CPU libraries open as usual. */
-kiln_model* kiln_model_open_isolated(const char* library_path);
 /** Closes the library and frees the handle (NULL is allowed). */
 void kiln_model_close(kiln_model* model);
 

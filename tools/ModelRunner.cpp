@@ -215,7 +215,7 @@ Result<std::unique_ptr<ModelRunner>> open_model_runner(const std::string& path,
                                                        const std::string& keras_weights) {
   if (threads > 0) setenv("HL_NUM_THREADS", std::to_string(threads).c_str(), 1);
   if (is_shared_library(path)) {
-    kiln_model* model = kiln_model_open_isolated(path.c_str());
+    kiln_model* model = kiln_model_open(path.c_str());
     if (!model) return Error{"", "", kiln_runtime_last_error()};
     if (threads > 0) kiln_model_set_num_threads(model, threads);
     return std::unique_ptr<ModelRunner>(new LibraryRunner(path, model));
