@@ -241,11 +241,8 @@ Result<LibraryArtifacts> emit_native_library(const Graph& graph, const LibraryOp
   const std::vector<std::string> user_flags = wrapper_c_flags();
   std::vector<std::string> compile = {"cc", "-std=gnu11", "-O2", "-fPIC", "-fvisibility=hidden"};
   compile.insert(compile.end(), user_flags.begin(), user_flags.end());
-  for (const std::string& arg : {std::string("-c"), wrapper.string(), std::string("-I"),
-                                 scratch.path.string(), std::string("-I"),
-                                 std::string(KILN_HALIDE_INCLUDE_DIR), std::string("-o"),
-                                 wrapper_object.string()})
-    compile.push_back(arg);
+  compile.insert(compile.end(), {"-c", wrapper.string(), "-I", scratch.path.string(), "-I",
+                                 KILN_HALIDE_INCLUDE_DIR, "-o", wrapper_object.string()});
   KILN_RETURN_IF_ERROR(run_tool(compile));
   std::vector<std::string> objects = {wrapper_object.string()};
   if (!external_weights) {
