@@ -23,6 +23,8 @@ static void set_error(const char* format, ...) {
 
 typedef const kiln_model_desc* (*describe_fn)(void);
 
+typedef const char* (*device_api_fn)(void);
+
 kiln_model* kiln_model_open(const char* library_path) {
   runtime_error[0] = '\0';
   if (!library_path) {
@@ -56,6 +58,13 @@ kiln_model* kiln_model_open(const char* library_path) {
   model->handle = handle;
   model->desc = desc;
   return model;
+}
+
+const char* kiln_model_device_api(const kiln_model* model) {
+  if (!model) return NULL;
+  device_api_fn device_api = (device_api_fn)dlsym(model->handle, "kiln_model_device_api");
+  const char* api = device_api ? device_api() : NULL;
+  return api ? api : "";
 }
 
 void kiln_model_close(kiln_model* model) {

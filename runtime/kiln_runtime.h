@@ -22,6 +22,12 @@ typedef struct kiln_model kiln_model;
 
 /** Opens a compiled model library. On failure returns NULL; kiln_runtime_last_error() says why. */
 kiln_model* kiln_model_open(const char* library_path);
+/** The GPU API the library runs on: "cuda", "opencl", or "" for a CPU library (NULL for a NULL
+ *  model). A GPU library loads its driver (libcuda.so, libOpenCL.so) on its first run. Run it in
+ *  a process that loads no other LLVM: PoCL, an OpenCL driver, compiles kernels with its own
+ *  LLVM, and two LLVMs in one process crash (the kiln CLI, which links Halide's LLVM, runs GPU
+ *  libraries in a child process, kiln-device-host, for that reason). */
+const char* kiln_model_device_api(const kiln_model* model);
 /** Closes the library and frees the handle (NULL is allowed). */
 void kiln_model_close(kiln_model* model);
 

@@ -14,6 +14,9 @@ PACKAGES=(
   libhdf5-dev libzip-dev nlohmann-json3-dev libcli11-dev
   # tests
   libgtest-dev libgmock-dev libonnx-testdata graphviz
+  # GPU targets run for real on a CPU OpenCL driver (PoCL); Halide opens the unversioned
+  # libOpenCL.so, which the ICD loader's -dev package provides; clinfo lists the device
+  pocl-opencl-icd ocl-icd-opencl-dev clinfo
   # fuzzing (scripts/fuzz.sh): clang with libFuzzer and the sanitizer runtimes
   clang-14 libclang-rt-14-dev libfuzzer-14-dev
   # a private single-node Slurm for the tuner's --runner test (tests/slurm/slurm_cluster.sh)

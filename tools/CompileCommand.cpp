@@ -211,7 +211,8 @@ CommandAction register_compile_command(CLI::App& app) {
                       "Library name, a C identifier (default: the model file's name)");
   compile->add_option("--target", options->target,
                       "Halide target: host (default), x86-64-linux-avx2, x86-64-linux-avx512, "
-                      "arm-64-linux, ...");
+                      "arm-64-linux, ...; GPUs: host-cuda (= host-cuda-cuda_capability_80), "
+                      "host-opencl");
   compile
       ->add_option("--weights", options->weights,
                    "embedded (inside the library, default) or external (DIR/NAME.weights)")

@@ -9,6 +9,7 @@
 #include "backends/reference/ReferenceInterpreter.h"
 #include "kiln_runtime.h"
 #include "passes/CostAnalysis.h"
+#include "tools/DeviceHostProcess.h"
 #include "tools/ModelLoader.h"
 
 namespace kiln::cli {
@@ -55,10 +56,12 @@ TensorSignature signature_from_abi(const kiln_model_desc& desc, const kiln_tenso
   return signature;
 }
 
-// A compiled NAME.so opened through the thin runtime.
+// A compiled NAME.so opened through the thin runtime. A GPU library (`host_` set) runs in a
+// kiln-device-host child; this process only reads its descriptor.
 class LibraryRunner : public ModelRunner {
  public:
-  LibraryRunner(std::string path, kiln_model* model) : path_(std::move(path)), model_(model) {
+  LibraryRunner(std::string path, kiln_model* model, std::unique_ptr<DeviceHostProcess> host)
+      : path_(std::move(path)), model_(model), host_(std::move(host)) {
     const kiln_model_desc& desc = *kiln_model_describe(model_);
     for (int32_t i = 0; i < desc.num_inputs; ++i)
       inputs_.push_back(signature_from_abi(desc, desc.inputs[i]));
@@ -92,12 +95,25 @@ class LibraryRunner : public ModelRunner {
       outputs.push_back(std::move(tensor));
     }
     if (kernel_ms) kernel_ms->assign(size_t(desc.num_kernels), 0.0);
-    int status =
-        kernel_ms ? kiln_model_run_profiled(model_, input_pointers.data(), output_pointers.data(),
-                                            symbol_values.data(), kernel_ms->data())
-                  : kiln_model_run(model_, input_pointers.data(), output_pointers.data(),
-                                   symbol_values.data());
-    if (status != KILN_OK) return Error{path_, "", kiln_runtime_last_error()};
+    if (host_) {
+      std::vector<std::pair<const void*, size_t>> input_bytes;
+      for (const Tensor& tensor : inputs)
+        input_bytes.emplace_back(tensor.data.data(), tensor.data.size());
+      std::vector<std::pair<void*, size_t>> output_spans;
+      for (std::vector<uint8_t>& bytes : output_bytes)
+        output_spans.emplace_back(bytes.data(), bytes.size());
+      auto run_ms = host_->run(symbol_values, input_bytes, output_spans,
+                               kernel_ms ? kernel_ms->data() : nullptr, desc.num_kernels);
+      if (!run_ms) return run_ms.error();
+      last_run_ms_ = *run_ms;
+    } else {
+      int status =
+          kernel_ms ? kiln_model_run_profiled(model_, input_pointers.data(), output_pointers.data(),
+                                              symbol_values.data(), kernel_ms->data())
+                    : kiln_model_run(model_, input_pointers.data(), output_pointers.data(),
+                                     symbol_values.data());
+      if (status != KILN_OK) return Error{path_, "", kiln_runtime_last_error()};
+    }
     for (size_t i = 0; i < outputs.size(); ++i)
       outputs[i].data = TensorData::from_vector(std::move(output_bytes[i]));
     return outputs;
@@ -106,7 +122,12 @@ class LibraryRunner : public ModelRunner {
   int64_t macs_per_unit_run() const override {
     return kiln_model_describe(model_)->macs_per_unit_run;
   }
-  std::string description() const override { return "library " + path_; }
+  std::string description() const override {
+    return "library " + path_ + (host_ ? " (in kiln-device-host)" : "");
+  }
+  std::optional<double> last_run_ms() const override {
+    return host_ ? std::optional<double>(last_run_ms_) : std::nullopt;
+  }
   std::vector<KernelSummary> kernels() const override {
     std::vector<KernelSummary> kernels;
     for (int32_t k = 0; k < kiln_model_num_kernels(model_); ++k) {
@@ -119,6 +140,8 @@ class LibraryRunner : public ModelRunner {
  private:
   std::string path_;
   kiln_model* model_;
+  std::unique_ptr<DeviceHostProcess> host_;
+  double last_run_ms_ = 0;
 };
 
 // A model file, compiled in-process (Halide JIT) or interpreted (reference backend).
@@ -217,8 +240,18 @@ Result<std::unique_ptr<ModelRunner>> open_model_runner(const std::string& path,
   if (is_shared_library(path)) {
     kiln_model* model = kiln_model_open(path.c_str());
     if (!model) return Error{"", "", kiln_runtime_last_error()};
-    if (threads > 0) kiln_model_set_num_threads(model, threads);
-    return std::unique_ptr<ModelRunner>(new LibraryRunner(path, model));
+    std::unique_ptr<DeviceHostProcess> host;
+    if (const char* api = kiln_model_device_api(model); api && *api) {
+      auto started = DeviceHostProcess::start(path, threads);
+      if (!started) {
+        kiln_model_close(model);
+        return started.error();
+      }
+      host = std::move(*started);
+    } else if (threads > 0) {
+      kiln_model_set_num_threads(model, threads);
+    }
+    return std::unique_ptr<ModelRunner>(new LibraryRunner(path, model, std::move(host)));
   }
   if (backend != "halide" && backend != "reference")
     return make_error("unknown backend '" + backend + "' (use halide or reference)");

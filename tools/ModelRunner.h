@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,9 @@ class ModelRunner {
   virtual std::vector<KernelSummary> kernels() const { return {}; }
   /// Multiply-accumulates of one run with every symbolic dim = 1 (for GFLOP/s).
   virtual int64_t macs_per_unit_run() const = 0;
+  /// For a runner that runs the model in another process (a GPU library in kiln-device-host),
+  /// the milliseconds the last run() took there, without the transfer to and from it.
+  virtual std::optional<double> last_run_ms() const { return std::nullopt; }
   /// A short description ("library digits.so", "Halide JIT of model.onnx").
   virtual std::string description() const = 0;
 

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/halide/CompileCache.h"
+#include "backends/halide/GpuSchedule.h"
 #include "backends/halide/HalideLowering.h"
 #include "tools/Commands.h"
 #include "tools/Diagnostics.h"
@@ -116,6 +117,14 @@ int run_tune(const TuneOptions& options) {
   auto target = parse_halide_target(options.target);
   if (!target) return report_error(target.error());
   const std::string target_text = target->to_string();
+  if (is_gpu_target(*target))
+    return report_error(make_error(
+        "kiln tune measures kernels on this machine's CPU; GPU targets (" + target_text +
+        ") are not tuned yet. Their gpu_tile knobs are listed by `kiln inspect --schedules "
+        "--target " +
+        options.target +
+        "`, and a records file naming them is applied by "
+        "`kiln compile --schedules`"));
 
   Result<Graph> graph = load_model(options.model_path, options.keras_weights);
   if (!graph) return report_error(graph.error());

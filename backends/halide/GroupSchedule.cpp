@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "backends/halide/GpuSchedule.h"
+
 namespace kiln {
 namespace {
 
@@ -143,7 +145,13 @@ GroupSchedule choose_group_schedule(const Graph& graph, const std::vector<const 
   s.kind = parse_fusion_pattern(stage->attrs.get_string("fusion_pattern", ""))
                .value_or(FusionPattern::Elementwise);
   s.stage = choose_schedule(graph, *stage, target, options);
-  if (s.stage.kind == ScheduleTemplate::Inline) s.stage.kind = ScheduleTemplate::Root;
+  if (s.stage.kind == ScheduleTemplate::Inline) {
+    if (is_gpu_target(target)) {
+      s.stage = gpu_tile_schedule(stage->output(0));
+    } else {
+      s.stage.kind = ScheduleTemplate::Root;
+    }
+  }
   if (const Node* anchor = group_anchor(members))
     s.anchor = choose_schedule(graph, *anchor, target, options);
   if (s.kind == FusionPattern::ConvPool && s.anchor.kind == ScheduleTemplate::ConvChannels) {

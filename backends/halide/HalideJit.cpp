@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 
+#include "backends/halide/GpuSchedule.h"
 #include "backends/halide/LoweringContext.h"
 #include "backends/halide/ParallelFor.h"
 #include "ir/shape_rules/DimArithmetic.h"
@@ -55,6 +56,13 @@ Result<HalideJitProgram> HalideJitProgram::compile(
     const Graph& graph, const std::string& target, const ScheduleOptions& options,
     const std::map<std::string, ScheduleRecord>& records, int jobs) {
   KILN_HALIDE_ASSIGN(halide_target, parse_halide_target(target));
+  // Halide's JIT of OpenCL code crashes under PoCL (its LLVM and Halide's in one process), and
+  // JIT-compiled GPU code would bypass the library's driver checks: GPU targets go through a
+  // compiled library (`kiln compile --target ...`, then `kiln run`/`kiln bench` of NAME.so).
+  if (is_gpu_target(halide_target))
+    return make_error("the JIT runs CPU targets only; compile GPU target " +
+                      halide_target.to_string() +
+                      " with `kiln compile --target` and run the library");
   KILN_HALIDE_ASSIGN(program, lower_kernels(graph, halide_target, options, records));
   HalideJitProgram jit;
   jit.graph_ = &graph;

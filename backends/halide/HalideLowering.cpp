@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "backends/halide/GpuSchedule.h"
 #include "backends/halide/GroupSchedule.h"
 #include "backends/halide/HalideAutoscheduler.h"
 #include "backends/halide/LoweringContext.h"
@@ -176,6 +177,11 @@ Result<KernelLowering> lower_kernel(const Graph& graph, const KernelPartition& p
     funcs[node] = lowering->funcs;
   }
 
+  if (autoscheduled && is_gpu_target(target))
+    return Error{"", plan.name,
+                 "the Halide autoschedulers are not used for GPU targets (" + target.to_string() +
+                     "): use Kiln's gpu_tile schedules"};
+  const bool gpu_copy = is_gpu_target(target);
   // Outputs: a stored node's own Func serves once; anything else is written through a copy.
   std::vector<Func> outputs;
   std::set<std::string> own_funcs, used;
@@ -191,7 +197,11 @@ Result<KernelLowering> lower_kernel(const Graph& graph, const KernelPartition& p
       Func copy(halide_safe_name("out_" + tensor.value->name));
       std::vector<Halide::Var> vars = ctx.make_vars(value->rank());
       define_pure(copy, vars, value->at(as_exprs(vars)));
-      if (!autoscheduled) schedule_copy(copy, target, tensor.channels_last);
+      if (gpu_copy) {
+        apply_gpu_tile(gpu_tile_schedule(tensor.value), copy, /*store=*/false);
+      } else if (!autoscheduled) {
+        schedule_copy(copy, target, tensor.channels_last);
+      }
       f = copy;
     }
     used.insert(f.name());
@@ -231,24 +241,40 @@ Result<KernelLowering> lower_kernel(const Graph& graph, const KernelPartition& p
   }
 
   // Schedules: inlined producers as choose_schedule leaves them; the stored part as planned.
+  // On a GPU target the GPU templates place every Func (backends/halide/GpuSchedule.h).
+  const bool gpu = is_gpu_target(target);
   for (const Node* node : autoscheduled ? std::vector<const Node*>{} : plan.inlined) {
     if (!funcs[node].output.defined()) continue;
     NodeSchedule s = choose_schedule(graph, *node, target, options);
-    apply_schedule(s, funcs[node], used.count(funcs[node].output.name()) != 0);
+    const bool is_output = used.count(funcs[node].output.name()) != 0;
+    if (gpu) {
+      apply_gpu_node_schedule(s, funcs[node], is_output);
+    } else {
+      apply_schedule(s, funcs[node], is_output);
+    }
   }
   if (autoscheduled) {
     // the autoscheduler schedules every Func (lower_kernels)
   } else if (plan.group) {
     std::vector<GroupMember> members;
     for (const Node* node : plan.stored) members.push_back({node, funcs[node]});
-    apply_group_schedule(schedule.group, members, /*is_output=*/true);
+    if (gpu) {
+      apply_gpu_group_schedule(schedule.group, members, /*is_output=*/true);
+    } else {
+      apply_group_schedule(schedule.group, members, /*is_output=*/true);
+    }
   } else if (!plan.copy_of && funcs[plan.stored.front()].output.defined()) {
     NodeFuncs& node_funcs = funcs[plan.stored.front()];
     const bool is_output = used.count(node_funcs.output.name()) != 0;
     NodeSchedule s = schedule.node;
     // A node whose value is only copied out (a view) is inlined into the copy.
-    if (!is_output && s.kind == ScheduleTemplate::Root) s.kind = ScheduleTemplate::Inline;
-    apply_schedule(s, node_funcs, is_output);
+    if (!is_output && (s.kind == ScheduleTemplate::Root || s.kind == ScheduleTemplate::GpuTile))
+      s.kind = ScheduleTemplate::Inline;
+    if (gpu) {
+      apply_gpu_node_schedule(s, node_funcs, is_output);
+    } else {
+      apply_schedule(s, node_funcs, is_output);
+    }
   }
 
   for (size_t i = 0; i < ctx.weight_params().size(); ++i) {
@@ -275,7 +301,13 @@ Result<Halide::Target> parse_halide_target(const std::string& spec) {
   if (spec.empty() || spec == "host") return Halide::get_host_target();
   if (!Halide::Target::validate_target_string(spec))
     return make_error("invalid Halide target '" + spec + "'");
-  return Halide::Target(spec);
+  Halide::Target target(spec);
+  // Without a capability Halide compiles for sm_20, which no current driver runs: name one.
+  // Compute capability 8.0 (A100) PTX runs on every GPU from Ampere on (a newer GPU's driver
+  // JITs it); older GPUs need an explicit -cuda_capability_NN. Halide 14 knows up to 86.
+  if (target.has_feature(Halide::Target::CUDA) && target.get_cuda_capability_lower_bound() <= 20)
+    target = target.with_feature(Halide::Target::CUDACapability80);
+  return target;
 }
 
 Result<SingleKernel> lower_single_kernel(const Graph& graph, const KernelPartition& partition,

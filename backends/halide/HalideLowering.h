@@ -66,7 +66,8 @@ struct KernelProgram {
   int distinct_kernels() const;
 };
 
-/// Parses "host", "x86-64-linux-avx2", "arm-64-linux", ... into a Target; errors on bad strings.
+/// Parses "host", "x86-64-linux-avx2", "arm-64-linux", "host-opencl", "host-cuda", ... into a
+/// Target; errors on bad strings. A CUDA target without a capability gets cuda_capability_80.
 Result<Halide::Target> parse_halide_target(const std::string& spec);
 
 /// Lowers `graph` (types inferred: every value has a dtype and a rank; dims static or symbolic)

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "backends/halide/GpuSchedule.h"
 #include "ir/GraphQueries.h"
 #include "ir/OpSchema.h"
 
@@ -481,6 +482,8 @@ const char* schedule_template_name(ScheduleTemplate t) {
       return "gemm_tiled";
     case ScheduleTemplate::GemmPacked:
       return "gemm_packed";
+    case ScheduleTemplate::GpuTile:
+      return "gpu_tile";
   }
   return "?";
 }
@@ -489,6 +492,19 @@ NodeSchedule choose_schedule(const Graph& graph, const Node& node, const Halide:
                              const ScheduleOptions& options) {
   auto override_it = options.overrides.find(node.name);
   if (override_it != options.overrides.end()) return override_it->second;
+  if (is_gpu_target(target)) {
+    // The CPU choice decides what is stored; a stored node runs on the device under gpu_tile.
+    Halide::Target host = target;
+    for (Halide::Target::Feature f :
+         {Halide::Target::CUDA, Halide::Target::OpenCL, Halide::Target::Metal,
+          Halide::Target::D3D12Compute, Halide::Target::OpenGLCompute})
+      host = host.without_feature(f);
+    NodeSchedule cpu = choose_schedule(graph, node, host, options);
+    if (cpu.kind == ScheduleTemplate::Inline) return cpu;
+    NodeSchedule gpu = gpu_tile_schedule(node.output(0));
+    gpu.tile_channels = gpu_conv_channels_per_thread(node);
+    return gpu;
+  }
 
   const Value* out = node.output(0);
   NodeSchedule s;
@@ -587,6 +603,9 @@ void apply_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, bool is_outp
       return;
     case ScheduleTemplate::GemmPacked:
       apply_gemm_packed(schedule, funcs, !is_output);
+      return;
+    case ScheduleTemplate::GpuTile:
+      apply_gpu_node_schedule(schedule, funcs, is_output);
       return;
     case ScheduleTemplate::GemmTiled:
       if (funcs.accumulator.defined() && !funcs.output.args().empty()) {

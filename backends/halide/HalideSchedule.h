@@ -29,17 +29,21 @@ enum class ScheduleTemplate {
   /// vector_width x tile_channels features; a register tile is one block by `tile_x` rows of A
   /// (rows of A shift inwards when there are at least tile_x of them, else run one at a time).
   GemmPacked,
+  /// GPU targets (backends/halide/GpuSchedule.h): the output in thread blocks of `block_x` x
+  /// `block_y` threads over its two innermost dims (outer dims: more blocks); a thread computes
+  /// `tile_channels` channels of one element (a Conv's register block), reducing in the thread.
+  GpuTile,
 };
 
 /// Template name as printed ("inline", "root", "conv_tiled", "conv_channels", "gemm_tiled",
-/// "gemm_packed").
+/// "gemm_packed", "gpu_tile").
 const char* schedule_template_name(ScheduleTemplate t);
 
 /// How one node is scheduled. Integers of 0 or 1 mean "off".
 struct NodeSchedule {
   ScheduleTemplate kind = ScheduleTemplate::Root;
   int vector_width = 1;   ///< lanes along the vectorised dim (1 = scalar)
-  int tile_channels = 1;  ///< ConvTiled: output channels per tile; ConvChannels: vectors of them
+  int tile_channels = 1;  ///< ConvTiled/GpuTile: output channels per tile; ConvChannels: vectors
   int tile_vectors = 1;   ///< ConvTiled/GemmTiled: vectors along the innermost dim per tile
   bool parallel = true;   ///< parallelise the outermost (fused) loop
   /// The stored result is channels-innermost (NHWC order of a 4-D value, from the `layout`
@@ -52,6 +56,8 @@ struct NodeSchedule {
   /// ConvChannels: unroll the epilogue's stores too (pays off when the reduction is short, as in
   /// depthwise and thin 1x1 convolutions; elsewhere it only slows Halide's lowering down).
   bool unroll_epilogue = false;
+  int block_x = 16;  ///< GpuTile: threads of a block along the innermost dim
+  int block_y = 8;   ///< GpuTile: threads of a block along the next dim (1 for a 1-D Func)
 
   /// Channels of one ConvChannels accumulator block (vector_width x tile_channels).
   int channel_block() const { return vector_width * tile_channels; }

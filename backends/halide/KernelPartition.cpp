@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "backends/halide/GpuSchedule.h"
 #include "ir/GraphQueries.h"
 #include "ir/shape_rules/DimArithmetic.h"
 #include "passes/CostAnalysis.h"
@@ -212,6 +213,10 @@ KernelSchedule default_schedule(const Graph& graph, const KernelPlan& kernel,
     s.group = choose_group_schedule(graph, kernel.stored, target, options);
     return s;
   }
+  if (kernel.copy_of && is_gpu_target(target)) {
+    s.node = gpu_tile_schedule(kernel.copy_of);
+    return s;
+  }
   if (kernel.copy_of) {
     s.node.kind = ScheduleTemplate::Root;
     s.node.vector_width = 1;
@@ -219,6 +224,8 @@ KernelSchedule default_schedule(const Graph& graph, const KernelPlan& kernel,
     return s;
   }
   s.node = choose_schedule(graph, *kernel.stored.front(), target, options);
+  if (s.node.kind == ScheduleTemplate::Inline && is_gpu_target(target))
+    s.node = gpu_tile_schedule(kernel.stored.front()->output(0));
   if (s.node.kind == ScheduleTemplate::Inline) s.node.kind = ScheduleTemplate::Root;
   return s;
 }
@@ -378,7 +385,17 @@ Status check_shifted_tail(const NodeSchedule& s, const Node* node, const std::st
                     " lanes within the extent " + std::to_string(extent) + " (use shift=0)");
 }
 
+// A thread block holds at most 1024 threads (CUDA's limit; OpenCL devices report theirs).
+Status check_gpu_block(const NodeSchedule& s, const std::string& prefix) {
+  if (s.kind != ScheduleTemplate::GpuTile || s.block_x * s.block_y <= 1024) return Status::ok();
+  return make_error("knobs '" + prefix + "bx' x '" + prefix + "by' = " +
+                    std::to_string(s.block_x * s.block_y) + " threads: a block holds at most 1024");
+}
+
 Status check_cross_knobs(const KernelPlan& kernel, const KernelSchedule& s) {
+  KILN_RETURN_IF_ERROR(check_gpu_block(s.node, ""));
+  KILN_RETURN_IF_ERROR(check_gpu_block(s.group.anchor, "anchor."));
+  KILN_RETURN_IF_ERROR(check_gpu_block(s.group.stage, "stage."));
   if (!s.is_group)
     return check_shifted_tail(s.node, kernel.copy_of ? nullptr : kernel.stored.front(), "");
   const Node* anchor = group_anchor(kernel.stored);
@@ -417,6 +434,35 @@ std::string stable_hash(const std::string& text) {
 
 namespace {
 
+// On a GPU target every kernel has one template, gpu_tile, for its stored Func (a group: the
+// anchor's and the stage's; conv_pool keeps rows=1).
+std::vector<TemplateSpace> gpu_template_spaces(const KernelPlan& kernel) {
+  // tc (output channels per thread) divides a Conv's channels; 1 elsewhere.
+  auto knobs_for = [](const Node* node) {
+    std::vector<int> channels = {1};
+    const Value* out = node ? node->output(0) : nullptr;
+    if (node && node->op == "Conv" && out && out->type.shape && out->type.shape->size() == 4 &&
+        (*out->type.shape)[1].is_static())
+      for (int tc : {2, 4, 8})
+        if ((*out->type.shape)[1].value % tc == 0) channels.push_back(tc);
+    return std::vector<ScheduleKnob>{
+        {"bx", gpu_block_sizes()}, {"by", gpu_block_sizes()}, {"tc", channels}};
+  };
+  const std::string name = schedule_template_name(ScheduleTemplate::GpuTile);
+  if (!kernel.group) return {{name, knobs_for(kernel.copy_of ? nullptr : kernel.stored.front())}};
+  const GroupSchedule& g = kernel.schedule.group;
+  const std::string pattern = fusion_pattern_name(g.kind);
+  std::vector<ScheduleKnob> stage = prefixed("stage.", knobs_for(nullptr));
+  if (g.kind == FusionPattern::Elementwise) return {{pattern, stage}};
+  TemplateSpace entry{pattern + "/" + name,
+                      prefixed("anchor.", knobs_for(group_anchor(kernel.stored)))};
+  if (g.kind == FusionPattern::ConvPool) {
+    entry.knobs.insert(entry.knobs.end(), stage.begin(), stage.end());
+    entry.knobs.push_back({"rows", {1}});
+  }
+  return {entry};
+}
+
 // Kiln's own templates that apply to a kernel (kernel_schedule_space adds the autoschedulers).
 std::vector<TemplateSpace> template_spaces(const Graph& graph, const KernelPlan& kernel,
                                            const Halide::Target& target,
@@ -424,6 +470,7 @@ std::vector<TemplateSpace> template_spaces(const Graph& graph, const KernelPlan&
   const int natural = natural_width(target, options);
   const KernelSchedule& current = kernel.schedule;
   std::vector<TemplateSpace> space;
+  if (is_gpu_target(target)) return gpu_template_spaces(kernel);
   if (!kernel.group) {
     const Node* node = kernel.copy_of ? nullptr : kernel.stored.front();
     if (node && (node->op == "Conv" || node->op == "Gemm" || node->op == "MatMul")) {

@@ -27,6 +27,7 @@ const std::vector<std::string>& template_knobs(ScheduleTemplate t) {
       {ScheduleTemplate::ConvChannels, {"vw", "tc", "tx", "par", "ue"}},
       {ScheduleTemplate::GemmTiled, {"vw", "tv", "par", "shift"}},
       {ScheduleTemplate::GemmPacked, {"vw", "tc", "tx", "par"}},
+      {ScheduleTemplate::GpuTile, {"bx", "by", "tc"}},
   };
   return kKnobs.at(t);
 }
@@ -39,6 +40,8 @@ int get_knob(const NodeSchedule& s, const std::string& knob) {
   if (knob == "par") return s.parallel ? 1 : 0;
   if (knob == "shift") return s.shift_tails ? 1 : 0;
   if (knob == "ue") return s.unroll_epilogue ? 1 : 0;
+  if (knob == "bx") return s.block_x;
+  if (knob == "by") return s.block_y;
   return 0;
 }
 
@@ -50,6 +53,8 @@ void set_knob(NodeSchedule& s, const std::string& knob, int value) {
   if (knob == "par") s.parallel = value != 0;
   if (knob == "shift") s.shift_tails = value != 0;
   if (knob == "ue") s.unroll_epilogue = value != 0;
+  if (knob == "bx") s.block_x = value;
+  if (knob == "by") s.block_y = value;
 }
 
 bool is_boolean_knob(const std::string& knob) {
@@ -59,7 +64,8 @@ bool is_boolean_knob(const std::string& knob) {
 std::optional<ScheduleTemplate> parse_template(const std::string& name) {
   for (ScheduleTemplate t :
        {ScheduleTemplate::Inline, ScheduleTemplate::Root, ScheduleTemplate::ConvTiled,
-        ScheduleTemplate::ConvChannels, ScheduleTemplate::GemmTiled, ScheduleTemplate::GemmPacked})
+        ScheduleTemplate::ConvChannels, ScheduleTemplate::GemmTiled, ScheduleTemplate::GemmPacked,
+        ScheduleTemplate::GpuTile})
     if (name == schedule_template_name(t)) return t;
   return std::nullopt;
 }

@@ -183,6 +183,9 @@ Result<LibraryArtifacts> emit_native_library(const Graph& graph, const LibraryOp
   spec.weights_size = blob.total_size;
   spec.external_weights = external_weights;
   spec.macs_per_unit_run = options.macs_per_unit_run;
+  if (target.has_feature(Halide::Target::CUDA)) spec.gpu_api = "cuda";
+  if (target.has_feature(Halide::Target::OpenCL)) spec.gpu_api = "opencl";
+  spec.target = parsed_target->to_string();
   const ArenaPlan arena = plan_arena(program.partition);
   spec.arena_bytes_per_unit_run = arena.arena_bytes;
 

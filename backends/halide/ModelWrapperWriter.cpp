@@ -120,7 +120,11 @@ void write_descriptor(std::ostream& out, const ModelInterface& model, const Wrap
       << "/* The generic entry the runtime looks up after dlopen. Weak, so that several models'\n"
       << " * static libraries link into one program (which then uses NAME_describe). */\n"
       << "KILN_EXPORT __attribute__((weak)) const kiln_model_desc* kiln_model_describe(void) {\n"
-      << "  return &model_desc;\n}\n";
+      << "  return &model_desc;\n}\n"
+      << "/* The Halide device API the kernels run on (\"\": the CPU); kiln_runtime.c reads it. "
+         "*/\n"
+      << "KILN_EXPORT __attribute__((weak)) const char* kiln_model_device_api(void) {\n"
+      << "  return " << c_string_literal(spec.gpu_api) << ";\n}\n";
 }
 
 void write_weights_access(std::ostream& out, const ModelInterface& model, const WrapperSpec& spec) {
@@ -178,6 +182,32 @@ void write_weights_access(std::ostream& out, const ModelInterface& model, const 
       << "  pthread_once(&weights_once, map_weights);\n"
       << "  return mapped_weights;\n"
       << "}\n\n";
+}
+
+// A GPU library's first run looks for the driver library the way Halide's runtime does (a symbol
+// already in the process, else dlopen of the unversioned name), so a missing driver is an error
+// with a clear message instead of Halide's generic one.
+void write_driver_check(std::ostream& out, const ModelInterface& model, const WrapperSpec& spec) {
+  const bool cuda = spec.gpu_api == "cuda";
+  const char* symbol = cuda ? "cuInit" : "clGetPlatformIDs";
+  const char* library = cuda ? "libcuda.so" : "libOpenCL.so";
+  const std::string message =
+      cuda ? std::string("no CUDA driver (libcuda.so) found: ") + model.name +
+                 " was compiled for " + spec.target +
+                 " and needs an NVIDIA GPU with its driver (libcuda.so, or libcuda.so.1 loaded "
+                 "with RTLD_GLOBAL before the first run)"
+           : std::string("no OpenCL driver (libOpenCL.so) found: ") + model.name +
+                 " was compiled for " + spec.target +
+                 " and needs the OpenCL ICD loader (libOpenCL.so, Debian package "
+                 "ocl-icd-opencl-dev) and a driver (an ICD, e.g. pocl-opencl-icd)";
+  out << "static char driver_error[512];\n"
+      << "static pthread_once_t driver_once = PTHREAD_ONCE_INIT;\n"
+      << "static void check_driver(void) {\n"
+      << "  if (dlsym(RTLD_DEFAULT, \"" << symbol << "\")) return;\n"
+      << "  void* lib = dlopen(\"" << library << "\", RTLD_LAZY | RTLD_LOCAL);\n"
+      << "  if (lib) return; /* kept open: Halide's runtime opens it again */\n"
+      << "  snprintf(driver_error, sizeof driver_error, \"%s\", " << c_string_literal(message)
+      << ");\n}\n\n";
 }
 
 const char* c_argument_type(WrapperArgument::Kind kind) {
@@ -264,9 +294,14 @@ static struct arena* acquire_arena(const uint8_t* weights) {
   if (a) return a;
   a = (struct arena*)calloc(1, sizeof *a);
   if (!a) return NULL;
-  for (int i = 0; i < NUM_WEIGHTS; ++i)
+  for (int i = 0; i < NUM_WEIGHTS; ++i) {
     wrap(&a->w[i], a->w_dims[i], weights + weight_infos[i].offset, weight_infos[i].code,
          weight_infos[i].bits, weight_infos[i].rank, weight_infos[i].dims, 0);
+#if KILN_GPU
+    /* The host copy is the valid one: the first kernel that reads it uploads it, once per arena. */
+    a->w[i].flags |= halide_buffer_flag_host_dirty;
+#endif
+  }
   return a;
 }
 
@@ -333,6 +368,9 @@ static int plan_arena_for(struct arena* a, const int64_t* symbol_values) {
   }
   for (int i = 0; i < NUM_TENSORS; ++i) {
     const struct tensor_info* t = &tensor_infos[i];
+#if KILN_GPU
+    if (a->t[i].device) halide_device_free(NULL, &a->t[i]); /* sized for other symbol values */
+#endif
     if (!wrap(&a->t[i], a->t_dims[i], a->base + a->offsets[i], t->code, t->bits, t->rank,
               sizes[i], t->channels_last))
       return fail(KILN_ERROR_INVALID_ARGUMENT, "an intermediate tensor is too large");
@@ -408,11 +446,17 @@ void write_run(std::ostream& out, const ModelInterface& model, const WrapperSpec
           << t.c_name << ", " << type.code << ", " << type.bits << ", " << t.dims.size()
           << ", sizes, 0))\n"
           << "      return fail(KILN_ERROR_INVALID_ARGUMENT, "
-          << c_string_literal(role + t.name + "' is too large") << ");\n  }\n";
+          << c_string_literal(role + t.name + "' is too large") << ");\n";
+      if (!is_output && !spec.gpu_api.empty())
+        out << "    " << kind << i << ".flags |= halide_buffer_flag_host_dirty;\n";
+      out << "  }\n";
     }
   };
   declare_buffers("in", model.inputs, "in", false);
   declare_buffers("out", model.outputs, "out", true);
+  if (!spec.gpu_api.empty())
+    out << "  pthread_once(&driver_once, check_driver);\n"
+        << "  if (driver_error[0]) return fail(KILN_ERROR_EXECUTION, driver_error);\n";
   out << "  const uint8_t* weights = weights_base();\n";
   if (spec.external_weights)
     out << "  if (!weights) return fail(KILN_ERROR_LOAD, weights_error);\n";
@@ -433,8 +477,21 @@ void write_run(std::ostream& out, const ModelInterface& model, const WrapperSpec
         << ";\n    goto failed;\n  }\n"
         << "  if (kernel_ms) kernel_ms[" << k << "] = now_ms() - start;\n";
   }
-  out << "  release_arena(a);\n  last_error[0] = '\\0';\n  return KILN_OK;\n"
-      << "failed:\n  release_arena(a);\n  {\n    char message[1200];\n"
+  std::string release_call_buffers;
+  if (!spec.gpu_api.empty()) {
+    // The caller's buffers get device copies during the call; the outputs' are read back.
+    for (size_t i = 0; i < model.outputs.size(); ++i)
+      out << "  if (halide_copy_to_host(&context, &out" << i << ") != 0) {\n"
+          << "    failed_kernel = \"copy of the outputs to the host\";\n    goto failed;\n  }\n";
+    for (size_t i = 0; i < model.inputs.size(); ++i)
+      release_call_buffers += "  halide_device_free(&context, &in" + std::to_string(i) + ");\n";
+    for (size_t i = 0; i < model.outputs.size(); ++i)
+      release_call_buffers += "  halide_device_free(&context, &out" + std::to_string(i) + ");\n";
+  }
+  out << release_call_buffers
+      << "  release_arena(a);\n  last_error[0] = '\\0';\n  return KILN_OK;\n"
+      << "failed:\n"
+      << release_call_buffers << "  release_arena(a);\n  {\n    char message[1200];\n"
       << "    snprintf(message, sizeof message, \"kernel '%s': %s\", failed_kernel,\n"
       << "             context.message[0] ? context.message : \"kernel failed\");\n"
       << "    return fail(KILN_ERROR_EXECUTION, message);\n  }\n}\n\n"
@@ -459,6 +516,7 @@ std::string write_model_wrapper(const ModelInterface& model, const WrapperSpec& 
       << "#include <time.h>\n#include <unistd.h>\n\n"
       << "#include \"" << n << ".h\"\n#include \"HalideRuntime.h\"\n\n"
       << "#define KILN_EXPORT __attribute__((visibility(\"default\")))\n\n";
+  out << "#define KILN_GPU " << (spec.gpu_api.empty() ? 0 : 1) << "\n\n";
   out << kBufferCacheSource << "\n" << kMemoryPlanSource << "\n";
   write_kernel_prototypes(out, spec);
 
@@ -487,7 +545,9 @@ std::string write_model_wrapper(const ModelInterface& model, const WrapperSpec& 
       << "    snprintf(((struct call_context*)user_context)->message, 1024, \"%s\", message);\n"
       << "}\n"
       << "static pthread_once_t handler_once = PTHREAD_ONCE_INIT;\n"
-      << "static void install_error_handler(void) { halide_set_error_handler(route_error); }\n\n";
+      << "static void install_error_handler(void) {\n  halide_set_error_handler(route_error);\n"
+      << (spec.gpu_api.empty() ? "" : "  halide_reuse_device_allocations(NULL, 1);\n") << "}\n\n";
+  if (!spec.gpu_api.empty()) write_driver_check(out, model, spec);
 
   out << "/* Describes a dense row-major buffer to Halide (whose dimension 0 is the innermost);\n"
          " * a channels-last 4-D buffer stores channels innermost. 0 when a size is out of range. "

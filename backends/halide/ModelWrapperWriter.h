@@ -58,6 +58,12 @@ struct WrapperSpec {
   uint64_t weights_size = 0;
   bool external_weights = false;  ///< map NAME.weights at run time instead of a linked symbol
   int64_t macs_per_unit_run = 0;  ///< for the descriptor (every symbolic dim = 1)
+  /// The kernels run on a GPU through this Halide device API: "cuda", "opencl", or empty for a
+  /// CPU library. A GPU wrapper checks for the driver library before the first run, keeps each
+  /// arena's weights and intermediates on the device, copies the outputs back to the caller's
+  /// buffers and frees the per-call device copies of inputs and outputs (docs/GPU.md).
+  std::string gpu_api;
+  std::string target;  ///< the Halide target string, for messages
 };
 
 /// The C source of NAME_wrapper.c.

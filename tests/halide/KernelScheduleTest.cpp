@@ -30,9 +30,10 @@ void expect_round_trip(const KernelSchedule& schedule) {
 }
 
 TEST(KernelSchedule, EveryNodeTemplateRoundTrips) {
-  for (ScheduleTemplate t : {ScheduleTemplate::Inline, ScheduleTemplate::Root,
-                             ScheduleTemplate::ConvTiled, ScheduleTemplate::ConvChannels,
-                             ScheduleTemplate::GemmTiled, ScheduleTemplate::GemmPacked}) {
+  for (ScheduleTemplate t :
+       {ScheduleTemplate::Inline, ScheduleTemplate::Root, ScheduleTemplate::ConvTiled,
+        ScheduleTemplate::ConvChannels, ScheduleTemplate::GemmTiled, ScheduleTemplate::GemmPacked,
+        ScheduleTemplate::GpuTile}) {
     KernelSchedule s;
     s.node = node(t);
     SCOPED_TRACE(schedule_template_name(t));
@@ -46,14 +47,17 @@ TEST(KernelSchedule, PrintsOnlyTheTemplatesKnobs) {
   EXPECT_EQ(s.to_string(), "conv_channels(vw=16,tc=2,tx=7,par=1,ue=1)");
   s.node = node(ScheduleTemplate::Root);
   EXPECT_EQ(s.to_string(), "root(vw=16,par=1,shift=1)");
+  s.node = node(ScheduleTemplate::GpuTile);
+  EXPECT_EQ(s.to_string(), "gpu_tile(bx=16,by=8,tc=2)");
 }
 
 TEST(KernelSchedule, EveryGroupPatternRoundTrips) {
   for (FusionPattern p :
        {FusionPattern::ConvEpilogue, FusionPattern::ConvPool, FusionPattern::GemmEpilogue,
         FusionPattern::Head, FusionPattern::Elementwise}) {
-    for (ScheduleTemplate anchor : {ScheduleTemplate::ConvChannels, ScheduleTemplate::ConvTiled,
-                                    ScheduleTemplate::GemmPacked, ScheduleTemplate::GemmTiled}) {
+    for (ScheduleTemplate anchor :
+         {ScheduleTemplate::ConvChannels, ScheduleTemplate::ConvTiled, ScheduleTemplate::GemmPacked,
+          ScheduleTemplate::GemmTiled, ScheduleTemplate::GpuTile}) {
       KernelSchedule s;
       s.is_group = true;
       s.group.kind = p;

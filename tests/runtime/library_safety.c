@@ -69,7 +69,8 @@ static int check_errors(const char* library, const char* not_a_library) {
             kiln_model_num_outputs(NULL) == 0 && kiln_model_input(NULL, 0) == NULL &&
             kiln_model_output(NULL, 0) == NULL && kiln_model_find_input(NULL, "x") == -1 &&
             kiln_model_find_output(NULL, "y") == -1 && kiln_model_num_kernels(NULL) == 0 &&
-            kiln_model_kernel(NULL, 0) == NULL && kiln_tensor_element_count(NULL, NULL, NULL) == -1,
+            kiln_model_kernel(NULL, 0) == NULL && kiln_tensor_element_count(NULL, NULL, NULL) == -1 &&
+            kiln_model_device_api(NULL) == NULL,
         "accessors answer NULL/0/-1 for a null model");
   kiln_model_set_num_threads(NULL, 2);
   kiln_model_close(NULL);
@@ -85,6 +86,8 @@ static int check_errors(const char* library, const char* not_a_library) {
             kiln_model_output(model, 99) == NULL && kiln_model_kernel(model, -5) == NULL &&
             kiln_model_find_input(model, NULL) == -1,
         "out-of-range indices and null names answer NULL/-1");
+  check(kiln_model_device_api(model) && kiln_model_device_api(model)[0] == '\0',
+        "a CPU library's device API is \"\"");
   check(kiln_tensor_element_count(model, input, NULL) == -1, "element count without symbols is -1");
   check(count_of(model, input, 0) == -1 && count_of(model, input, -7) == -1,
         "element count of batch 0 or -7 is -1");
