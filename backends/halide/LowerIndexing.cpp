@@ -1,5 +1,5 @@
 // LowerIndexing.cpp: Halide lowerings of Slice (compile-time bounds), Gather (constant or
-// run-time indices), Pad (constant mode) and Shape.
+// run-time indices), Pad (constant mode), Shape and Trilu.
 #include <algorithm>
 #include <limits>
 
@@ -163,6 +163,23 @@ Result<NodeLowering> lower_Shape(LoweringContext& ctx, const Node& node) {
   Func f = ctx.make_func(node);
   f(i) = value;
   return single_output(f, {Expr(int(end - start))}, DType::Int64);
+}
+
+Result<NodeLowering> lower_Trilu(LoweringContext& ctx, const Node& node) {
+  KILN_HALIDE_ASSIGN(x, ctx.value(node.input(0)));
+  if (x.rank() < 2) return make_error("Trilu needs an input of rank >= 2");
+  const bool upper = node.attrs.get_int("upper", 1) != 0;
+  // |k| beyond any extent keeps everything or nothing; clamping keeps it an Int(32).
+  const Expr k = int32_t(std::clamp<int64_t>(node.attrs.get_int("k", 0), -(int64_t{1} << 30),
+                                             int64_t{1} << 30));
+  std::vector<Halide::Var> vars = ctx.make_vars(x.rank());
+  const Expr offset = vars[x.rank() - 1] - vars[x.rank() - 2];  // col - row
+  KILN_HALIDE_ASSIGN(type, to_halide_type(x.dtype));
+  Halide::Func f = ctx.make_func(node);
+  define_pure(f, vars,
+              Halide::select(upper ? offset >= k : offset <= k, x.at(as_exprs(vars)),
+                             Halide::cast(type, 0)));
+  return single_output(f, x.extents, x.dtype);
 }
 
 }  // namespace kiln::halide_lowering

@@ -1,5 +1,5 @@
-// IndexingKernels.cpp: ops that pick or place elements by index: Gather, Slice and Pad
-// (constant mode). Negative indices count from the end, as in ONNX.
+// IndexingKernels.cpp: ops that pick or place elements by index: Gather, Slice, Pad
+// (constant mode) and Trilu. Negative indices count from the end, as in ONNX.
 #include <algorithm>
 #include <cstring>
 
@@ -163,6 +163,21 @@ Status run_Pad(KernelContext& ctx) {
       out.copy_element(x, source, i);
     else
       out.set_double(i, fill);
+  }
+  ctx.outputs.push_back(out.finish());
+  return Status::ok();
+}
+
+Status run_Trilu(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  if (x.dims.size() < 2) return make_error("Trilu needs an input of rank >= 2");
+  const bool upper = ctx.attrs().get_int("upper", 1) != 0;
+  const int64_t k = ctx.attrs().get_int("k", 0);
+  const int64_t rows = x.dims[x.dims.size() - 2], cols = x.dims.back();
+  TensorWriter out(x.dtype, x.dims);  // zeroed
+  for (int64_t i = 0; i < x.element_count(); ++i) {
+    const int64_t col = i % cols, row = (i / cols) % rows;
+    if (upper ? col - row >= k : col - row <= k) out.copy_element(x, i, i);
   }
   ctx.outputs.push_back(out.finish());
   return Status::ok();

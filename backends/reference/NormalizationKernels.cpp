@@ -1,5 +1,5 @@
-// NormalizationKernels.cpp: Softmax (max-subtracted for stability), BatchNormalization
-// (inference formula) and ReduceMean.
+// NormalizationKernels.cpp: Softmax and LogSoftmax (max-subtracted for stability), Hardmax and
+// BatchNormalization (inference formula).
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -9,7 +9,12 @@
 
 namespace kiln::reference {
 
-Status run_Softmax(KernelContext& ctx) {
+namespace {
+
+enum class AlongAxis { Softmax, LogSoftmax, Hardmax };
+
+// Softmax, LogSoftmax or Hardmax along attribute `axis` (-1).
+Status run_along_axis(KernelContext& ctx, AlongAxis kind) {
   const Tensor& x = ctx.input(0);
   int64_t rank = static_cast<int64_t>(x.dims.size());
   Result<int64_t> axis = normalize_axis(ctx.attrs().get_int("axis", -1), rank);
@@ -23,15 +28,32 @@ Status run_Softmax(KernelContext& ctx) {
     for (int64_t k = 0; k < inner; ++k) {
       auto at = [&](int64_t j) { return (o * axis_size + j) * inner + k; };
       double largest = -INFINITY;
-      for (int64_t j = 0; j < axis_size; ++j) largest = std::max(largest, xv[at(j)]);
+      int64_t first_largest = 0;
+      for (int64_t j = 0; j < axis_size; ++j)
+        if (xv[at(j)] > largest || j == 0) {
+          largest = xv[at(j)];
+          first_largest = j;
+        }
+      if (kind == AlongAxis::Hardmax) {
+        for (int64_t j = 0; j < axis_size; ++j) out.set_double(at(j), j == first_largest ? 1 : 0);
+        continue;
+      }
       double total = 0.0;
       for (int64_t j = 0; j < axis_size; ++j) total += std::exp(xv[at(j)] - largest);
       for (int64_t j = 0; j < axis_size; ++j)
-        out.set_double(at(j), std::exp(xv[at(j)] - largest) / total);
+        out.set_double(at(j), kind == AlongAxis::Softmax
+                                  ? std::exp(xv[at(j)] - largest) / total
+                                  : xv[at(j)] - largest - std::log(total));
     }
   ctx.outputs.push_back(out.finish());
   return Status::ok();
 }
+
+}  // namespace
+
+Status run_Softmax(KernelContext& ctx) { return run_along_axis(ctx, AlongAxis::Softmax); }
+Status run_LogSoftmax(KernelContext& ctx) { return run_along_axis(ctx, AlongAxis::LogSoftmax); }
+Status run_Hardmax(KernelContext& ctx) { return run_along_axis(ctx, AlongAxis::Hardmax); }
 
 Status run_BatchNormalization(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
@@ -52,46 +74,6 @@ Status run_BatchNormalization(KernelContext& ctx) {
     out.set_double(i, scale[c] * normalized + bias[c]);
   }
   ctx.outputs.push_back(out.finish());
-  return Status::ok();
-}
-
-Status run_ReduceMean(KernelContext& ctx) {
-  const Tensor& x = ctx.input(0);
-  int64_t rank = static_cast<int64_t>(x.dims.size());
-  std::set<int64_t> axes;
-  if (ctx.attrs().has("axes")) {
-    for (int64_t axis : ctx.attrs().get_ints("axes")) {
-      Result<int64_t> resolved = normalize_axis(axis, rank);
-      if (!resolved) return resolved.error();
-      axes.insert(*resolved);
-    }
-  } else {
-    for (int64_t d = 0; d < rank; ++d) axes.insert(d);
-  }
-  // Reduce into the keepdims shape; dropping the size-1 dims afterwards moves no data.
-  std::vector<int64_t> kept_dims = x.dims, dropped_dims;
-  for (int64_t d = 0; d < rank; ++d) {
-    if (axes.count(d))
-      kept_dims[d] = 1;
-    else
-      dropped_dims.push_back(x.dims[d]);
-  }
-  int64_t reduced_count = 1;
-  for (int64_t axis : axes) reduced_count *= x.dims[axis];
-  std::vector<int64_t> kept_strides = row_major_strides(kept_dims);
-  std::vector<double> sums(static_cast<size_t>(product(kept_dims)), 0.0);
-  NumericView xv(x);
-  for (int64_t i = 0; i < x.element_count(); ++i) {
-    int64_t rest = i, target = 0;
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (!axes.count(d)) target += (rest % x.dims[d]) * kept_strides[d];
-      rest /= x.dims[d];
-    }
-    sums[target] += xv[i];
-  }
-  for (double& sum : sums) sum /= static_cast<double>(reduced_count);
-  bool keepdims = ctx.attrs().get_int("keepdims", 1) != 0;
-  ctx.outputs.push_back(tensor_from_doubles(x.dtype, keepdims ? kept_dims : dropped_dims, sums));
   return Status::ok();
 }
 

@@ -17,6 +17,8 @@ const std::map<std::string, DirectOp>& direct_ops() {
                                                 {"strides", AttrKind::Ints},
                                                 {"pads", AttrKind::Ints},
                                                 {"auto_pad", AttrKind::String}};
+  static const std::vector<AttrSpec> kArgReduction = {
+      {"axis", AttrKind::Int}, {"keepdims", AttrKind::Int}, {"select_last_index", AttrKind::Int}};
   auto with = [](std::vector<AttrSpec> base, std::vector<AttrSpec> extra) {
     base.insert(base.end(), extra.begin(), extra.end());
     return base;
@@ -26,6 +28,8 @@ const std::map<std::string, DirectOp>& direct_ops() {
       {"AveragePool",
        {with(kWindow, {{"ceil_mode", AttrKind::Int}, {"count_include_pad", AttrKind::Int}}), {}}},
       {"GlobalAveragePool", {}},
+      {"ArgMax", {kArgReduction, {}}},
+      {"ArgMin", {kArgReduction, {}}},
       {"GlobalMaxPool", {}},
       {"Relu", {}},
       {"LeakyRelu", {{{"alpha", AttrKind::Float}}, {}}},

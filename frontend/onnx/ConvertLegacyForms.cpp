@@ -53,12 +53,13 @@ Status convert_clip(NodeConverter& node) {
 
 Status convert_softmax(NodeConverter& node) {
   KILN_RETURN_IF_ERROR(reject_extra_outputs(node));
+  const std::string op = node.op_type();  // Softmax, LogSoftmax or Hardmax
   Result<Attributes> attrs = node.convert_attributes({{"axis", AttrKind::Int}});
   if (!attrs) return attrs.error();
-  if (node.opset() >= 13) return emit_unary(node, "Softmax", std::move(*attrs));
+  if (node.opset() >= 13) return emit_unary(node, op, std::move(*attrs));
 
-  // Before opset 13 Softmax flattens the input to 2-D at `axis` and normalises each row, which
-  // is a softmax over all dims from `axis` on. Only when `axis` is the last dim is that the
+  // Before opset 13 these ops flatten the input to 2-D at `axis` and normalises each row, which
+  // is the op over all dims from `axis` on. Only when `axis` is the last dim is that the
   // single-axis softmax of today; otherwise flatten, softmax the rows and reshape back.
   int64_t axis = attrs->get_int("axis", 1);
   Result<Value*> data = node.required_input(0, "input");
@@ -68,7 +69,7 @@ Status convert_softmax(NodeConverter& node) {
   if (axis_is_last) {
     Attributes single_axis;
     single_axis.set("axis", axis);
-    return emit_unary(node, "Softmax", std::move(single_axis));
+    return emit_unary(node, op, std::move(single_axis));
   }
   Attributes flatten_attrs, softmax_attrs;
   flatten_attrs.set("axis", axis);
@@ -79,7 +80,7 @@ Status convert_softmax(NodeConverter& node) {
   Result<Value*> output = node.define_output(0);
   if (!output) return output.error();
   node.emit("Flatten", {*data}, {flat}, std::move(flatten_attrs), "flatten");
-  node.emit("Softmax", {flat}, {flat_softmax}, std::move(softmax_attrs), "softmax");
+  node.emit(op, {flat}, {flat_softmax}, std::move(softmax_attrs), "softmax");
   node.emit("Shape", {*data}, {shape}, {}, "shape");
   node.emit("Reshape", {flat_softmax, shape}, {*output}, {}, "reshape");
   return Status::ok();
@@ -113,13 +114,16 @@ Status convert_unsqueeze(NodeConverter& node) {
   return emit_unary(node, "Unsqueeze", std::move(*attrs));
 }
 
-Status convert_reduce_mean(NodeConverter& node) {
+Status convert_reduction(NodeConverter& node) {
   KILN_RETURN_IF_ERROR(reject_extra_outputs(node));
-  if (node.opset() < 18) {
+  const std::string op = node.op_type();
+  // ReduceSum took its axes as an input from opset 13, the other reductions from opset 18.
+  const int axes_input_opset = op == "ReduceSum" ? 13 : 18;
+  if (node.opset() < axes_input_opset) {
     Result<Attributes> attrs =
         node.convert_attributes({{"axes", AttrKind::Ints}, {"keepdims", AttrKind::Int}});
     if (!attrs) return attrs.error();
-    return emit_unary(node, "ReduceMean", std::move(*attrs));
+    return emit_unary(node, op, std::move(*attrs));
   }
   Result<Attributes> attrs = node.convert_attributes(
       {{"keepdims", AttrKind::Int}, {"noop_with_empty_axes", AttrKind::Int}});
@@ -130,7 +134,20 @@ Status convert_reduce_mean(NodeConverter& node) {
   bool no_axes = attrs->get_ints("axes").empty();
   if (no_axes) attrs->erase("axes");  // an empty list means "all axes" like an absent one
   if (no_axes && noop_without_axes) return emit_unary(node, "Identity", {});
-  return emit_unary(node, "ReduceMean", std::move(*attrs));
+  return emit_unary(node, op, std::move(*attrs));
+}
+
+Status convert_trilu(NodeConverter& node) {
+  KILN_RETURN_IF_ERROR(reject_extra_outputs(node));
+  Result<Attributes> attrs = node.convert_attributes({{"upper", AttrKind::Int}});
+  if (!attrs) return attrs.error();
+  KILN_RETURN_IF_ERROR(move_ints_input_to_attribute(node, 1, "k", *attrs, "k"));
+  if (attrs->has("k")) {
+    const std::vector<int64_t> k = attrs->get_ints("k");
+    if (k.size() != 1) return node.error("Trilu's k must hold one value");
+    attrs->set("k", k[0]);
+  }
+  return emit_unary(node, "Trilu", std::move(*attrs));
 }
 
 Status convert_pad(NodeConverter& node) {

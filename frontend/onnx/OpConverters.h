@@ -12,10 +12,14 @@ Status convert_direct_op(NodeConverter& node);
 
 // Ops whose older opsets carry attributes that newer ones take as inputs (ConvertLegacyForms.cpp).
 Status convert_clip(NodeConverter& node);
+/// Softmax, LogSoftmax, Hardmax: the pre-13 2-D form becomes Flatten + op + Reshape.
 Status convert_softmax(NodeConverter& node);
+/// Trilu: the optional k input becomes attribute k.
+Status convert_trilu(NodeConverter& node);
 Status convert_squeeze(NodeConverter& node);
 Status convert_unsqueeze(NodeConverter& node);
-Status convert_reduce_mean(NodeConverter& node);
+/// ReduceMean, ReduceSum, ... ReduceSumSquare: axes as attribute (older opsets) or input.
+Status convert_reduction(NodeConverter& node);
 Status convert_pad(NodeConverter& node);
 Status convert_slice(NodeConverter& node);
 

@@ -1,5 +1,5 @@
-// LinearShapes.cpp: shape rules of the matrix products (Gemm, MatMul), normalisation and
-// reductions (BatchNormalization, Softmax, ReduceMean).
+// LinearShapes.cpp: shape rules of the matrix products (Gemm, MatMul), normalisation
+// (BatchNormalization, Softmax, LogSoftmax, Hardmax) and Trilu.
 #include <algorithm>
 #include <set>
 
@@ -103,38 +103,29 @@ Status infer_BatchNormalization(ShapeContext& ctx) {
   return set_output(ctx, x);
 }
 
-Status infer_Softmax(ShapeContext& ctx) {
+namespace {
+
+// Softmax, LogSoftmax, Hardmax: attribute `axis` (-1) names a dim; the output has X's type.
+Status infer_along_axis(ShapeContext& ctx) {
   KILN_SHAPE_ASSIGN(x, input_type(ctx, 0));
   const int64_t rank = static_cast<int64_t>(x.shape->size());
   KILN_SHAPE_ASSIGN(axis, normalize_axis(ctx.attrs->get_int("axis", -1), std::max<int64_t>(rank, 1),
-                                         "Softmax axis"));
+                                         ctx.op + " axis"));
   (void)axis;
   return set_output(ctx, x);
 }
 
-Status infer_ReduceMean(ShapeContext& ctx) {
+}  // namespace
+
+Status infer_Softmax(ShapeContext& ctx) { return infer_along_axis(ctx); }
+Status infer_LogSoftmax(ShapeContext& ctx) { return infer_along_axis(ctx); }
+Status infer_Hardmax(ShapeContext& ctx) { return infer_along_axis(ctx); }
+
+Status infer_Trilu(ShapeContext& ctx) {
   KILN_SHAPE_ASSIGN(x, input_type(ctx, 0));
-  const int64_t rank = static_cast<int64_t>(x.shape->size());
-  const bool keepdims = ctx.attrs->get_int("keepdims", 1) != 0;
-  std::set<int64_t> reduced;
-  if (!ctx.attrs->has("axes") || ctx.attrs->get_ints("axes").empty()) {
-    for (int64_t i = 0; i < rank; ++i) reduced.insert(i);
-  } else {
-    for (int64_t axis : ctx.attrs->get_ints("axes")) {
-      KILN_SHAPE_ASSIGN(normalized, normalize_axis(axis, rank, "ReduceMean axis"));
-      if (!reduced.insert(normalized).second)
-        return make_error("ReduceMean axes " + ints_to_string(ctx.attrs->get_ints("axes")) +
-                          " name axis " + std::to_string(normalized) + " twice");
-    }
-  }
-  Shape out;
-  for (int64_t i = 0; i < rank; ++i) {
-    if (!reduced.count(i))
-      out.push_back((*x.shape)[static_cast<size_t>(i)]);
-    else if (keepdims)
-      out.push_back(Dim::known(1));
-  }
-  return set_output(ctx, TensorType{x.dtype, out});
+  if (x.shape->size() < 2)
+    return make_error("Trilu needs an input of rank >= 2, got " + x.to_string());
+  return set_output(ctx, x);
 }
 
 }  // namespace kiln::shape_rules

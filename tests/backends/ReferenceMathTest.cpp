@@ -1,7 +1,9 @@
-// ReferenceMathTest.cpp: hand-computed Softmax, BatchNormalization, ReduceMean, Gemm and MatMul
-// cases for the reference interpreter.
+// ReferenceMathTest.cpp: hand-computed Softmax, BatchNormalization, the reductions,
+// ArgMax/ArgMin, Gemm and MatMul cases for the reference interpreter.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "tests/backends/ReferenceTestUtil.h"
 
@@ -49,6 +51,50 @@ TEST(ReferenceReduceMean, AxesAndKeepdims) {
   ASSERT_OK_AND_ASSIGN(all, run_op("ReduceMean", {x}));
   EXPECT_EQ(all.dims, (std::vector<int64_t>{1, 1}));
   EXPECT_THAT(values_of(all), ElementsAre(3.5));
+}
+
+TEST(ReferenceReductions, EveryKindOverOneAxis) {
+  Tensor x = make_float_tensor({2, 3}, {1, -2, 3, -4, 5, -6});
+  const Attributes rows = attrs_of({{"axes", std::vector<int64_t>{1}}, {"keepdims", int64_t{0}}});
+  const std::vector<std::pair<std::string, std::vector<double>>> expected = {
+      {"ReduceSum", {2, -5}},
+      {"ReduceMax", {3, 5}},
+      {"ReduceMin", {-2, -6}},
+      {"ReduceProd", {-6, 120}},
+      {"ReduceL1", {6, 15}},
+      {"ReduceL2", {std::sqrt(14.0), std::sqrt(77.0)}},
+      {"ReduceSumSquare", {14, 77}},
+      {"ReduceLogSumExp",
+       {std::log(std::exp(1.0) + std::exp(-2.0) + std::exp(3.0)),
+        std::log(std::exp(-4.0) + std::exp(5.0) + std::exp(-6.0))}},
+  };
+  for (const auto& [op, values] : expected) {
+    SCOPED_TRACE(op);
+    ASSERT_OK_AND_ASSIGN(y, run_op(op, {x}, rows));
+    EXPECT_EQ(y.dims, (std::vector<int64_t>{2}));
+    EXPECT_THAT(values_of(y), Pointwise(DoubleNear(1e-5), values));
+  }
+  ASSERT_OK_AND_ASSIGN(log_sum, run_op("ReduceLogSum", {make_float_tensor({2, 2}, {1, 2, 3, 4})}));
+  EXPECT_EQ(log_sum.dims, (std::vector<int64_t>{1, 1}));
+  EXPECT_THAT(values_of(log_sum), Pointwise(DoubleNear(1e-6), {std::log(10.0)}));
+}
+
+TEST(ReferenceArgReductions, FirstOrLastExtremeAlongTheAxis) {
+  Tensor x = make_float_tensor({2, 3}, {1, 3, 3, 2, 2, 0});
+  const Attributes along_rows = attrs_of({{"axis", int64_t{1}}});
+  ASSERT_OK_AND_ASSIGN(first_max, run_op("ArgMax", {x}, along_rows));
+  EXPECT_EQ(first_max.dtype, DType::Int64);
+  EXPECT_EQ(first_max.dims, (std::vector<int64_t>{2, 1}));
+  EXPECT_THAT(values_of(first_max), ElementsAre(1, 0));
+  ASSERT_OK_AND_ASSIGN(last_max, run_op("ArgMax", {x},
+                                        attrs_of({{"axis", int64_t{1}},
+                                                  {"select_last_index", int64_t{1}},
+                                                  {"keepdims", int64_t{0}}})));
+  EXPECT_EQ(last_max.dims, (std::vector<int64_t>{2}));
+  EXPECT_THAT(values_of(last_max), ElementsAre(2, 1));
+  ASSERT_OK_AND_ASSIGN(first_min, run_op("ArgMin", {x}));  // axis 0
+  EXPECT_EQ(first_min.dims, (std::vector<int64_t>{1, 3}));
+  EXPECT_THAT(values_of(first_min), ElementsAre(0, 1, 1));
 }
 
 TEST(ReferenceGemm, TransposedWeightAndScaledBias) {

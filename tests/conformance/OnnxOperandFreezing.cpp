@@ -16,8 +16,12 @@ namespace {
 
 // Per op, the input positions Kiln's IR keeps as attributes.
 const OperandPositions kAttributeOperands = {
-    {"Clip", {1, 2}},    {"Pad", {1, 2, 3}},  {"Squeeze", {1}},         {"Unsqueeze", {1}},
-    {"ReduceMean", {1}}, {"Dropout", {1, 2}}, {"ConstantOfShape", {0}},
+    {"Clip", {1, 2}},         {"Pad", {1, 2, 3}},    {"Squeeze", {1}},
+    {"Unsqueeze", {1}},       {"Dropout", {1, 2}},   {"ConstantOfShape", {0}},
+    {"ReduceMean", {1}},      {"ReduceSum", {1}},    {"ReduceMax", {1}},
+    {"ReduceMin", {1}},       {"ReduceProd", {1}},   {"ReduceL1", {1}},
+    {"ReduceL2", {1}},        {"ReduceLogSum", {1}}, {"ReduceLogSumExp", {1}},
+    {"ReduceSumSquare", {1}}, {"Trilu", {1}},
 };
 
 Result<onnx::ModelProto> read_model(const std::string& path) {

@@ -1,5 +1,7 @@
 // HalideElementwiseTest.cpp: the JIT against the reference for the per-element ops, broadcasting,
-// BatchNormalization, Softmax and ReduceMean (one JIT compile per group of ops).
+// BatchNormalization, Softmax, the reductions and ArgMax/ArgMin (one JIT compile per group of ops).
+#include <cmath>
+
 #include "tests/halide/HalideTestUtil.h"
 
 namespace kiln::halide_test {
@@ -117,6 +119,38 @@ TEST(HalideElementwise, BatchNormSoftmaxReduceMeanMatchReference) {
                   attrs({{"axes", std::vector<int64_t>{1}}, {"keepdims", int64_t{0}}})));
   b.output(b.node("ReduceMean", "mean_all", {x}, attrs({{"keepdims", int64_t{0}}})));
   expect_matches_reference(graph, {{random_tensor({2, 4, 3, 5}, 3, -3.0f, 3.0f)}});
+}
+
+TEST(HalideReductions, EveryKindAndArgExtremesMatchReference) {
+  Graph graph;
+  GraphBuilder b(graph);
+  Value* x = b.input("x", static_shape({2, 4, 3, 5}));
+  Value* ties = b.input("ties", static_shape({2, 4, 3, 5}));
+  for (const char* op : {"ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1",
+                         "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare"}) {
+    const std::string name(op);
+    b.output(b.node(op, name + "_hw", {x}, attrs({{"axes", std::vector<int64_t>{2, 3}}})));
+    b.output(b.node(op, name + "_c", {x},
+                    attrs({{"axes", std::vector<int64_t>{-3}}, {"keepdims", int64_t{0}}})));
+    b.output(b.node(op, name + "_all", {x}));
+  }
+  for (const char* op : {"ArgMax", "ArgMin"})
+    for (int64_t last : {0, 1}) {
+      const std::string name = std::string(op) + (last ? "_last" : "_first");
+      b.output(
+          b.node(op, name, {ties}, attrs({{"axis", int64_t{1}}, {"select_last_index", last}})));
+      b.output(b.node(
+          op, name + "_flat", {ties},
+          attrs({{"axis", int64_t{-1}}, {"keepdims", int64_t{0}}, {"select_last_index", last}})));
+    }
+  // Positive values keep ReduceLogSum finite and ReduceProd in range; `ties` holds small
+  // integers, so extremes repeat and select_last_index matters.
+  const Tensor spread = random_tensor({2, 4, 3, 5}, 6, 0.0f, 3.0f);
+  const float* s = reinterpret_cast<const float*>(spread.data.data());
+  std::vector<float> small_integers(s, s + spread.element_count());
+  for (float& v : small_integers) v = std::floor(v);
+  expect_matches_reference(graph, {{random_tensor({2, 4, 3, 5}, 5, 0.5f, 1.5f),
+                                    make_float_tensor({2, 4, 3, 5}, small_integers)}});
 }
 
 }  // namespace
