@@ -9,8 +9,8 @@
 #include "backends/reference/ReferenceInterpreter.h"
 #include "kiln_runtime.h"
 #include "passes/CostAnalysis.h"
-#include "tools/DeviceHostProcess.h"
 #include "tools/ModelLoader.h"
+#include "tools/device_host/DeviceHostProcess.h"
 
 namespace kiln::cli {
 namespace {

@@ -19,6 +19,7 @@
 #include "tools/ModelLoader.h"
 #include "tools/OptionRanges.h"
 #include "tools/PassOptions.h"
+#include "tools/device_host/DeviceHostProcess.h"
 #include "tuner/KernelMeasurer.h"
 #include "tuner/TuneRecords.h"
 #include "tuner/Tuner.h"
@@ -117,14 +118,6 @@ int run_tune(const TuneOptions& options) {
   auto target = parse_halide_target(options.target);
   if (!target) return report_error(target.error());
   const std::string target_text = target->to_string();
-  if (is_gpu_target(*target))
-    return report_error(make_error(
-        "kiln tune measures kernels on this machine's CPU; GPU targets (" + target_text +
-        ") are not tuned yet. Their gpu_tile knobs are listed by `kiln inspect --schedules "
-        "--target " +
-        options.target +
-        "`, and a records file naming them is applied by "
-        "`kiln compile --schedules`"));
 
   Result<Graph> graph = load_model(options.model_path, options.keras_weights);
   if (!graph) return report_error(graph.error());
@@ -165,6 +158,12 @@ int run_tune(const TuneOptions& options) {
     task.kernel = plan.name;
     task.macs = plan.macs;
     task.default_schedule = plan.schedule.to_string();
+    task.is_legal = [&graph = *graph, plan, target = *target,
+                     schedule_options](const std::string& text) {
+      Result<KernelSchedule> parsed = parse_kernel_schedule(text);
+      return parsed &&
+             check_kernel_schedule(graph, plan, *parsed, target, schedule_options).is_ok();
+    };
     // On one thread parallel and serial loops time alike: keep the default's choice.
     task.space = options.threads == 1
                      ? tuner::pin_parallel_knobs(std::move(space), task.default_schedule)
@@ -229,6 +228,7 @@ int run_tune(const TuneOptions& options) {
   measure.jobs = options.jobs;
   measure.runner = tuner::split_command(options.runner);
   measure.worker = fs::read_symlink("/proc/self/exe").string();
+  if (is_gpu_target(*target)) measure.gpu_worker = device_host_path();
   measure.work_dir = work.path;
   measure.model_path = options.model_path;
   measure.keras_weights = options.keras_weights;

@@ -4,9 +4,8 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 
-#include "backends/halide/KernelMeasure.h"
+#include "backends/halide/measure/MeasureWorker.h"
 #include "tools/Commands.h"
 #include "tools/Diagnostics.h"
 
@@ -23,14 +22,7 @@ CommandAction register_tune_worker_command(CLI::App& app) {
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     auto spec = parse_measure_spec(text);
     if (!spec) return report_error(Error{*spec_path, "", spec.error().message});
-    const MeasureResult r = run_measurement(*spec);
-    std::cout << nlohmann::json{{"status", r.status},
-                                {"error", r.error},
-                                {"median_ms", r.median_ms},
-                                {"min_ms", r.min_ms},
-                                {"repeats", r.repeats}}
-                     .dump()
-              << std::endl;
+    std::cout << run_measurement(*spec).to_json_line() << std::endl;
     return kExitOk;
   };
 }

@@ -196,7 +196,11 @@ TrialResult KernelMeasurer::run_one(int task, const std::string& schedule, bool 
     return result;
   }
   std::vector<std::string> argv = options_.runner;
-  argv.insert(argv.end(), {options_.worker, "tune-worker", b.spec_file});
+  if (options_.gpu_worker.empty()) {
+    argv.insert(argv.end(), {options_.worker, "tune-worker", b.spec_file});
+  } else {
+    argv.insert(argv.end(), {options_.gpu_worker, "--measure", b.spec_file});
+  }
   fs::remove(b.spec.output_file);
   const ProcessOutcome outcome = run_process(argv, options_.run_timeout_s);
   auto tail = [&] { return last_lines(outcome.err, 1); };

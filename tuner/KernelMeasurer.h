@@ -1,6 +1,7 @@
 // KernelMeasurer.h: the tuner's measurements of real kernels: candidates compile in parallel in
 // compile worker processes (`kiln tune-compiler`, tuner/WorkerPool.h), each compile with a time
-// limit, then each runs alone in a worker process (`[RUNNER] kiln tune-worker SPEC`) with a time
+// limit, then each runs alone in a worker process (`[RUNNER] kiln tune-worker SPEC`, for GPU
+// targets `[RUNNER] kiln-device-host --measure SPEC`) with a time
 // limit; its outputs are compared with the default schedule's on the same inputs, so a wrong
 // schedule is recorded as "wrong". A compile that hangs or crashes costs its candidate only.
 #pragma once
@@ -27,10 +28,13 @@ struct MeasurerOptions {
   int threads = 0;                  ///< Halide threads in the worker (0: its default)
   int jobs = 0;                     ///< compile workers, compiling in parallel (0: one per core)
   std::vector<std::string> runner;  ///< prefix of the measurement worker's command line
-  std::string worker;               ///< the kiln executable
-  std::string model_path;           ///< the model file, which each compile worker loads again
-  std::string keras_weights;        ///< its separate Keras weights file, if any
-  std::string work_dir;             ///< candidate libraries, inputs, outputs and worker logs
+  std::string worker;               ///< the kiln executable (`kiln tune-worker SPEC`)
+  /// Nonempty for GPU targets: kiln-device-host (`kiln-device-host --measure SPEC`), which times
+  /// the candidate without Halide's LLVM in the process (GPU drivers such as PoCL bring theirs).
+  std::string gpu_worker;
+  std::string model_path;     ///< the model file, which each compile worker loads again
+  std::string keras_weights;  ///< its separate Keras weights file, if any
+  std::string work_dir;       ///< candidate libraries, inputs, outputs and worker logs
   double run_timeout_s = 60;
   double compile_timeout_s = 120;  ///< per candidate compile (lowering, Halide, linking)
   double tolerance = 1e-4;         ///< max |candidate - default| / max |default|

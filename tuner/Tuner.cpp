@@ -95,8 +95,9 @@ std::optional<std::string> Tuner::propose(int task, const std::map<std::string, 
   if (space.empty()) return std::nullopt;
   Rng rng(mix_seed(mix_seed(budget_.seed, hash_text(tasks_[size_t(task)].task)),
                    uint64_t(s.trials) * 131 + pending.size()));
+  const auto& is_legal = tasks_[size_t(task)].is_legal;
   auto usable = [&](const std::string& text) {
-    return !s.measured.count(text) && !pending.count(text);
+    return !s.measured.count(text) && !pending.count(text) && (!is_legal || is_legal(text));
   };
   // The best few measured, fastest first (ties by text), as parents for mutation.
   std::vector<std::pair<double, std::string>> ok;

@@ -35,6 +35,9 @@ struct TuneTask {
   int64_t macs = 0;
   std::string default_schedule;
   std::vector<TemplateSpace> space;
+  /// Whether a schedule text of the space may be measured at all (constraints across knobs,
+  /// such as a GPU block's bx x by <= 1024 threads); others are never proposed. Null: all may.
+  std::function<bool(const std::string&)> is_legal;
 };
 
 /// One candidate to measure.

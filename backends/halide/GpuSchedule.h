@@ -9,6 +9,7 @@
 
 #include <Halide.h>
 
+#include <functional>
 #include <vector>
 
 #include "backends/halide/GroupSchedule.h"
@@ -20,18 +21,45 @@ namespace kiln {
 /// True when `target` compiles device code (CUDA, OpenCL, ...).
 bool is_gpu_target(const Halide::Target& target);
 
+/// Runs `compile` for `target`. OpenCL devices compute in double or half precision only with the
+/// cl_khr_fp64 / cl_khr_fp16 extensions, so Halide refuses an OpenCL kernel that does unless the
+/// target says so (CLDoubles / CLHalf); a kernel of f64 or f16 tensors, or one whose lowering
+/// computes in f64 for exactness (Pow, Mod, ...), is compiled again with the flag Halide named.
+/// Float32 kernels keep a target without them, so they run on devices without the extensions.
+/// Other errors propagate (Halide::Error).
+void compile_with_device_float_types(const Halide::Target& target,
+                                     const std::function<void(const Halide::Target&)>& compile);
+
 /// The default gpu_tile schedule of a Func whose value is `value` (null: unknown shape): the
 /// block spans the innermost extent up to 32 threads (a power of two, at least 4) and fills
 /// 128 threads along the next dim.
 NodeSchedule gpu_tile_schedule(const Value* value);
 
+/// The loops of a Func's pure stage tiled by apply_gpu_tile: the innermost thread loop, where
+/// per-thread producers are computed, and the innermost block loop, where per-block producers
+/// (shared memory) are (both undefined for a 0-D Func, run in one thread).
+struct TiledLoops {
+  Halide::Var thread;
+  Halide::Var block;
+};
+
 /// Tiles every stage of `f` (pure and updates, over each stage's pure dims) into thread blocks;
 /// `store`: also compute it at root; `channels_per_thread` > 1: a 4-D pure stage's threads each
-/// compute that many channels (it must divide the channel count). Returns the innermost thread
-/// loop of the pure stage, where per-thread producers are computed (an undefined Var for a 0-D
-/// Func, run in one thread).
-Halide::Var apply_gpu_tile(const NodeSchedule& schedule, Halide::Func f, bool store,
-                           int channels_per_thread = 1);
+/// compute that many channels (it must divide the channel count). Returns the pure stage's loops.
+TiledLoops apply_gpu_tile(const NodeSchedule& schedule, Halide::Func f, bool store,
+                          int channels_per_thread = 1);
+
+/// The reduction a Conv (input channels per group), Gemm or MatMul (K) sums over, when static;
+/// 0 for other nodes or unknown extents.
+int64_t gpu_reduction_channels(const Node& node);
+
+/// The legal `rc` knob values of gpu_tile for `node` (null: a kernel without an anchor): 0 (no
+/// staging) and the chunks of 4 to 32 channels that fit its reduction at least twice.
+std::vector<int> gpu_reduction_chunks(const Node* node);
+
+/// The default `rc` of a node: 16 (8) for a dense Conv of at least 32 (16) input channels per
+/// group and for a Gemm/MatMul with K >= 64; 0 elsewhere (depthwise convs, short reductions).
+int gpu_default_reduction_chunk(const Node& node);
 
 /// The default `tc` (output channels per thread) of a Conv on a GPU: 4, 2 or 1, the largest
 /// that divides its static output channels (1 for other nodes).

@@ -503,6 +503,7 @@ NodeSchedule choose_schedule(const Graph& graph, const Node& node, const Halide:
     if (cpu.kind == ScheduleTemplate::Inline) return cpu;
     NodeSchedule gpu = gpu_tile_schedule(node.output(0));
     gpu.tile_channels = gpu_conv_channels_per_thread(node);
+    gpu.reduction_chunk = gpu_default_reduction_chunk(node);
     return gpu;
   }
 

@@ -31,7 +31,8 @@ enum class ScheduleTemplate {
   GemmPacked,
   /// GPU targets (backends/halide/GpuSchedule.h): the output in thread blocks of `block_x` x
   /// `block_y` threads over its two innermost dims (outer dims: more blocks); a thread computes
-  /// `tile_channels` channels of one element (a Conv's register block), reducing in the thread.
+  /// `tile_channels` channels of one element (a Conv's register block), reducing in the thread,
+  /// through shared-memory tiles of `reduction_chunk` input channels when that is > 0.
   GpuTile,
 };
 
@@ -58,6 +59,10 @@ struct NodeSchedule {
   bool unroll_epilogue = false;
   int block_x = 16;  ///< GpuTile: threads of a block along the innermost dim
   int block_y = 8;   ///< GpuTile: threads of a block along the next dim (1 for a 1-D Func)
+  /// GpuTile on a Conv, Gemm or MatMul: 0 reduces in each thread from device memory; > 0 splits
+  /// the reduction over input channels (Gemm/MatMul: K) into chunks of this many, each staged in
+  /// shared memory by the whole block and summed per thread in registers.
+  int reduction_chunk = 0;
 
   /// Channels of one ConvChannels accumulator block (vector_width x tile_channels).
   int channel_block() const { return vector_width * tile_channels; }
@@ -122,6 +127,10 @@ struct NodeFuncs {
   int64_t row_macs = 0;
   std::vector<Halide::Func> update_funcs;    ///< Funcs with update stages that must not be inlined
   std::vector<Halide::RVar> reduction_vars;  ///< the accumulator's update loops, innermost first
+  /// The Funcs the accumulator's update reads (Conv: input and weights; Gemm/MatMul: A and B),
+  /// for GPU schedules that stage tiles of them in shared memory. The last reduction var runs
+  /// over the channels (K) they share.
+  std::vector<Halide::Func> reduction_inputs;
   Halide::Expr row_count;  ///< GemmPacked: the output's rows (rows of A), static or symbolic
 };
 

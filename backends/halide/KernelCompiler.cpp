@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "backends/halide/GpuSchedule.h"
 #include "backends/halide/ParallelFor.h"
 
 namespace fs = std::filesystem;
@@ -86,11 +87,12 @@ Result<KernelObjects> compile_kernel_objects(KernelProgram& program, const Compi
       // A deferred autoscheduler runs only for the kernels the cache lacks.
       KILN_RETURN_IF_ERROR(autoschedule_kernel(kernel, plan.name, program.target));
       try {
-        return build_object(cache, "kernels", kernel.cache_key, scratch_dir,
-                            [&](const std::string& p) {
-                              kernel.pipeline.compile_to_object(p, kernel.arguments,
-                                                                kernel.function, kernel_target);
-                            });
+        return build_object(
+            cache, "kernels", kernel.cache_key, scratch_dir, [&](const std::string& p) {
+              compile_with_device_float_types(kernel_target, [&](const Halide::Target& t) {
+                kernel.pipeline.compile_to_object(p, kernel.arguments, kernel.function, t);
+              });
+            });
       } catch (const Halide::Error& e) {
         return Error{"", plan.name,
                      "Halide compilation of kernel '" + plan.name + "' (schedule " +

@@ -2,23 +2,17 @@
 #include "backends/halide/KernelMeasure.h"
 
 #include <HalideRuntime.h>
-#include <dlfcn.h>
 
-#include <algorithm>
-#include <chrono>
-#include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <map>
-#include <memory>
 #include <mutex>
-#include <nlohmann/json.hpp>
 
+#include "backends/halide/GpuSchedule.h"
 #include "backends/halide/KernelCompiler.h"
 #include "backends/halide/LoweringContext.h"
 #include "backends/halide/ToolRunner.h"
+#include "backends/halide/measure/MeasureWorker.h"
 #include "ir/shape_rules/DimArithmetic.h"
 
 namespace fs = std::filesystem;
@@ -78,105 +72,29 @@ uint64_t splitmix(uint64_t& state) {
   return z ^ (z >> 31);
 }
 
-// 64-byte aligned storage for one buffer.
-struct AlignedBytes {
-  explicit AlignedBytes(size_t size)
-      : data(static_cast<uint8_t*>(
-            std::aligned_alloc(64, (std::max<size_t>(size, 1) + 63) / 64 * 64))),
-        size(size) {
-    std::memset(data, 0, size);
-  }
-  ~AlignedBytes() { std::free(data); }
-  AlignedBytes(const AlignedBytes&) = delete;
-  AlignedBytes& operator=(const AlignedBytes&) = delete;
-  uint8_t* data;
-  size_t size;
-};
-
-MeasureResult error_result(const std::string& message) {
-  MeasureResult r;
-  r.status = "error";
-  r.error = message;
-  return r;
+// The device calls a GPU candidate exports for the worker (MeasureWorker.h), compiled into
+// `dir`: the Halide runtime linked into the candidate keeps its own symbols private, so these
+// small wrappers are the worker's way to sync, copy back and free device buffers.
+Result<std::string> compile_device_calls(const std::string& dir) {
+  const fs::path source = fs::path(dir) / "device_calls.c";
+  const fs::path object = fs::path(dir) / "device_calls.o";
+  std::ofstream out(source, std::ios::trunc);
+  out << "#include <HalideRuntime.h>\n"
+         "#define KILN_EXPORT __attribute__((visibility(\"default\")))\n";
+  const std::pair<const char*, const char*> calls[] = {{kMeasureDeviceSync, "halide_device_sync"},
+                                                       {kMeasureCopyToHost, "halide_copy_to_host"},
+                                                       {kMeasureDeviceFree, "halide_device_free"}};
+  for (const auto& [name, runtime_call] : calls)
+    out << "KILN_EXPORT int " << name << "(struct halide_buffer_t* b) { return " << runtime_call
+        << "(0, b); }\n";
+  out.close();
+  if (!out) return Error{source.string(), "", "cannot write file"};
+  KILN_RETURN_IF_ERROR(run_tool({"cc", "-c", "-O1", "-fPIC", "-I", KILN_HALIDE_INCLUDE_DIR,
+                                 source.string(), "-o", object.string()}));
+  return object.string();
 }
 
 }  // namespace
-
-int64_t MeasureBuffer::elements() const {
-  int64_t n = 1;
-  for (int32_t s : sizes) n *= s;
-  return n;
-}
-
-nlohmann::json measure_buffer_json(const MeasureBuffer& buffer) {
-  return {{"file", buffer.file},
-          {"type_code", buffer.type_code},
-          {"type_bits", buffer.type_bits},
-          {"sizes", buffer.sizes},
-          {"strides", buffer.strides}};
-}
-
-MeasureBuffer parse_measure_buffer(const nlohmann::json& j) {
-  MeasureBuffer buffer;
-  buffer.file = j.value("file", std::string());
-  buffer.type_code = j.at("type_code").get<int>();
-  buffer.type_bits = j.at("type_bits").get<int>();
-  buffer.sizes = j.at("sizes").get<std::vector<int32_t>>();
-  buffer.strides = j.at("strides").get<std::vector<int32_t>>();
-  return buffer;
-}
-
-std::string MeasureSpec::to_json() const {
-  nlohmann::json args = nlohmann::json::array();
-  for (const MeasureArgument& a : arguments) {
-    if (a.is_scalar) {
-      args.push_back({{"scalar", a.scalar}});
-      continue;
-    }
-    nlohmann::json buffer = measure_buffer_json(a.buffer);
-    buffer["output"] = a.is_output;
-    args.push_back(std::move(buffer));
-  }
-  nlohmann::json j = {{"library", library},           {"function", function},
-                      {"schedule", schedule},         {"output_file", output_file},
-                      {"threads", threads},           {"warmup", warmup},
-                      {"min_repeats", min_repeats},   {"max_repeats", max_repeats},
-                      {"min_total_ms", min_total_ms}, {"arguments", args}};
-  return j.dump();
-}
-
-Result<MeasureSpec> parse_measure_spec(const std::string& text) {
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return make_error("the measurement spec is not JSON");
-  try {
-    MeasureSpec spec;
-    spec.library = j.at("library").get<std::string>();
-    spec.function = j.at("function").get<std::string>();
-    spec.schedule = j.value("schedule", std::string());
-    spec.output_file = j.at("output_file").get<std::string>();
-    spec.threads = j.value("threads", 0);
-    spec.warmup = j.value("warmup", 2);
-    spec.min_repeats = j.value("min_repeats", 5);
-    spec.max_repeats = j.value("max_repeats", 200);
-    spec.min_total_ms = j.value("min_total_ms", 100.0);
-    for (const nlohmann::json& a : j.at("arguments")) {
-      MeasureArgument arg;
-      if (a.contains("scalar")) {
-        arg.is_scalar = true;
-        arg.scalar = a["scalar"].get<int32_t>();
-      } else {
-        arg.is_output = a.value("output", false);
-        arg.buffer = parse_measure_buffer(a);
-        if (arg.buffer.sizes.size() != arg.buffer.strides.size())
-          return make_error("the measurement spec has a buffer with mismatched sizes/strides");
-      }
-      spec.arguments.push_back(std::move(arg));
-    }
-    return spec;
-  } catch (const nlohmann::json::exception& e) {
-    return make_error(std::string("the measurement spec is malformed: ") + e.what());
-  }
-}
 
 Result<std::string> build_measure_runtime(const Halide::Target& target, const std::string& dir) {
   const std::string archive = (fs::path(dir) / "halide_runtime.a").string();
@@ -229,15 +147,23 @@ Result<MeasureSpec> build_measure_candidate(const Graph& graph, const KernelPart
   const fs::path folder(dir);
   const std::string object = (folder / "kernel.o").string();
   try {
-    single.kernel.pipeline.compile_to_object(object, single.kernel.arguments, spec.function,
-                                             target.with_feature(Halide::Target::NoRuntime));
+    compile_with_device_float_types(target.with_feature(Halide::Target::NoRuntime),
+                                    [&](const Halide::Target& t) {
+                                      single.kernel.pipeline.compile_to_object(
+                                          object, single.kernel.arguments, spec.function, t);
+                                    });
   } catch (const Halide::Error& e) {
     return make_error(std::string("Halide compilation failed: ") + e.what());
   }
   spec.library = (folder / "candidate.so").string();
-  KILN_RETURN_IF_ERROR(
-      run_tool({"cc", "-shared", "-o", spec.library, object, runtime_archive,
-                "-Wl,--exclude-libs,ALL", "-Wl,-z,noexecstack", "-lpthread", "-ldl", "-lm"}));
+  std::vector<std::string> link = {"cc", "-shared", "-o", spec.library, object};
+  if (is_gpu_target(target)) {
+    KILN_HALIDE_ASSIGN(device_calls, compile_device_calls(folder.string()));
+    link.push_back(device_calls);
+  }
+  link.insert(link.end(), {runtime_archive, "-Wl,--exclude-libs,ALL", "-Wl,-z,noexecstack",
+                           "-lpthread", "-ldl", "-lm"});
+  KILN_RETURN_IF_ERROR(run_tool(link));
   size_t next_input = 0;
   for (const KernelArgument& binding : single.kernel.bindings) {
     MeasureArgument arg;
@@ -276,93 +202,6 @@ Result<MeasureSpec> build_measure_candidate(const Graph& graph, const KernelPart
   }
   spec.output_file = (folder / "outputs.bin").string();
   return spec;
-}
-
-MeasureResult run_measurement(const MeasureSpec& spec) {
-  // Test hook: a worker that crashes for chosen candidates.
-  if (const char* crash = std::getenv("KILN_TUNE_TEST_CRASH"))
-    if (*crash && spec.schedule.find(crash) != std::string::npos) std::abort();
-  if (spec.threads > 0) setenv("HL_NUM_THREADS", std::to_string(spec.threads).c_str(), 1);
-
-  void* library = dlopen(spec.library.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!library) return error_result(std::string("cannot load the candidate: ") + dlerror());
-  using ArgvFn = int (*)(void**);
-  auto fn = reinterpret_cast<ArgvFn>(dlsym(library, (spec.function + "_argv").c_str()));
-  if (!fn) return error_result("the candidate has no function " + spec.function + "_argv");
-
-  std::vector<std::unique_ptr<AlignedBytes>> storage;
-  std::vector<std::vector<halide_dimension_t>> dims(spec.arguments.size());
-  std::vector<halide_buffer_t> buffers(spec.arguments.size());
-  std::vector<int32_t> scalars(spec.arguments.size());
-  std::vector<void*> argv(spec.arguments.size());
-  std::vector<const AlignedBytes*> outputs;
-  for (size_t i = 0; i < spec.arguments.size(); ++i) {
-    const MeasureArgument& a = spec.arguments[i];
-    if (a.is_scalar) {
-      scalars[i] = a.scalar;
-      argv[i] = &scalars[i];
-      continue;
-    }
-    const MeasureBuffer& b = a.buffer;
-    const size_t size = size_t(b.elements()) * size_t(b.element_bytes());
-    storage.push_back(std::make_unique<AlignedBytes>(size));
-    if (!a.is_output) {
-      std::ifstream in(b.file, std::ios::binary);
-      in.read(reinterpret_cast<char*>(storage.back()->data), std::streamsize(size));
-      if (!in) return error_result("cannot read " + b.file);
-    } else {
-      outputs.push_back(storage.back().get());
-    }
-    for (size_t d = 0; d < b.sizes.size(); ++d)
-      dims[i].push_back(halide_dimension_t(0, b.sizes[d], b.strides[d]));
-    halide_buffer_t& hb = buffers[i];
-    std::memset(&hb, 0, sizeof(hb));
-    hb.host = storage.back()->data;
-    hb.type = halide_type_t(halide_type_code_t(b.type_code), uint8_t(b.type_bits));
-    hb.dimensions = int32_t(b.sizes.size());
-    hb.dim = dims[i].data();
-    argv[i] = &hb;
-  }
-
-  using Clock = std::chrono::steady_clock;
-  auto run_once = [&](double* ms) {
-    const auto start = Clock::now();
-    const int rc = fn(argv.data());
-    *ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    return rc;
-  };
-  double ms = 0;
-  for (int i = 0; i < std::max(1, spec.warmup); ++i)
-    if (int rc = run_once(&ms); rc != 0)
-      return error_result("the kernel returned Halide error " + std::to_string(rc));
-  {
-    std::ofstream out(spec.output_file, std::ios::binary | std::ios::trunc);
-    for (const AlignedBytes* o : outputs)
-      out.write(reinterpret_cast<const char*>(o->data), std::streamsize(o->size));
-    if (!out) return error_result("cannot write " + spec.output_file);
-  }
-  std::vector<double> times;
-  double total = 0;
-  while (int(times.size()) < spec.max_repeats &&
-         (int(times.size()) < spec.min_repeats || total < spec.min_total_ms)) {
-    if (int rc = run_once(&ms); rc != 0)
-      return error_result("the kernel returned Halide error " + std::to_string(rc));
-    times.push_back(ms);
-    total += ms;
-  }
-  std::sort(times.begin(), times.end());
-  MeasureResult result;
-  result.repeats = int(times.size());
-  result.min_ms = times.front();
-  const size_t n = times.size();
-  result.median_ms = n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
-  // Test hook: deterministic fake times (a hash of the schedule), for search-determinism tests.
-  if (const char* fake = std::getenv("KILN_TUNE_TEST_FAKE_MS"); fake && *fake == '1') {
-    const std::string h = stable_hash(spec.schedule);
-    result.median_ms = result.min_ms =
-        0.5 + double(std::stoul(h.substr(0, 6), nullptr, 16) % 1000) / 1000.0;
-  }
-  return result;
 }
 
 }  // namespace kiln

@@ -78,21 +78,6 @@ std::map<int64_t, std::vector<const Node*>> schedulable_groups(
 
 // --- canonical text and hashing ---------------------------------------------------------------
 
-uint64_t fnv1a(const std::string& text, uint64_t basis) {
-  uint64_t h = basis;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
-
-uint64_t mix(uint64_t z) {  // splitmix64's finaliser
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
 std::string attribute_text(const AttributeValue& value) {
   std::ostringstream os;
   os.precision(17);
@@ -422,16 +407,6 @@ std::vector<std::string> KernelPlan::node_names() const {
   return names;
 }
 
-std::string stable_hash(const std::string& text) {
-  const uint64_t a = mix(fnv1a(text, 0xcbf29ce484222325ull));
-  const uint64_t b =
-      mix(fnv1a(text, 0x84222325cbf29ce4ull) ^ (text.size() * 0x9e3779b97f4a7c15ull));
-  char out[33];
-  std::snprintf(out, sizeof out, "%016llx%016llx", static_cast<unsigned long long>(a),
-                static_cast<unsigned long long>(b));
-  return out;
-}
-
 namespace {
 
 // On a GPU target every kernel has one template, gpu_tile, for its stored Func (a group: the
@@ -445,8 +420,10 @@ std::vector<TemplateSpace> gpu_template_spaces(const KernelPlan& kernel) {
         (*out->type.shape)[1].is_static())
       for (int tc : {2, 4, 8})
         if ((*out->type.shape)[1].value % tc == 0) channels.push_back(tc);
-    return std::vector<ScheduleKnob>{
-        {"bx", gpu_block_sizes()}, {"by", gpu_block_sizes()}, {"tc", channels}};
+    return std::vector<ScheduleKnob>{{"bx", gpu_block_sizes()},
+                                     {"by", gpu_block_sizes()},
+                                     {"tc", channels},
+                                     {"rc", gpu_reduction_chunks(node)}};
   };
   const std::string name = schedule_template_name(ScheduleTemplate::GpuTile);
   if (!kernel.group) return {{name, knobs_for(kernel.copy_of ? nullptr : kernel.stored.front())}};
@@ -519,7 +496,9 @@ std::vector<TemplateSpace> kernel_schedule_space(const Graph& graph, const Kerne
   } else {
     space = template_spaces(graph, kernel, target, options);
   }
-  for (const std::string& name : halide_autoscheduler_names()) space.push_back({name, {}});
+  // The autoschedulers schedule CPU pipelines only (lower_kernel refuses them for GPU targets).
+  if (!is_gpu_target(target))
+    for (const std::string& name : halide_autoscheduler_names()) space.push_back({name, {}});
   return space;
 }
 

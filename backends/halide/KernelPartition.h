@@ -24,6 +24,7 @@
 #include "backends/halide/KernelSchedule.h"
 #include "ir/Error.h"
 #include "ir/IR.h"
+#include "ir/StableHash.h"
 
 namespace kiln {
 
@@ -88,8 +89,5 @@ std::vector<TemplateSpace> kernel_schedule_space(const Graph& graph, const Kerne
 Status check_kernel_schedule(const Graph& graph, const KernelPlan& kernel,
                              const KernelSchedule& schedule, const Halide::Target& target,
                              const ScheduleOptions& options);
-
-/// A 128-bit hash of `text` as 32 hex digits (stable across runs and machines).
-std::string stable_hash(const std::string& text);
 
 }  // namespace kiln

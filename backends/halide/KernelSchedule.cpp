@@ -27,7 +27,7 @@ const std::vector<std::string>& template_knobs(ScheduleTemplate t) {
       {ScheduleTemplate::ConvChannels, {"vw", "tc", "tx", "par", "ue"}},
       {ScheduleTemplate::GemmTiled, {"vw", "tv", "par", "shift"}},
       {ScheduleTemplate::GemmPacked, {"vw", "tc", "tx", "par"}},
-      {ScheduleTemplate::GpuTile, {"bx", "by", "tc"}},
+      {ScheduleTemplate::GpuTile, {"bx", "by", "tc", "rc"}},
   };
   return kKnobs.at(t);
 }
@@ -42,6 +42,7 @@ int get_knob(const NodeSchedule& s, const std::string& knob) {
   if (knob == "ue") return s.unroll_epilogue ? 1 : 0;
   if (knob == "bx") return s.block_x;
   if (knob == "by") return s.block_y;
+  if (knob == "rc") return s.reduction_chunk;
   return 0;
 }
 
@@ -55,6 +56,7 @@ void set_knob(NodeSchedule& s, const std::string& knob, int value) {
   if (knob == "ue") s.unroll_epilogue = value != 0;
   if (knob == "bx") s.block_x = value;
   if (knob == "by") s.block_y = value;
+  if (knob == "rc") s.reduction_chunk = value;
 }
 
 bool is_boolean_knob(const std::string& knob) {

@@ -173,6 +173,7 @@ Result<NodeLowering> lower_Conv(LoweringContext& ctx, const Node& node) {
   lowering.funcs.accumulator = acc;
   lowering.funcs.helpers = helpers;
   for (int i = 0; i < r.dimensions(); ++i) lowering.funcs.reduction_vars.push_back(r[i]);
+  lowering.funcs.reduction_inputs = {input, w.func};
   return lowering;
 }
 

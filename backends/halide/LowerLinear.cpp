@@ -104,7 +104,9 @@ Result<NodeLowering> lower_Gemm(LoweringContext& ctx, const Node& node) {
   KILN_HALIDE_ASSIGN(result, gemm_epilogue(ctx, node, acc(n, m), type, m, n));
   Func out = ctx.make_func(node);
   define_pure(out, vars, result);
-  return with_accumulator(out, acc, r, extents, a.dtype);
+  NodeLowering lowering = with_accumulator(out, acc, r, extents, a.dtype);
+  lowering.funcs.reduction_inputs = {a.func, b.func};
+  return lowering;
 }
 
 Result<NodeLowering> lower_MatMul(LoweringContext& ctx, const Node& node) {
@@ -149,7 +151,9 @@ Result<NodeLowering> lower_MatMul(LoweringContext& ctx, const Node& node) {
   acc_index.push_back(b.rank() == 1 ? Expr(0) : Expr(out_vars[next++]));
   Func out = ctx.make_func(node);
   define_pure(out, out_vars, acc(to_halide_order(acc_index)));
-  return with_accumulator(out, acc, r, out_extents, a.dtype);
+  NodeLowering lowering = with_accumulator(out, acc, r, out_extents, a.dtype);
+  lowering.funcs.reduction_inputs = {a.func, b.func};
+  return lowering;
 }
 
 }  // namespace kiln::halide_lowering

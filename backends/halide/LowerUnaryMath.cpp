@@ -52,7 +52,19 @@ KILN_UNARY_LOWERING(Sqrt, Halide::sqrt(x))
 KILN_UNARY_LOWERING(Reciprocal, k(x, 1) / x)
 KILN_UNARY_LOWERING(Floor, Halide::floor(x))
 KILN_UNARY_LOWERING(Ceil, Halide::ceil(x))
-KILN_UNARY_LOWERING(Round, Halide::round(x))  // Halide rounds halves to even, as ONNX does
+// Halves round to even, as ONNX says. Halide's round does so on the CPU and in CUDA, but its
+// OpenCL code calls OpenCL's round(), which rounds halves away from zero; there the halves are
+// settled explicitly (floor, plus one when above the half or at a half with an odd floor).
+Result<NodeLowering> lower_Round(LoweringContext& ctx, const Node& node) {
+  if (!ctx.target().has_feature(Halide::Target::OpenCL))
+    return lower_map(ctx, node, [](const Expr& x) -> Expr { return Halide::round(x); });
+  return lower_map(ctx, node, [](const Expr& x) -> Expr {
+    if (!x.type().is_float()) return x;
+    const Expr down = Halide::floor(x), above = x - down;
+    const Expr odd = down - k(x, 2) * Halide::floor(down * k(x, 0.5));  // 0 or 1
+    return Halide::select(above > k(x, 0.5), down + k(x, 1), above < k(x, 0.5), down, down + odd);
+  });
+}
 KILN_UNARY_LOWERING(Erf, Halide::erf(x))
 KILN_UNARY_LOWERING(Sin, Halide::sin(x))
 KILN_UNARY_LOWERING(Cos, Halide::cos(x))

@@ -446,7 +446,10 @@ void write_run(std::ostream& out, const ModelInterface& model, const WrapperSpec
           << t.c_name << ", " << type.code << ", " << type.bits << ", " << t.dims.size()
           << ", sizes, 0))\n"
           << "      return fail(KILN_ERROR_INVALID_ARGUMENT, "
-          << c_string_literal(role + t.name + "' is too large") << ");\n";
+          << c_string_literal(role + t.name +
+                              "' has a zero dim or more than 2^31 - 1 elements (a compiled "
+                              "model's tensors hold data and fit Halide's 32-bit indexing)")
+          << ");\n";
       if (!is_output && !spec.gpu_api.empty())
         out << "    " << kind << i << ".flags |= halide_buffer_flag_host_dirty;\n";
       out << "  }\n";

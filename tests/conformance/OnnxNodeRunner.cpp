@@ -50,26 +50,30 @@ std::string compare_tensors(const Tensor& actual, const Tensor& expected) {
 }
 
 // Imports the model (with this data set's attribute-like operands frozen), runs it on the data
-// set's remaining inputs and compares the outputs. Returns the first problem, or "".
-std::string run_data_set(const std::string& model_path, const OnnxTestDataSet& set,
+// set's remaining inputs and compares the outputs: Pass, Fail with the first problem, or Skip
+// when the backend's device cannot run the graph.
+CaseOutcome run_data_set(const std::string& model_path, const OnnxTestDataSet& set,
                          const ConformanceBackend& backend) {
   Result<FrozenImport> imported =
       import_with_frozen_operands(model_path, set, backend.constant_operands);
-  if (!imported) return "import failed: " + imported.error().to_string();
+  if (!imported) return fail("import failed: " + imported.error().to_string());
   Graph& graph = imported->graph;
   Status inferred = infer_shapes(graph);
-  if (!inferred) return "shape inference failed: " + inferred.error().to_string();
+  if (!inferred) return fail("shape inference failed: " + inferred.error().to_string());
+  if (backend.device_limit)
+    if (std::string reason = backend.device_limit(graph); !reason.empty())
+      return {Verdict::Skip, "known " + backend.name + " device limit: " + reason, {}};
 
   Result<std::vector<Tensor>> outputs = backend.run(graph, imported->inputs);
-  if (!outputs) return outputs.error().to_string();
+  if (!outputs) return fail(outputs.error().to_string());
   if (outputs->size() != set.outputs.size())
-    return "got " + std::to_string(outputs->size()) + " outputs, expected " +
-           std::to_string(set.outputs.size());
+    return fail("got " + std::to_string(outputs->size()) + " outputs, expected " +
+                std::to_string(set.outputs.size()));
   for (size_t i = 0; i < set.outputs.size(); ++i) {
     std::string difference = compare_tensors((*outputs)[i], set.outputs[i]);
-    if (!difference.empty()) return "output " + std::to_string(i) + ": " + difference;
+    if (!difference.empty()) return fail("output " + std::to_string(i) + ": " + difference);
   }
-  return "";
+  return {Verdict::Pass, "", {}};
 }
 
 CaseOutcome run_uncached(const std::string& name, const ConformanceBackend& backend) {
@@ -94,9 +98,10 @@ CaseOutcome run_uncached(const std::string& name, const ConformanceBackend& back
   Result<std::vector<OnnxTestDataSet>> sets = load_test_data_sets(dir);
   if (!sets) return fail(sets.error().to_string());
   for (const OnnxTestDataSet& set : *sets) {
-    std::string failure = run_data_set(model_path, set, backend);
-    if (!failure.empty())
-      return fail(std::filesystem::path(set.dir).filename().string() + ": " + failure);
+    CaseOutcome outcome = run_data_set(model_path, set, backend);
+    if (outcome.verdict == Verdict::Fail)
+      outcome.message = std::filesystem::path(set.dir).filename().string() + ": " + outcome.message;
+    if (outcome.verdict != Verdict::Pass) return outcome;
   }
   return {Verdict::Pass, "", {}};
 }

@@ -30,6 +30,9 @@ struct ConformanceBackend {
   /// Per op type, input positions the backend needs constant beyond the IR's attribute-like
   /// operands (bound to the test data like those; see OnnxOperandFreezing.h).
   std::map<std::string, std::set<int>> constant_operands;
+  /// Why the backend's device cannot run an imported graph (e.g. f16 tensors on an OpenCL
+  /// device without cl_khr_fp16): the test is skipped with that reason. Empty: it runs.
+  std::function<std::string(const Graph&)> device_limit;
 };
 
 enum class Verdict { Pass, Fail, Skip };

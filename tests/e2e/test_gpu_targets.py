@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """test_gpu_targets.py: issue-13 acceptance on a machine without a GPU.
 
-OpenCL: the MNIST CNN, ResNet-18, MobileNetV2 and SqueezeNet 1.0 compile with
-`--target host-opencl`, run for real on PoCL (a CPU OpenCL driver) through `kiln run` (the MNIST
-CNN at batch 1 and 2, the others at batch 1), and match PyTorch within 1e-4 relative max error (max|kiln - torch| / max|torch|);
+OpenCL: every model of the test fixture (the MNIST CNN, AlexNet, ResNet-18, MobileNetV2,
+ShuffleNetV2, SqueezeNet 1.0) compiles with `--target host-opencl`, runs for real on PoCL (a CPU
+OpenCL driver) through `kiln run` (the MNIST CNN at batch 1 and 2, the others at batch 1), and
+matches PyTorch within 1e-4 relative max error (max|kiln - torch| / max|torch|);
 the MNIST CNN's library also runs from 4 threads at once, each result equal to a one-thread run,
 and `kiln run` of it without kiln-device-host (the child process GPU libraries run in), or with
-one that dies, fails with one clear line.
+one that dies, fails with one clear line. `kiln tune --target host-opencl` on the MNIST CNN
+measures candidates on PoCL and its records compile into a library that still matches.
 PoCL missing is a failure, not a skip: scripts/install-deps.sh installs it.
 
 CUDA (compile only): ResNet-18 and the MNIST CNN compile with `--target host-cuda` (which
@@ -17,6 +19,7 @@ protobuf, onnx or CUDA library, and with no driver `kiln run` fails with "no CUD
 Usage: test_gpu_targets.py --kiln PATH --models DIR   (exit status 0 = pass)
 """
 import ctypes
+import json
 import os
 import subprocess
 import sys
@@ -26,7 +29,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "models"))
 import export_models  # noqa: E402  (the fixture's fixed-seed modules, for the reference)
 from kiln_e2e import check_against_pytorch, finish, parse_args, run
 
-OPENCL_MODELS = ["mnist_cnn", "resnet18", "mobilenet_v2", "squeezenet1_0"]
+OPENCL_MODELS = sorted(export_models.FIXTURE_MODELS)  # every model of the test fixture
 THREADS = 4
 
 # Runs a compiled MNIST CNN from THREADS threads at once (ctypes releases the GIL during a call),
@@ -145,6 +148,32 @@ def check_opencl(kiln, models, name, work):
     return failures
 
 
+def check_opencl_tuning(kiln, models, work):
+    """`kiln tune --target host-opencl` measures candidates on the OpenCL device (in
+    kiln-device-host), writes records with measured times, and `kiln compile --schedules`
+    applies them; the tuned library still matches PyTorch."""
+    records = os.path.join(work, "mnist_cnn_opencl.jsonl")
+    run([kiln, "tune", os.path.join(models, "mnist_cnn.onnx"), "--target", "host-opencl",
+         "--trials", "12", "--seed", "3", "-o", records, "-q"])
+    with open(records) as f:
+        lines = [json.loads(line) for line in f if line.strip()]
+    ok = [r for r in lines if r["status"] == "ok" and r["median_ms"] > 0]
+    failures = []
+    if len(ok) < 6 or any("opencl" not in r["target"] for r in lines):
+        failures.append(f"opencl tuning: {len(ok)} ok records of {len(lines)}: {lines[:3]}")
+    if any(r["status"] == "compile_error" and "1024" in r["error"] for r in lines):
+        failures.append("opencl tuning measured a block of more than 1024 threads")
+    library_dir = os.path.join(work, "mnist_cnn_opencl_tuned")
+    run([kiln, "compile", os.path.join(models, "mnist_cnn.onnx"), "-o", library_dir,
+         "--target", "host-opencl", "--schedules", records, "--quiet"])
+    _, input_shape = export_models.MODELS["mnist_cnn"]
+    failures += check_against_pytorch(kiln, os.path.join(library_dir, "mnist_cnn.so"),
+                                      export_models.build_model("mnist_cnn"), input_shape,
+                                      "mnist_cnn (opencl, tuned)", work, [1], TOLERANCE)
+    print(f"opencl tuning: {len(lines)} records, {len(ok)} ok", flush=True)
+    return failures
+
+
 def check_cuda(kiln, models, name, work):
     library_dir = os.path.join(work, f"{name}_cuda")
     run([kiln, "compile", os.path.join(models, f"{name}.onnx"), "-o", library_dir,
@@ -190,13 +219,18 @@ def main():
                 failures += check_opencl(args.kiln, args.models, name, work)
             except RuntimeError as error:
                 failures.append(f"{name} (opencl): {error}")
+        if present:
+            try:
+                failures += check_opencl_tuning(args.kiln, args.models, work)
+            except RuntimeError as error:
+                failures.append(f"opencl tuning: {error}")
         for name in CUDA_MODELS:
             try:
                 failures += check_cuda(args.kiln, args.models, name, work)
             except RuntimeError as error:
                 failures.append(f"{name} (cuda): {error}")
     runs = sum(len(BATCHES.get(name, DEFAULT_BATCHES)) for name in OPENCL_MODELS)
-    return finish(runs + 3 + len(CUDA_MODELS), failures)
+    return finish(runs + 5 + len(CUDA_MODELS), failures)
 
 
 if __name__ == "__main__":

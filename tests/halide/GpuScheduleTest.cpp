@@ -1,8 +1,13 @@
 // GpuScheduleTest.cpp: GPU targets without a GPU. Target strings get an explicit CUDA
 // capability; every kernel of a small CNN (conv epilogue with a residual add, conv + max pool,
 // global average pool + Gemm head, softmax) is scheduled with gpu_tile, keeps NCHW boundaries,
-// and compiles to CUDA (PTX) and OpenCL modules; the gpu_tile knobs are a legal, printable space.
+// and compiles to CUDA (PTX) and OpenCL modules; the gpu_tile knobs are a legal, printable space;
+// long reductions (a conv of 32 input channels, a Gemm of K = 128) stage their inputs through
+// shared memory.
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
 
 #include "backends/halide/GpuSchedule.h"
 #include "backends/halide/KernelSchedule.h"
@@ -62,11 +67,11 @@ TEST(GpuSchedule, DefaultBlocksCoverSmallExtents) {
   GraphBuilder b(graph);
   Value* image = b.input("a", {Dim::known(1), Dim::known(64), Dim::known(7), Dim::known(7)});
   NodeSchedule s = gpu_tile_schedule(image);
-  EXPECT_EQ(s.to_string(), "gpu_tile(bx=8,by=8,tc=1)");
+  EXPECT_EQ(s.to_string(), "gpu_tile(bx=8,by=8,tc=1,rc=0)");
   Value* row = b.input("r", {Dim::symbolic("batch"), Dim::known(1000)});
-  EXPECT_EQ(gpu_tile_schedule(row).to_string(), "gpu_tile(bx=32,by=4,tc=1)");
+  EXPECT_EQ(gpu_tile_schedule(row).to_string(), "gpu_tile(bx=32,by=4,tc=1,rc=0)");
   Value* vector = b.input("v", {Dim::known(3)});
-  EXPECT_EQ(gpu_tile_schedule(vector).to_string(), "gpu_tile(bx=4,by=1,tc=1)");
+  EXPECT_EQ(gpu_tile_schedule(vector).to_string(), "gpu_tile(bx=4,by=1,tc=1,rc=0)");
 }
 
 TEST(GpuSchedule, EveryKernelIsScheduledForTheDeviceAndCompiles) {
@@ -83,8 +88,10 @@ TEST(GpuSchedule, EveryKernelIsScheduledForTheDeviceAndCompiles) {
     const std::string summary = schedule_summary(*program);
     EXPECT_NE(summary.find("conv_epilogue{anchor=gpu_tile("), std::string::npos) << summary;
     EXPECT_NE(summary.find("conv_pool{anchor=gpu_tile("), std::string::npos) << summary;
-    // 8 and 16 output channels: each thread computes 4 of them (a register block).
-    EXPECT_NE(summary.find("conv_epilogue{anchor=gpu_tile(bx=16,by=8,tc=4)"), std::string::npos)
+    // 8 and 16 output channels: each thread computes 4 of them (a register block); 8 input
+    // channels are too few to stage through shared memory.
+    EXPECT_NE(summary.find("conv_epilogue{anchor=gpu_tile(bx=16,by=8,tc=4,rc=0)"),
+              std::string::npos)
         << summary;
     for (const char* cpu : {"conv_channels", "conv_tiled", "gemm_", "root("})
       EXPECT_EQ(summary.find(cpu), std::string::npos) << cpu << " in " << summary;
@@ -112,28 +119,110 @@ TEST(GpuSchedule, BlocksOfMoreThan1024ThreadsAreRejected) {
   Result<KernelPartition> partition = partition_kernels(graph, *target, ScheduleOptions{});
   ASSERT_TRUE(partition.is_ok());
   const KernelPlan& last = partition->kernels.back();  // softmax, an unfused node
-  Result<KernelSchedule> big = parse_kernel_schedule("gpu_tile(bx=256,by=8,tc=1)");
+  Result<KernelSchedule> big = parse_kernel_schedule("gpu_tile(bx=256,by=8,tc=1,rc=0)");
   ASSERT_TRUE(big.is_ok());
   Status status = check_kernel_schedule(graph, last, *big, *target, ScheduleOptions{});
   ASSERT_FALSE(status.is_ok());
   EXPECT_NE(status.error().message.find("at most 1024"), std::string::npos)
       << status.error().message;
-  Result<KernelSchedule> fine = parse_kernel_schedule("gpu_tile(bx=64,by=16,tc=1)");
+  Result<KernelSchedule> fine = parse_kernel_schedule("gpu_tile(bx=64,by=16,tc=1,rc=0)");
   ASSERT_TRUE(fine.is_ok());
   EXPECT_TRUE(check_kernel_schedule(graph, last, *fine, *target, ScheduleOptions{}).is_ok());
   // A conv's channels per thread must divide its 8 output channels.
   const KernelPlan& conv = partition->kernels.front();
   ASSERT_EQ(conv.schedule.template_name(), "conv_epilogue/gpu_tile");
   Result<KernelSchedule> three =
-      parse_kernel_schedule("conv_epilogue{anchor=gpu_tile(bx=16,by=8,tc=3)}");
+      parse_kernel_schedule("conv_epilogue{anchor=gpu_tile(bx=16,by=8,tc=3,rc=0)}");
   ASSERT_TRUE(three.is_ok());
   Status odd = check_kernel_schedule(graph, conv, *three, *target, ScheduleOptions{});
   ASSERT_FALSE(odd.is_ok());
   EXPECT_NE(odd.error().message.find("anchor.tc"), std::string::npos) << odd.error().message;
   Result<KernelSchedule> eight =
-      parse_kernel_schedule("conv_epilogue{anchor=gpu_tile(bx=16,by=8,tc=8)}");
+      parse_kernel_schedule("conv_epilogue{anchor=gpu_tile(bx=16,by=8,tc=8,rc=0)}");
   ASSERT_TRUE(eight.is_ok());
   EXPECT_TRUE(check_kernel_schedule(graph, conv, *eight, *target, ScheduleOptions{}).is_ok());
+}
+
+// A conv of 32 input channels (+ bias + relu) and a Gemm head of K = 128: both reduce long enough
+// to stage chunks of 16 channels through shared memory by default.
+void build_wide_cnn(Graph& graph) {
+  GraphBuilder b(graph);
+  Value* x = b.input("x", {Dim::known(1), Dim::known(32), Dim::known(10), Dim::known(10)});
+  Value* conv = b.node("Conv", "conv",
+                       {x, b.constant("w", random_tensor({64, 32, 3, 3}, 11, -0.1f, 0.1f)),
+                        b.constant("b", random_tensor({64}, 12))},
+                       attrs({{"pads", Ints{1, 1, 1, 1}}}));
+  Value* flat = b.node("Flatten", "flatten",
+                       {b.node("GlobalAveragePool", "gap", {b.node("Relu", "relu", {conv})})});
+  Value* wide =
+      b.node("Gemm", "fc1", {flat, b.constant("w1", random_tensor({128, 64}, 13, -0.1f, 0.1f))},
+             attrs({{"transB", int64_t{1}}}));
+  b.output(b.node("Gemm", "fc2",
+                  {b.node("Relu", "relu2", {wide}),
+                   b.constant("w2", random_tensor({10, 128}, 14, -0.1f, 0.1f))},
+                  attrs({{"transB", int64_t{1}}})));
+}
+
+TEST(GpuSchedule, LongReductionsAreStagedThroughSharedMemory) {
+  Graph graph;
+  build_wide_cnn(graph);
+  ASSERT_TRUE(run_passes(graph, default_passes(true)).is_ok());
+  for (const char* spec : {"host-cuda", "host-opencl"}) {
+    SCOPED_TRACE(spec);
+    Result<Halide::Target> target = parse_halide_target(spec);
+    ASSERT_TRUE(target.is_ok());
+    Halide::Target with_context = target->with_feature(Halide::Target::UserContext);
+    Result<KernelProgram> program = lower_kernels(graph, with_context);
+    ASSERT_TRUE(program.is_ok()) << program.error().to_string();
+    const std::string summary = schedule_summary(*program);
+    EXPECT_NE(summary.find("conv_epilogue{anchor=gpu_tile(bx=16,by=8,tc=4,rc=16)"),
+              std::string::npos)
+        << summary;
+    EXPECT_NE(summary.find("tc=1,rc=16)"), std::string::npos) << summary;  // fc2: K = 128
+    for (LoweredKernel& kernel : program->kernels) {
+      const KernelPlan& plan = program->partition.kernels[size_t(kernel.plan)];
+      if (plan.schedule.to_string().find("rc=16") == std::string::npos) continue;
+      // The staged tiles live in the block's shared memory: `__local` in the OpenCL C source,
+      // `.shared` in the PTX the lowered module embeds.
+      const std::string stmt = ::testing::TempDir() + "kiln_staged.stmt";
+      ASSERT_NO_THROW(kernel.pipeline.compile_to_lowered_stmt(
+          stmt, kernel.arguments, Halide::StmtOutputFormat::Text, with_context));
+      std::ifstream in(stmt);
+      const std::string text((std::istreambuf_iterator<char>(in)), {});
+      const bool opencl = target->has_feature(Halide::Target::OpenCL);
+      EXPECT_NE(text.find(opencl ? "__local float" : ".shared"), std::string::npos) << plan.name;
+      EXPECT_NO_THROW(
+          kernel.pipeline.compile_to_module(kernel.arguments, kernel.function, with_context))
+          << plan.name;
+    }
+  }
+}
+
+TEST(GpuSchedule, ReductionChunksFitTheReduction) {
+  Graph graph;
+  build_wide_cnn(graph);
+  ASSERT_TRUE(run_passes(graph, default_passes(true)).is_ok());
+  Result<Halide::Target> target = parse_halide_target("host-opencl");
+  ASSERT_TRUE(target.is_ok());
+  Result<KernelPartition> partition = partition_kernels(graph, *target, ScheduleOptions{});
+  ASSERT_TRUE(partition.is_ok());
+  const KernelPlan& conv = partition->kernels.front();
+  ASSERT_EQ(conv.schedule.template_name(), "conv_epilogue/gpu_tile");
+  // 32 input channels: chunks of 4, 8 and 16 fit at least twice, 32 does not; 0 turns it off.
+  EXPECT_EQ(gpu_reduction_chunks(group_anchor(conv.stored)), (std::vector<int>{0, 4, 8, 16}));
+  for (const char* text : {"conv_epilogue{anchor=gpu_tile(bx=16,by=8,tc=4,rc=0)}",
+                           "conv_epilogue{anchor=gpu_tile(bx=8,by=8,tc=2,rc=4)}"}) {
+    Result<KernelSchedule> ok = parse_kernel_schedule(text);
+    ASSERT_TRUE(ok.is_ok());
+    EXPECT_TRUE(check_kernel_schedule(graph, conv, *ok, *target, ScheduleOptions{}).is_ok())
+        << text;
+  }
+  Result<KernelSchedule> too_long =
+      parse_kernel_schedule("conv_epilogue{anchor=gpu_tile(bx=16,by=8,tc=4,rc=32)}");
+  ASSERT_TRUE(too_long.is_ok());
+  Status status = check_kernel_schedule(graph, conv, *too_long, *target, ScheduleOptions{});
+  ASSERT_FALSE(status.is_ok());
+  EXPECT_NE(status.error().message.find("anchor.rc"), std::string::npos) << status.error().message;
 }
 
 }  // namespace

@@ -17,6 +17,7 @@ NodeSchedule node(ScheduleTemplate kind) {
   s.parallel = true;
   s.shift_tails = true;
   s.unroll_epilogue = true;
+  s.reduction_chunk = 8;
   return s;
 }
 
@@ -48,7 +49,7 @@ TEST(KernelSchedule, PrintsOnlyTheTemplatesKnobs) {
   s.node = node(ScheduleTemplate::Root);
   EXPECT_EQ(s.to_string(), "root(vw=16,par=1,shift=1)");
   s.node = node(ScheduleTemplate::GpuTile);
-  EXPECT_EQ(s.to_string(), "gpu_tile(bx=16,by=8,tc=2)");
+  EXPECT_EQ(s.to_string(), "gpu_tile(bx=16,by=8,tc=2,rc=8)");
 }
 
 TEST(KernelSchedule, EveryGroupPatternRoundTrips) {

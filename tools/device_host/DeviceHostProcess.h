@@ -13,6 +13,10 @@
 
 namespace kiln::cli {
 
+/// The kiln-device-host executable: $KILN_DEVICE_HOST, else the one next to the running
+/// executable.
+std::string device_host_path();
+
 /// A running kiln-device-host serving `library`.
 class DeviceHostProcess {
  public:

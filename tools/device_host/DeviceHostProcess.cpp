@@ -1,7 +1,7 @@
 // DeviceHostProcess.cpp: starts kiln-device-host with a socket on its fd 3, sends it run requests
 // and reads the replies; a child that dies or breaks the channel becomes an error naming how it
 // ended.
-#include "tools/DeviceHostProcess.h"
+#include "tools/device_host/DeviceHostProcess.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -17,23 +17,19 @@
 #include <thread>
 
 #include "kiln_model_abi.h"
-#include "tools/DeviceHostProtocol.h"
+#include "tools/device_host/DeviceHostProtocol.h"
 
 extern char** environ;
 
 namespace kiln::cli {
 namespace dh = device_host;
-namespace {
 
-// $KILN_DEVICE_HOST, else kiln-device-host in the running executable's folder.
 std::string device_host_path() {
   if (const char* path = std::getenv("KILN_DEVICE_HOST"); path && *path) return path;
   std::error_code error;
   std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
   return (self.parent_path() / "kiln-device-host").string();
 }
-
-}  // namespace
 
 Result<std::unique_ptr<DeviceHostProcess>> DeviceHostProcess::start(const std::string& library,
                                                                     int threads) {
