@@ -197,9 +197,9 @@ Status infer_Unsqueeze(ShapeContext& ctx) {
 Status infer_Pad(ShapeContext& ctx) {
   KILN_SHAPE_ASSIGN(x, input_type(ctx, 0));
   const size_t rank = x.shape->size();
-  std::string mode = ctx.attrs->get_string("mode", "constant");
-  if (mode != "constant")
-    return make_error("Pad mode '" + mode + "' is not supported (only constant)");
+  const std::string mode = ctx.attrs->get_string("mode", "constant");
+  if (mode != "constant" && mode != "reflect" && mode != "edge" && mode != "wrap")
+    return make_error("Pad mode '" + mode + "' is unknown (constant, reflect, edge or wrap)");
   std::vector<int64_t> pads = ctx.attrs->get_ints("pads", std::vector<int64_t>(2 * rank, 0));
   if (pads.size() != 2 * rank)
     return make_error("Pad pads " + ints_to_string(pads) + " should hold " +
@@ -216,6 +216,10 @@ Status infer_Pad(ShapeContext& ctx) {
       if (dim.value + total < 0)
         return make_error("Pad pads " + ints_to_string(pads) + " crop dim " + std::to_string(i) +
                           " of " + x.to_string() + " below zero");
+      // The other modes copy input elements into the border: an empty axis has none.
+      if (mode != "constant" && dim.value == 0 && total > 0)
+        return make_error("Pad mode '" + mode + "' cannot pad the empty dim " + std::to_string(i) +
+                          " of " + x.to_string());
       dim = Dim::known(dim.value + total);
     } else if (dim.is_symbolic()) {
       dim = total >= 0 ? add_dims(dim, Dim::known(total)) : subtract_dims(dim, Dim::known(-total));

@@ -107,6 +107,29 @@ TEST(ReferenceShapeOps, PadConstantAndCrop) {
   EXPECT_THAT(values_of(cropped), ElementsAre(2, 4));
 }
 
+TEST(ReferenceShapeOps, PadReflectEdgeAndWrap) {
+  // One row 1 2 3 padded by 4 on the left and 2 on the right: numpy's pad modes.
+  auto pad = [](const std::string& mode) {
+    return run_op("Pad", {counting({1, 3})},
+                  attrs_of({{"pads", std::vector<int64_t>{0, 4, 0, 2}}, {"mode", mode}}));
+  };
+  ASSERT_OK_AND_ASSIGN(reflect, pad("reflect"));
+  EXPECT_THAT(values_of(reflect), ElementsAre(1, 2, 3, 2, 1, 2, 3, 2, 1));
+  ASSERT_OK_AND_ASSIGN(edge, pad("edge"));
+  EXPECT_THAT(values_of(edge), ElementsAre(1, 1, 1, 1, 1, 2, 3, 3, 3));
+  ASSERT_OK_AND_ASSIGN(wrap, pad("wrap"));
+  EXPECT_THAT(values_of(wrap), ElementsAre(3, 1, 2, 3, 1, 2, 3, 1, 2));
+  ASSERT_OK_AND_ASSIGN(single, run_op("Pad", {counting({1, 1})},
+                                      attrs_of({{"pads", std::vector<int64_t>{0, 2, 0, 1}},
+                                                {"mode", std::string("reflect")}})));
+  EXPECT_THAT(values_of(single), ElementsAre(1, 1, 1, 1));
+  auto empty =
+      run_op("Pad", {make_float_tensor({0}, {})},
+             attrs_of({{"pads", std::vector<int64_t>{1, 1}}, {"mode", std::string("edge")}}));
+  ASSERT_FALSE(empty.is_ok());
+  EXPECT_NE(empty.error().message.find("empty"), std::string::npos);
+}
+
 TEST(ReferenceCast, FloatIntegerBoolAndHalf) {
   Tensor x = make_float_tensor({3}, {1.7f, -1.7f, 0.0f});
   ASSERT_OK_AND_ASSIGN(as_int, run_op("Cast", {x}, attrs_of({{"to", std::string("i32")}})));

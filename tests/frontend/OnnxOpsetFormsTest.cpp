@@ -147,7 +147,12 @@ TEST(OnnxOpsetForms, PadForms) {
   onnx::ModelProto reflect = model_with_input(13);
   add_initializer(reflect, int64_tensor("pads", {6}, {0, 0, 1, 0, 0, 1}));
   set_string(add_node(reflect, "Pad", {"x", "pads"}, {"y"}, "pad"), "mode", "reflect");
-  expect_node_error(reflect, "pad", "mode 'reflect' is not supported");
+  EXPECT_EQ(only_node(import_ok(reflect), "Pad").attrs.get_string("mode", ""), "reflect");
+
+  onnx::ModelProto mirror = model_with_input(13);
+  add_initializer(mirror, int64_tensor("pads", {6}, {0, 0, 1, 0, 0, 1}));
+  set_string(add_node(mirror, "Pad", {"x", "pads"}, {"y"}, "pad"), "mode", "mirror");
+  expect_node_error(mirror, "pad", "mode 'mirror' is unknown");
 }
 
 TEST(OnnxOpsetForms, SliceAttributesBecomeConstantInputs) {

@@ -64,6 +64,20 @@ TEST(HalideLayout, RemapOpsMatchReference) {
                            {{random_tensor({2, 3, 4, 5}, 61), random_tensor({2, 1, 4, 5}, 62)}});
 }
 
+TEST(HalideLayout, PadModesMatchReference) {
+  // Pads within one reflection take the select form, longer ones the folded one.
+  Graph graph;
+  GraphBuilder b(graph);
+  Value* x = b.input("x", static_shape({2, 3, 4, 5}));
+  for (const char* mode : {"reflect", "edge", "wrap"}) {
+    b.output(b.node("Pad", std::string("short_") + mode, {x},
+                    attrs({{"pads", Ints{0, 0, 1, 2, 0, 1, 3, 0}}, {"mode", std::string(mode)}})));
+    b.output(b.node("Pad", std::string("long_") + mode, {x},
+                    attrs({{"pads", Ints{0, 0, 9, 0, 0, 0, 4, 11}}, {"mode", std::string(mode)}})));
+  }
+  expect_matches_reference(graph, {{random_tensor({2, 3, 4, 5}, 63)}});
+}
+
 TEST(HalideLayout, SliceWithExtremeStepsMatchesReference) {
   // Steps of +-2^63 and bounds at the int64 limits select at most one element per axis; the
   // shape rule, the reference and the lowering all once computed their counts with overflow.
