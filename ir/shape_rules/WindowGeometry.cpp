@@ -98,13 +98,17 @@ Result<WindowDim> resolve_window_dim(const WindowAttributes& window, size_t dim,
       break;
   }
   const int64_t room = input + out.pad_begin + out.pad_end - span;
-  if (room < 0)
+  const bool ceil_mode = window.ceil_mode && window.auto_pad == AutoPad::NotSet;
+  // Under ceil_mode a window that overhangs the padded input by less than a stride still gives
+  // one output (PyTorch and ONNX Runtime agree): it starts inside the input.
+  const bool overhang_allowed = ceil_mode && room < 0 && -room < stride;
+  if (room < 0 && !overhang_allowed)
     return make_error("window of extent " + std::to_string(span) + " (kernel " +
                       std::to_string(window.kernel[dim]) + ", dilation " +
                       std::to_string(window.dilations[dim]) + ") does not fit in spatial dim " +
                       std::to_string(dim) + " of size " + std::to_string(input) + " padded by " +
                       std::to_string(out.pad_begin) + "+" + std::to_string(out.pad_end));
-  if (window.ceil_mode && window.auto_pad == AutoPad::NotSet) {
+  if (ceil_mode) {
     out.output = ceil_div(room, stride) + 1;
     // The last window must start inside the input or its left padding.
     if ((out.output - 1) * stride >= input + out.pad_begin) --out.output;

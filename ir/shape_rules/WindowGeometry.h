@@ -7,6 +7,7 @@
 //   output = floor((W + pb + pe - span) / S) + 1    (ceil_mode = 0)
 //   output = ceil((W + pb + pe - span) / S) + 1     (ceil_mode = 1), minus one when the last window
 //            would start at or past W + pb, i.e. entirely inside the right padding (ONNX/PyTorch).
+//            A window longer than the padded input by less than S still gives one output there.
 // auto_pad replaces the explicit pads: VALID means no padding; SAME_UPPER / SAME_LOWER pick
 // output = ceil(W / S) and total padding max((output - 1) * S + span - W, 0), with the odd extra
 // pixel at the end (UPPER) or the beginning (LOWER).

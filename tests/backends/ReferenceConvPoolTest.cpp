@@ -114,6 +114,25 @@ TEST(ReferencePool, AveragePoolCountIncludePad) {
   EXPECT_NEAR(values_of(included)[4], 5.0, 1e-6);
 }
 
+TEST(ReferencePool, CeilModeWindowLargerThanItsInputGivesOneOutput) {
+  // PyTorch and ONNX Runtime: a 3x3 window of stride 2 over a 2x2 input (1 past it) gives one
+  // output under ceil_mode; without ceil_mode, or 2 past it, there is none (an error).
+  Tensor x = make_float_tensor({1, 1, 2, 2}, {1, 2, 3, 4});
+  Attributes attrs = attrs_of({{"kernel_shape", std::vector<int64_t>{3, 3}},
+                               {"strides", std::vector<int64_t>{2, 2}},
+                               {"ceil_mode", int64_t{1}}});
+  ASSERT_OK_AND_ASSIGN(max, run_op("MaxPool", {x}, attrs));
+  EXPECT_EQ(max.dims, (std::vector<int64_t>{1, 1, 1, 1}));
+  EXPECT_THAT(values_of(max), ElementsAre(4));
+  ASSERT_OK_AND_ASSIGN(average, run_op("AveragePool", {x}, attrs));
+  EXPECT_THAT(values_of(average), Pointwise(DoubleNear(1e-6), {2.5}));
+  attrs.set("ceil_mode", int64_t{0});
+  EXPECT_FALSE(run_op("MaxPool", {x}, attrs).is_ok());
+  attrs.set("ceil_mode", int64_t{1});
+  attrs.set("kernel_shape", std::vector<int64_t>{4, 4});
+  EXPECT_FALSE(run_op("MaxPool", {x}, attrs).is_ok());
+}
+
 TEST(ReferencePool, GlobalPools) {
   Tensor x = make_float_tensor({1, 2, 2, 2}, {1, 2, 3, 4, 10, 20, 30, 40});
   ASSERT_OK_AND_ASSIGN(average, run_op("GlobalAveragePool", {x}));

@@ -76,5 +76,20 @@ TEST(HalidePool, PoolsMatchReference) {
   expect_matches_reference(graph, {{random_tensor({2, 3, 10, 9}, 40)}});
 }
 
+TEST(HalidePool, CeilModeWindowsLargerThanTheInputMatchReference) {
+  Graph graph;
+  GraphBuilder b(graph);
+  Value* x = b.input("x", static_shape({1, 2, 2, 3}));
+  Attributes oversized = attrs({{"kernel_shape", Ints{3, 4}},
+                                {"strides", Ints{2, 2}},
+                                {"pads", Ints{0, 1, 0, 0}},
+                                {"ceil_mode", int64_t{1}}});
+  b.output(b.node("MaxPool", "max", {x}, oversized));
+  b.output(b.node("AveragePool", "avg", {x}, oversized));
+  oversized.set("count_include_pad", int64_t{1});
+  b.output(b.node("AveragePool", "avg_include_pad", {x}, oversized));
+  expect_matches_reference(graph, {{random_tensor({1, 2, 2, 3}, 41)}});
+}
+
 }  // namespace
 }  // namespace kiln::halide_test
