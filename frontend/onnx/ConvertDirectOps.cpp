@@ -101,6 +101,8 @@ const std::map<std::string, DirectOp>& direct_ops() {
       {"IsNaN", {}},
       {"IsInf", {{{"detect_negative", AttrKind::Int}, {"detect_positive", AttrKind::Int}}, {}}},
       {"Gelu", {{{"approximate", AttrKind::String}}, {}}},
+      {"DepthToSpace", {{{"blocksize", AttrKind::Int}, {"mode", AttrKind::String}}, {}}},
+      {"SpaceToDepth", {{{"blocksize", AttrKind::Int}}, {}}},
   };
   return kOps;
 }

@@ -130,6 +130,29 @@ TEST(ReferenceShapeOps, PadReflectEdgeAndWrap) {
   EXPECT_NE(empty.error().message.find("empty"), std::string::npos);
 }
 
+TEST(ReferenceShapeOps, DepthToSpaceModesAndSpaceToDepth) {
+  // 8 channels of one pixel: DCR takes the block offset from the outer channel digits, CRD from
+  // the inner ones.
+  auto to_space = [](const std::string& mode) {
+    return run_op("DepthToSpace", {counting({1, 8, 1, 1})},
+                  attrs_of({{"blocksize", int64_t{2}}, {"mode", mode}}));
+  };
+  ASSERT_OK_AND_ASSIGN(dcr, to_space("DCR"));
+  EXPECT_EQ(dcr.dims, (std::vector<int64_t>{1, 2, 2, 2}));
+  EXPECT_THAT(values_of(dcr), ElementsAre(1, 3, 5, 7, 2, 4, 6, 8));
+  ASSERT_OK_AND_ASSIGN(crd, to_space("CRD"));
+  EXPECT_THAT(values_of(crd), ElementsAre(1, 2, 3, 4, 5, 6, 7, 8));
+  ASSERT_OK_AND_ASSIGN(depth, run_op("SpaceToDepth", {counting({1, 1, 2, 4})},
+                                     attrs_of({{"blocksize", int64_t{2}}})));
+  EXPECT_EQ(depth.dims, (std::vector<int64_t>{1, 4, 1, 2}));
+  EXPECT_THAT(values_of(depth), ElementsAre(1, 3, 2, 4, 5, 7, 6, 8));
+  auto uneven =
+      run_op("DepthToSpace", {counting({1, 6, 1, 1})}, attrs_of({{"blocksize", int64_t{2}}}));
+  ASSERT_FALSE(uneven.is_ok());
+  EXPECT_NE(uneven.error().message.find("not a multiple of 4"), std::string::npos)
+      << uneven.error().message;
+}
+
 TEST(ReferenceCast, FloatIntegerBoolAndHalf) {
   Tensor x = make_float_tensor({3}, {1.7f, -1.7f, 0.0f});
   ASSERT_OK_AND_ASSIGN(as_int, run_op("Cast", {x}, attrs_of({{"to", std::string("i32")}})));
