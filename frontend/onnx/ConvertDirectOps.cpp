@@ -103,6 +103,10 @@ const std::map<std::string, DirectOp>& direct_ops() {
       {"Gelu", {{{"approximate", AttrKind::String}}, {}}},
       {"DepthToSpace", {{{"blocksize", AttrKind::Int}, {"mode", AttrKind::String}}, {}}},
       {"SpaceToDepth", {{{"blocksize", AttrKind::Int}}, {}}},
+      {"LpPool",
+       {with(kWindow,
+             {{"p", AttrKind::Int}, {"dilations", AttrKind::Ints}, {"ceil_mode", AttrKind::Int}}),
+        {}}},
   };
   return kOps;
 }

@@ -35,6 +35,10 @@ Status convert_dropout(NodeConverter& node);
 Status convert_batch_normalization(NodeConverter& node);
 Status convert_max_pool(NodeConverter& node);
 
+// Resampling-family ops whose operands become attributes (ConvertResamplingOps.cpp).
+/// MaxUnpool: the optional output_shape input becomes attribute output_shape.
+Status convert_max_unpool(NodeConverter& node);
+
 /// True for op types convert_direct_op handles.
 bool is_direct_op(const std::string& op_type);
 

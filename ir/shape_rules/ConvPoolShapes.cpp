@@ -1,5 +1,6 @@
-// ConvPoolShapes.cpp: shape rules of the sliding-window ops (Conv, MaxPool, AveragePool) and the
-// global pools. The window arithmetic lives in WindowGeometry.h, shared with the backends.
+// ConvPoolShapes.cpp: shape rules of the sliding-window ops (Conv, MaxPool, MaxPoolIndices,
+// AveragePool, LpPool), the global pools and MaxUnpool. The window arithmetic lives in
+// WindowGeometry.h, shared with the backends.
 #include "ir/shape_rules/DimArithmetic.h"
 #include "ir/shape_rules/ShapeRuleSupport.h"
 #include "ir/shape_rules/WindowGeometry.h"
@@ -158,6 +159,55 @@ Status infer_MaxPool(ShapeContext& ctx) {
 }
 Status infer_AveragePool(ShapeContext& ctx) {
   return infer_pool(ctx);
+}
+Status infer_LpPool(ShapeContext& ctx) {
+  if (ctx.attrs->get_int("p", 2) < 1)
+    return make_error("LpPool p must be positive but is " +
+                      std::to_string(ctx.attrs->get_int("p", 2)));
+  return infer_pool(ctx);
+}
+Status infer_MaxPoolIndices(ShapeContext& ctx) {
+  KILN_RETURN_IF_ERROR(infer_pool(ctx));
+  ctx.output_types[0].dtype = DType::Int64;
+  return Status::ok();
+}
+
+Status infer_MaxUnpool(ShapeContext& ctx) {
+  KILN_SHAPE_ASSIGN(x, spatial_input(ctx));
+  KILN_SHAPE_ASSIGN(indices, input_type(ctx, 1));
+  if (indices.dtype != DType::Int64)
+    return make_error("MaxUnpool indices must be i64 but are " + indices.to_string());
+  if (!(*indices.shape == *x.shape) && is_static(*indices.shape) && is_static(*x.shape))
+    return make_error("MaxUnpool indices " + indices.to_string() + " must have the shape of X " +
+                      x.to_string());
+  const size_t spatial = x.shape->size() - 2;
+  KILN_SHAPE_ASSIGN(kernel, pool_kernel(ctx, spatial));
+  KILN_SHAPE_ASSIGN(window, read_window_attributes(*ctx.attrs, kernel));
+  Shape out = {(*x.shape)[0], (*x.shape)[1]};
+  for (size_t i = 0; i < spatial; ++i) {
+    const Dim& in = (*x.shape)[i + 2];
+    const int64_t extra = kernel[i] - window.pad_begin[i] - window.pad_end[i];
+    Dim grown = multiply_dims(subtract_dims(in, Dim::known(1)), Dim::known(window.strides[i]));
+    out.push_back(extra >= 0 ? add_dims(grown, Dim::known(extra))
+                             : subtract_dims(grown, Dim::known(-extra)));
+    if (out.back().is_static() && out.back().value < 1)
+      return make_error("MaxUnpool pads leave no output along spatial dim " + std::to_string(i));
+  }
+  // output_shape pads the unpooled tensor at the end of each dim; the indices keep addressing
+  // the unpooled shape.
+  const std::vector<int64_t> requested = ctx.attrs->get_ints("output_shape");
+  if (!requested.empty()) {
+    if (requested.size() != out.size())
+      return make_error("MaxUnpool output_shape " + ints_to_string(requested) + " must have " +
+                        std::to_string(out.size()) + " dims");
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (out[i].is_static() && requested[i] < out[i].value)
+        return make_error("MaxUnpool output_shape " + ints_to_string(requested) +
+                          " is smaller than the unpooled shape " + shape_to_string(out));
+      if (i >= 2 || out[i].is_static()) out[i] = Dim::known(requested[i]);
+    }
+  }
+  return set_output(ctx, TensorType{x.dtype, out});
 }
 Status infer_GlobalAveragePool(ShapeContext& ctx) {
   return infer_global_pool(ctx);

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "tests/backends/ReferenceTestUtil.h"
 
 namespace kiln::testing {
@@ -131,6 +133,50 @@ TEST(ReferencePool, CeilModeWindowLargerThanItsInputGivesOneOutput) {
   attrs.set("ceil_mode", int64_t{1});
   attrs.set("kernel_shape", std::vector<int64_t>{4, 4});
   EXPECT_FALSE(run_op("MaxPool", {x}, attrs).is_ok());
+}
+
+TEST(ReferencePool, LpPoolNorms) {
+  Tensor x = make_float_tensor({1, 1, 2, 2}, {1, -2, 3, -4});
+  auto pool = [&](int64_t p) {
+    return run_op("LpPool", {x},
+                  attrs_of({{"kernel_shape", std::vector<int64_t>{2, 2}}, {"p", p}}));
+  };
+  ASSERT_OK_AND_ASSIGN(l1, pool(1));
+  EXPECT_THAT(values_of(l1), Pointwise(DoubleNear(1e-6), {10.0}));
+  ASSERT_OK_AND_ASSIGN(l2, pool(2));
+  EXPECT_THAT(values_of(l2), Pointwise(DoubleNear(1e-6), {std::sqrt(30.0)}));
+  ASSERT_OK_AND_ASSIGN(l3, pool(3));
+  EXPECT_THAT(values_of(l3), Pointwise(DoubleNear(1e-5), {std::cbrt(100.0)}));
+  EXPECT_FALSE(pool(0).is_ok());
+}
+
+TEST(ReferencePool, MaxPoolIndicesNumberTheWholeTensor) {
+  // Two channels; the second channel's indices start after the first's 4 elements. A tie keeps
+  // the first maximum in row-major window order.
+  Tensor x = make_float_tensor({1, 2, 2, 2}, {1, 5, 5, 2, 7, 3, 4, 9});
+  Attributes attrs = attrs_of({{"kernel_shape", std::vector<int64_t>{2, 2}}});
+  ASSERT_OK_AND_ASSIGN(rows, run_op("MaxPoolIndices", {x}, attrs));
+  EXPECT_EQ(rows.dtype, DType::Int64);
+  EXPECT_THAT(ints_of(rows), ElementsAre(1, 7));
+  attrs.set("storage_order", int64_t{1});  // column-major: (h, w) -> w * H + h
+  ASSERT_OK_AND_ASSIGN(columns, run_op("MaxPoolIndices", {x}, attrs));
+  EXPECT_THAT(ints_of(columns), ElementsAre(2, 7));
+}
+
+TEST(ReferencePool, MaxUnpoolScattersAndPadsToOutputShape) {
+  Tensor x = make_float_tensor({1, 1, 1, 2}, {5, 6});
+  Tensor indices = make_int64_tensor({1, 1, 1, 2}, {3, 40});  // 40 is outside 2x4: dropped
+  Attributes attrs = attrs_of(
+      {{"kernel_shape", std::vector<int64_t>{2, 2}}, {"strides", std::vector<int64_t>{2, 2}}});
+  ASSERT_OK_AND_ASSIGN(plain, run_op("MaxUnpool", {x, indices}, attrs));
+  EXPECT_EQ(plain.dims, (std::vector<int64_t>{1, 1, 2, 4}));
+  EXPECT_THAT(values_of(plain), ElementsAre(0, 0, 0, 5, 0, 0, 0, 0));
+  attrs.set("output_shape", std::vector<int64_t>{1, 1, 3, 5});
+  ASSERT_OK_AND_ASSIGN(padded, run_op("MaxUnpool", {x, indices}, attrs));
+  EXPECT_EQ(padded.dims, (std::vector<int64_t>{1, 1, 3, 5}));
+  EXPECT_EQ(values_of(padded)[3], 5.0);  // (0, 3) of the unpooled 2x4 keeps its place
+  attrs.set("output_shape", std::vector<int64_t>{1, 1, 1, 5});
+  EXPECT_FALSE(run_op("MaxUnpool", {x, indices}, attrs).is_ok());
 }
 
 TEST(ReferencePool, GlobalPools) {

@@ -193,8 +193,6 @@ const std::map<std::string, std::string>& shared_node_test_exceptions() {
       {"test_dropout_default_mask", "Dropout mask output"},
       {"test_dropout_default_mask_ratio", "Dropout mask output"},
       // Op variants outside the IR's op table (ir/Ops.def).
-      {"test_maxpool_with_argmax_2d_precomputed_pads", "MaxPool Indices output"},
-      {"test_maxpool_with_argmax_2d_precomputed_strides", "MaxPool Indices output"},
       // The importer reads ai.onnx opsets 7 to 18; these models declare opset 1 or 6.
       {"test_globalaveragepool", "opset 1 model"},
       {"test_globalaveragepool_precomputed", "opset 1 model"},

@@ -226,10 +226,23 @@ TEST(OnnxOpsetForms, DropoutBatchNormMaxPoolOutputs) {
   add_node(runtime_training, "Dropout", {"x", "ratio", "training"}, {"y"}, "drop");
   expect_node_error(runtime_training, "drop", "training_mode");
 
+  // MaxPool's Indices output is its own IR op; storage_order only numbers the indices.
   onnx::ModelProto maxpool = model_with_input(13);
-  set_ints(add_node(maxpool, "MaxPool", {"x"}, {"y", "indices"}, "pool"), "kernel_shape", {2});
+  onnx::NodeProto* pool = add_node(maxpool, "MaxPool", {"x"}, {"y", "indices"}, "pool");
+  set_ints(pool, "kernel_shape", {2});
+  set_int(pool, "storage_order", 1);
   add_output(maxpool, "indices");
-  expect_node_error(maxpool, "pool", "Indices output is not supported");
+  Graph pool_graph = import_ok(maxpool);
+  EXPECT_FALSE(only_node(pool_graph, "MaxPool").attrs.has("storage_order"));
+  EXPECT_EQ(only_node(pool_graph, "MaxPoolIndices").attrs.get_int("storage_order", 0), 1);
+  EXPECT_EQ(only_node(pool_graph, "MaxPoolIndices").name, "pool/indices");
+
+  onnx::ModelProto unpool = model_with_input(11);
+  add_input(unpool, "i", {int64_t{2}, int64_t{3}, int64_t{4}}, onnx::TensorProto::INT64);
+  add_input(unpool, "shape", {int64_t{3}}, onnx::TensorProto::INT64);
+  set_ints(add_node(unpool, "MaxUnpool", {"x", "i", "shape"}, {"y"}, "unpool"), "kernel_shape",
+           {2});
+  expect_node_error(unpool, "unpool", "must be a constant");
 
   onnx::ModelProto batchnorm = model_with_input(7);
   for (const char* name : {"s", "b", "m", "v"})

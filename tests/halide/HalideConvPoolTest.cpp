@@ -91,5 +91,34 @@ TEST(HalidePool, CeilModeWindowsLargerThanTheInputMatchReference) {
   expect_matches_reference(graph, {{random_tensor({1, 2, 2, 3}, 41)}});
 }
 
+TEST(HalidePool, LpPoolMaxPoolIndicesAndMaxUnpoolMatchReference) {
+  Graph graph;
+  GraphBuilder b(graph);
+  Value* x =
+      b.input("x", Shape{Dim::symbolic("batch"), Dim::known(3), Dim::known(7), Dim::known(6)});
+  Attributes window =
+      attrs({{"kernel_shape", Ints{3, 2}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 0, 1, 1}}});
+  for (int64_t p : {1, 2, 3}) {
+    Attributes lp = window;
+    lp.set("p", p);
+    b.output(b.node("LpPool", "lp" + std::to_string(p), {x}, lp));
+  }
+  b.output(b.node("MaxPoolIndices", "rows", {x}, window));
+  Attributes dilated = attrs({{"kernel_shape", Ints{2, 2}},
+                              {"dilations", Ints{2, 1}},
+                              {"storage_order", int64_t{1}},
+                              {"ceil_mode", int64_t{1}},
+                              {"strides", Ints{2, 2}}});
+  b.output(b.node("MaxPoolIndices", "columns", {x}, dilated));
+  // Unpooling a 2x2 max pool of stride 2 puts each maximum back in its place.
+  Attributes pool = attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}});
+  Value* pooled = b.node("MaxPool", "pooled", {x}, pool);
+  Value* where = b.node("MaxPoolIndices", "where", {x}, pool);
+  Attributes unpool = pool;
+  unpool.set("output_shape", Ints{2, 3, 7, 7});
+  b.output(b.node("MaxUnpool", "unpooled", {pooled, where}, unpool));
+  expect_matches_reference(graph, {{random_tensor({2, 3, 7, 6}, 42)}});
+}
+
 }  // namespace
 }  // namespace kiln::halide_test

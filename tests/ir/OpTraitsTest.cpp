@@ -225,7 +225,8 @@ TEST(OpTraits, QueriesAnswerTodaysOpSets) {
   EXPECT_EQ(ops_where([](const OpSchema& s) { return is_view_op(s.name); }),
             (OpSet{"Flatten", "Reshape", "Squeeze", "Unsqueeze"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return is_window_op(s.name); }),
-            (OpSet{"Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"}));
+            (OpSet{"Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "LpPool",
+                   "MaxPoolIndices"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return s.has(op_flags::kNoOp); }),
             (OpSet{"Identity", "Dropout"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return s.has(op_flags::kFloatInputs); }),
