@@ -36,6 +36,11 @@ Status convert_batch_normalization(NodeConverter& node);
 Status convert_max_pool(NodeConverter& node);
 
 // Resampling-family ops whose operands become attributes (ConvertResamplingOps.cpp).
+/// Resize: constant scales/sizes (and roi, for tf_crop_and_resize) become attributes; opset 10
+/// samples like Upsample.
+Status convert_resize(NodeConverter& node);
+/// Upsample (scales attribute in opset 7, input from 9): a Resize at asymmetric coordinates.
+Status convert_upsample(NodeConverter& node);
 /// MaxUnpool: the optional output_shape input becomes attribute output_shape.
 Status convert_max_unpool(NodeConverter& node);
 

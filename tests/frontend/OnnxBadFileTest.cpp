@@ -97,9 +97,10 @@ TEST(OnnxUnsupportedOps, OneErrorListsEveryUnsupportedNode) {
   onnx::OperatorSetIdProto* custom = model.add_opset_import();
   custom->set_domain("com.x");
   custom->set_version(2);
-  add_node(model, "Upsample", {"y"}, {"u1"}, "up1");
+  // String ops have no IR dtype: unsupported for good.
+  add_node(model, "StringNormalizer", {"y"}, {"u1"}, "norm1");
   add_node(model, "Foo", {"u1"}, {"f1"}, "");
-  add_node(model, "Upsample", {"f1"}, {"u2"}, "up2");
+  add_node(model, "StringNormalizer", {"f1"}, {"u2"}, "norm2");
   onnx::NodeProto* bar = add_node(model, "Bar", {"u2"}, {"b"}, "bar");
   bar->set_domain("com.x");
   onnx::NodeProto* relu_elsewhere = add_node(model, "Relu", {"b"}, {"r"}, "ms_relu");
@@ -111,7 +112,7 @@ TEST(OnnxUnsupportedOps, OneErrorListsEveryUnsupportedNode) {
   EXPECT_EQ(graph.error().file, path);
   EXPECT_EQ(graph.error().message,
             "unsupported ops (4 kinds, 5 nodes):\n"
-            "  Upsample (domain '', opset 13): up1, up2\n"
+            "  StringNormalizer (domain '', opset 13): norm1, norm2\n"
             "  Foo (domain '', opset 13): Foo_2\n"
             "  com.x.Bar (domain 'com.x', opset 2): bar\n"
             "  com.microsoft.Relu (domain 'com.microsoft', opset not imported): ms_relu");

@@ -226,7 +226,7 @@ TEST(OpTraits, QueriesAnswerTodaysOpSets) {
             (OpSet{"Flatten", "Reshape", "Squeeze", "Unsqueeze"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return is_window_op(s.name); }),
             (OpSet{"Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "LpPool",
-                   "MaxPoolIndices"}));
+                   "MaxPoolIndices", "Resize"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return s.has(op_flags::kNoOp); }),
             (OpSet{"Identity", "Dropout"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return s.has(op_flags::kFloatInputs); }),
