@@ -42,6 +42,16 @@ int64_t conv_macs(const Node& node) {
   return element_count_for_cost(*output) * element_count_for_cost(per_output);
 }
 
+/// ConvTranspose: every input element meets (Cout / group) x kernel-area weights, the product of
+/// the weight dims after the first (the useful multiply-adds; the lowering may pad the kernel).
+int64_t conv_transpose_macs(const Node& node) {
+  const Shape* input = shape_of(node.input(0));
+  const Shape* weight = shape_of(node.input(1));
+  if (input == nullptr || weight == nullptr || weight->empty()) return 0;
+  Shape per_input(weight->begin() + 1, weight->end());
+  return element_count_for_cost(*input) * element_count_for_cost(per_input);
+}
+
 /// Gemm and MatMul: every output element is a dot product over the reduction dim K of A.
 int64_t matrix_product_macs(const Node& node) {
   const Shape* output = shape_of(node.output(0));
@@ -54,6 +64,7 @@ int64_t matrix_product_macs(const Node& node) {
 
 int64_t node_macs(const Node& node) {
   if (node.op == "Conv") return conv_macs(node);
+  if (node.op == "ConvTranspose") return conv_transpose_macs(node);
   if (node.op == "Gemm" || node.op == "MatMul") return matrix_product_macs(node);
   return 0;
 }
@@ -76,7 +87,7 @@ std::vector<int64_t> window_kernel(const Node& node, size_t axes) {
     kernel.clear();
     const Shape* input = shape_of(node.input(0));
     for (size_t i = 0; i < axes; ++i) kernel.push_back(dim_for_cost((*input)[i + 2]));
-  } else if (kernel.empty() && node.op == "Conv") {
+  } else if (kernel.empty() && is_convolution_op(node.op)) {
     if (const Shape* weight = shape_of(node.input(1)); weight != nullptr && weight->size() > 2) {
       for (size_t i = 2; i < weight->size(); ++i) kernel.push_back(dim_for_cost((*weight)[i]));
     }
@@ -100,9 +111,14 @@ ReceptiveField window_field(const Node& node, const ReceptiveField& in) {
     }
   }
   ReceptiveField out = in;
+  // A transposed convolution's output reads ceil(span / stride) inputs and steps through them
+  // stride times slower.
+  const bool transposed = node.op == "ConvTranspose";
   for (size_t i = 0; i < axes; ++i) {
-    out.size[i] = in.size[i] + (spans[i] - 1) * in.jump[i];
-    out.jump[i] = in.jump[i] * strides[i];
+    const int64_t reads = transposed ? (spans[i] + strides[i] - 1) / strides[i] : spans[i];
+    out.size[i] = in.size[i] + (reads - 1) * in.jump[i];
+    out.jump[i] =
+        transposed ? std::max<int64_t>(1, in.jump[i] / strides[i]) : in.jump[i] * strides[i];
   }
   return out;
 }
