@@ -351,6 +351,34 @@ TEST(OnnxOpsetForms, ResizeInputsBecomeAttributes) {
   expect_node_error(neither, "resize", "exactly one of the scales and sizes");
 }
 
+TEST(OnnxOpsetForms, Opset19Forms) {
+  // Resize's half_pixel_symmetric, Pad's wrap and AveragePool's dilations arrive in opset 19.
+  onnx::ModelProto resize = model_with_input(19);
+  add_initializer(resize, raw_float_tensor("scales", {3}, {1, 1, 0.7f}));
+  set_string(add_node(resize, "Resize", {"x", "", "scales"}, {"y"}, "resize"),
+             "coordinate_transformation_mode", "half_pixel_symmetric");
+  Graph resize_graph = import_ok(resize);
+  ASSERT_TRUE(infer_shapes(resize_graph).is_ok());
+  EXPECT_EQ(only_node(resize_graph, "Resize").output(0)->type.shape, static_shape({2, 3, 2}));
+
+  onnx::ModelProto wrap = model_with_input(19);
+  add_initializer(wrap, int64_tensor("pads", {2}, {2, 1}));
+  add_initializer(wrap, int64_tensor("axes", {1}, {2}));
+  set_string(add_node(wrap, "Pad", {"x", "pads", "", "axes"}, {"y"}, "pad"), "mode", "wrap");
+  Graph wrap_graph = import_ok(wrap);
+  EXPECT_EQ(only_node(wrap_graph, "Pad").attrs.get_string("mode", ""), "wrap");
+  EXPECT_EQ(only_node(wrap_graph, "Pad").attrs.get_ints("pads"),
+            (std::vector<int64_t>{0, 0, 2, 0, 0, 1}));
+
+  onnx::ModelProto pool = model_with_input(19);
+  onnx::NodeProto* average = add_node(pool, "AveragePool", {"x"}, {"y"}, "pool");
+  set_ints(average, "kernel_shape", {2});
+  set_ints(average, "dilations", {2});
+  Graph pool_graph = import_ok(pool);
+  ASSERT_TRUE(infer_shapes(pool_graph).is_ok());
+  EXPECT_EQ(only_node(pool_graph, "AveragePool").output(0)->type.shape, static_shape({2, 3, 2}));
+}
+
 TEST(OnnxOpsetForms, WrongAttributeTypesAndUnknownAttributes) {
   onnx::ModelProto wrong_type = model_with_input(13);
   set_float(add_node(wrong_type, "Flatten", {"x"}, {"y"}, "flat"), "axis", 1.f);
