@@ -212,6 +212,9 @@ Result<NodeLowering> lower_MaxUnpool(LoweringContext& ctx, const Node& node) {
     position = position / extent;
   }
   f(to_halide_order(target)) = x.at(source);
+  // The scatter runs in X's order (a position named twice keeps the later element): serial
+  // whatever schedule the zero fill gets.
+  f.update(0).unscheduled();
   return single_output(f, out_extents, x.dtype);
 }
 
