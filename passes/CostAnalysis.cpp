@@ -32,24 +32,16 @@ int64_t floating_constant_elements(const Value* value) {
   return value->constant->element_count();
 }
 
-/// Conv: every output element accumulates (Cin / group) x kernel-area products, which is the
-/// product of the weight dims after the first.
-int64_t conv_macs(const Node& node) {
-  const Shape* output = shape_of(node.output(0));
+/// Convolutions: each element of `side` meets the product of the weight dims after the first.
+/// For Conv `side` is the output (each output accumulates (Cin / group) x kernel-area products);
+/// for ConvTranspose it is the input (each input element feeds (Cout / group) x kernel-area
+/// outputs: the useful multiply-adds, whatever padding the lowering adds to the kernel).
+int64_t convolution_macs(const Node& node, const Value* side) {
+  const Shape* counted = shape_of(side);
   const Shape* weight = shape_of(node.input(1));
-  if (output == nullptr || weight == nullptr || weight->empty()) return 0;
-  Shape per_output(weight->begin() + 1, weight->end());
-  return element_count_for_cost(*output) * element_count_for_cost(per_output);
-}
-
-/// ConvTranspose: every input element meets (Cout / group) x kernel-area weights, the product of
-/// the weight dims after the first (the useful multiply-adds; the lowering may pad the kernel).
-int64_t conv_transpose_macs(const Node& node) {
-  const Shape* input = shape_of(node.input(0));
-  const Shape* weight = shape_of(node.input(1));
-  if (input == nullptr || weight == nullptr || weight->empty()) return 0;
-  Shape per_input(weight->begin() + 1, weight->end());
-  return element_count_for_cost(*input) * element_count_for_cost(per_input);
+  if (counted == nullptr || weight == nullptr || weight->empty()) return 0;
+  Shape per_element(weight->begin() + 1, weight->end());
+  return element_count_for_cost(*counted) * element_count_for_cost(per_element);
 }
 
 /// Gemm and MatMul: every output element is a dot product over the reduction dim K of A.
@@ -63,8 +55,8 @@ int64_t matrix_product_macs(const Node& node) {
 }
 
 int64_t node_macs(const Node& node) {
-  if (node.op == "Conv") return conv_macs(node);
-  if (node.op == "ConvTranspose") return conv_transpose_macs(node);
+  if (node.op == "Conv") return convolution_macs(node, node.output(0));
+  if (node.op == "ConvTranspose") return convolution_macs(node, node.input(0));
   if (node.op == "Gemm" || node.op == "MatMul") return matrix_product_macs(node);
   return 0;
 }

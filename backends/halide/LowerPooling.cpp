@@ -192,9 +192,11 @@ Result<NodeLowering> lower_MaxUnpool(LoweringContext& ctx, const Node& node) {
         Halide::Internal::simplify((x.extents[2 + i] - 1) * int(window.strides[i]) +
                                    int(kernel[i] - window.pad_begin[i] - window.pad_end[i])));
 
+  // The scatter is its own stored Func (its update runs serially in X's order, so a position
+  // named twice keeps the later element); the node's output copies it under any schedule.
   std::vector<Halide::Var> vars = ctx.make_vars(rank);
-  Func f = ctx.make_func(node);
-  define_pure(f, vars, Halide::cast(type, 0));
+  Func scatter = ctx.make_func(node, "scatter");
+  define_pure(scatter, vars, Halide::cast(type, 0));
   Halide::Region region;
   for (size_t i = rank; i-- > 0;) region.emplace_back(0, x.extents[i]);
   Halide::RDom r(region, ctx.make_func(node, "r").name());
@@ -211,11 +213,12 @@ Result<NodeLowering> lower_MaxUnpool(LoweringContext& ctx, const Node& node) {
     target[i] = Halide::clamp(Halide::cast<int32_t>(position % extent), 0, out_extents[i] - 1);
     position = position / extent;
   }
-  f(to_halide_order(target)) = x.at(source);
-  // The scatter runs in X's order (a position named twice keeps the later element): serial
-  // whatever schedule the zero fill gets.
-  f.update(0).unscheduled();
-  return single_output(f, out_extents, x.dtype);
+  scatter(to_halide_order(target)) = x.at(source);
+  Func f = ctx.make_func(node);
+  define_pure(f, vars, scatter(to_halide_order(as_exprs(vars))));
+  NodeLowering lowering = single_output(f, out_extents, x.dtype);
+  lowering.funcs.update_funcs.push_back(scatter);
+  return lowering;
 }
 
 Result<NodeLowering> lower_GlobalAveragePool(LoweringContext& ctx, const Node& node) {
