@@ -61,6 +61,10 @@ bool is_window_op(std::string_view op) {
   return op_pattern(op) == OpPattern::Window;
 }
 
+bool is_convolution_op(std::string_view op) {
+  return op_has_flag(op, op_flags::kConvolution);
+}
+
 const char* op_pattern_name(OpPattern pattern) {
   switch (pattern) {
     case OpPattern::Elementwise:

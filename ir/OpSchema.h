@@ -41,6 +41,7 @@ constexpr uint32_t kPiecewise = 1u << 3;       ///< each output element comes fr
 constexpr uint32_t kLayoutAgnostic = 1u << 4;  ///< an Injective image op that serves any layout
 constexpr uint32_t kGlobalWindow = 1u << 5;    ///< a Window op over the whole spatial extent
 constexpr uint32_t kBoolInputs = 1u << 6;      ///< every input must be bool (logical ops)
+constexpr uint32_t kConvolution = 1u << 7;     ///< a convolution: anchors conv fusion and templates
 }  // namespace op_flags
 
 /// One row of ir/Ops.def: an op's name, arity and traits.
@@ -83,6 +84,10 @@ bool is_binary_broadcast_op(std::string_view op);
 bool is_view_op(std::string_view op);
 /// A Window op (Conv and the pools, global ones included).
 bool is_window_op(std::string_view op);
+/// A convolution (Conv, ConvTranspose): a Window op whose output channels are dot products of an
+/// input window with a weight. Fusion anchors a conv epilogue on it, and the conv schedule
+/// templates (conv_tiled, conv_channels) tile its accumulator.
+bool is_convolution_op(std::string_view op);
 
 /// The name of a pattern kind as written in ir/Ops.def ("Elementwise", ...).
 const char* op_pattern_name(OpPattern pattern);

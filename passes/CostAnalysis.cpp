@@ -32,14 +32,16 @@ int64_t floating_constant_elements(const Value* value) {
   return value->constant->element_count();
 }
 
-/// Conv: every output element accumulates (Cin / group) x kernel-area products, which is the
-/// product of the weight dims after the first.
-int64_t conv_macs(const Node& node) {
-  const Shape* output = shape_of(node.output(0));
+/// Convolutions: each element of `side` meets the product of the weight dims after the first.
+/// For Conv `side` is the output (each output accumulates (Cin / group) x kernel-area products);
+/// for ConvTranspose it is the input (each input element feeds (Cout / group) x kernel-area
+/// outputs: the useful multiply-adds, whatever padding the lowering adds to the kernel).
+int64_t convolution_macs(const Node& node, const Value* side) {
+  const Shape* counted = shape_of(side);
   const Shape* weight = shape_of(node.input(1));
-  if (output == nullptr || weight == nullptr || weight->empty()) return 0;
-  Shape per_output(weight->begin() + 1, weight->end());
-  return element_count_for_cost(*output) * element_count_for_cost(per_output);
+  if (counted == nullptr || weight == nullptr || weight->empty()) return 0;
+  Shape per_element(weight->begin() + 1, weight->end());
+  return element_count_for_cost(*counted) * element_count_for_cost(per_element);
 }
 
 /// Gemm and MatMul: every output element is a dot product over the reduction dim K of A.
@@ -53,7 +55,8 @@ int64_t matrix_product_macs(const Node& node) {
 }
 
 int64_t node_macs(const Node& node) {
-  if (node.op == "Conv") return conv_macs(node);
+  if (node.op == "Conv") return convolution_macs(node, node.output(0));
+  if (node.op == "ConvTranspose") return convolution_macs(node, node.input(0));
   if (node.op == "Gemm" || node.op == "MatMul") return matrix_product_macs(node);
   return 0;
 }
@@ -76,7 +79,7 @@ std::vector<int64_t> window_kernel(const Node& node, size_t axes) {
     kernel.clear();
     const Shape* input = shape_of(node.input(0));
     for (size_t i = 0; i < axes; ++i) kernel.push_back(dim_for_cost((*input)[i + 2]));
-  } else if (kernel.empty() && node.op == "Conv") {
+  } else if (kernel.empty() && is_convolution_op(node.op)) {
     if (const Shape* weight = shape_of(node.input(1)); weight != nullptr && weight->size() > 2) {
       for (size_t i = 2; i < weight->size(); ++i) kernel.push_back(dim_for_cost((*weight)[i]));
     }
@@ -100,9 +103,14 @@ ReceptiveField window_field(const Node& node, const ReceptiveField& in) {
     }
   }
   ReceptiveField out = in;
+  // A transposed convolution's output reads ceil(span / stride) inputs and steps through them
+  // stride times slower.
+  const bool transposed = node.op == "ConvTranspose";
   for (size_t i = 0; i < axes; ++i) {
-    out.size[i] = in.size[i] + (spans[i] - 1) * in.jump[i];
-    out.jump[i] = in.jump[i] * strides[i];
+    const int64_t reads = transposed ? (spans[i] + strides[i] - 1) / strides[i] : spans[i];
+    out.size[i] = in.size[i] + (reads - 1) * in.jump[i];
+    out.jump[i] =
+        transposed ? std::max<int64_t>(1, in.jump[i] / strides[i]) : in.jump[i] * strides[i];
   }
   return out;
 }

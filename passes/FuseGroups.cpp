@@ -44,7 +44,7 @@ class Fuser {
       // Integer nodes are shape arithmetic, evaluated at compile time rather than by kernels.
       const Value* out = node->output(0);
       if (!out || !is_floating(out->type.dtype)) continue;
-      if (node->op == "Conv") {
+      if (is_convolution_op(node->op)) {
         grow_anchor(node, FusionPattern::ConvEpilogue, /*allow_pool=*/true);
       } else if (node->op == "Gemm" || node->op == "MatMul") {
         grow_anchor(node, FusionPattern::GemmEpilogue, /*allow_pool=*/false);

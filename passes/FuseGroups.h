@@ -12,7 +12,8 @@
 //                            "elementwise" (ir/FusionPattern.h); the backend picks the template
 //   fusion_not_fused string  on a node that is a fusion candidate but was left alone: the reason
 //
-// Rules: Conv + pointwise epilogue (bias is in the Conv; BatchNormalization, Relu, Clip,
+// Rules: a convolution (Conv, ConvTranspose: ir/Ops.def's kConvolution) + pointwise epilogue
+// (bias is in the convolution; BatchNormalization, Relu, Clip,
 // LeakyRelu, Sigmoid, Tanh, SiLU x*Sigmoid(x), a residual Add/Sub/Mul/Div of the same shape) +
 // an optional 2-D MaxPool/AveragePool; Gemm/MatMul + the same epilogue; GlobalAveragePool +
 // Flatten/Reshape + Gemm (+ epilogue); chains of two or more pointwise ops. A value inside a group

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <string>
 
+#include "ir/OpSchema.h"
+
 namespace kiln {
 namespace {
 
@@ -282,7 +284,8 @@ int gpu_default_reduction_chunk(const Node& node) {
 
 int gpu_conv_channels_per_thread(const Node& node) {
   const Value* out = node.output(0);
-  if (node.op != "Conv" || !out || !out->type.shape || out->type.shape->size() != 4) return 1;
+  if (!is_convolution_op(node.op) || !out || !out->type.shape || out->type.shape->size() != 4)
+    return 1;
   const Dim& channels = (*out->type.shape)[1];
   if (!channels.is_static()) return 1;
   for (int tc : {4, 2})
@@ -343,7 +346,7 @@ void apply_gpu_group_schedule(const GroupSchedule& s, std::vector<GroupMember>& 
   // overlap or not, each activation is computed once).
   Func host_of_accumulator = stage;
   const bool conv_pool = s.kind == FusionPattern::ConvPool && members.size() >= 2 && anchor_node &&
-                         anchor_node->op == "Conv";
+                         is_convolution_op(anchor_node->op);
   if (conv_pool) host_of_accumulator = members[members.size() - 2].funcs.output;
   for (GroupMember& m : members) {
     const bool is_anchor = m.node == anchor_node && m.funcs.accumulator.defined() &&
@@ -361,7 +364,7 @@ void apply_gpu_group_schedule(const GroupSchedule& s, std::vector<GroupMember>& 
   const bool stage_in_record =
       s.kind == FusionPattern::ConvPool || s.kind == FusionPattern::Elementwise;
   const NodeSchedule& stage_schedule = stage_in_record ? s.stage : s.anchor;
-  const bool conv_anchor = anchor_node && anchor_node->op == "Conv";
+  const bool conv_anchor = anchor_node && is_convolution_op(anchor_node->op);
   const int channels = conv_anchor ? channels_per_thread(s.anchor, host_of_accumulator) : 1;
   TiledLoops host_loops;
   if (conv_pool && host_of_accumulator.name() != stage.name())

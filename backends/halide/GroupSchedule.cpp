@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "backends/halide/GpuSchedule.h"
+#include "ir/OpSchema.h"
 
 namespace kiln {
 namespace {
@@ -16,6 +17,13 @@ using Halide::Var;
 const GroupMember* find_op(const std::vector<GroupMember>& members, const std::string& op) {
   for (const GroupMember& m : members)
     if (m.node->op == op) return &m;
+  return nullptr;
+}
+
+// The group's convolution (Conv or ConvTranspose), if any.
+const GroupMember* find_convolution(const std::vector<GroupMember>& members) {
+  for (const GroupMember& m : members)
+    if (is_convolution_op(m.node->op)) return &m;
   return nullptr;
 }
 
@@ -35,7 +43,7 @@ struct ConvPoolParts {
   Func tile;
 };
 std::optional<ConvPoolParts> conv_pool_parts(const std::vector<GroupMember>& members) {
-  const GroupMember* conv = find_op(members, "Conv");
+  const GroupMember* conv = find_convolution(members);
   if (!conv || members.size() < 2 || !conv->funcs.accumulator.defined()) return std::nullopt;
   ConvPoolParts parts{conv, members.back().funcs.output, members[members.size() - 2].funcs.output};
   if (parts.pool.args().size() != 4 || parts.tile.args().size() != 4) return std::nullopt;
@@ -120,7 +128,7 @@ bool pool_region_holds_conv_tile(const Node& pool, const NodeSchedule& conv) {
 
 const Node* group_anchor(const std::vector<const Node*>& members) {
   for (const Node* node : members)
-    if (node->op == "Conv" || node->op == "Gemm" || node->op == "MatMul") return node;
+    if (is_convolution_op(node->op) || node->op == "Gemm" || node->op == "MatMul") return node;
   return nullptr;
 }
 
@@ -183,7 +191,7 @@ void apply_group_schedule(const GroupSchedule& s, std::vector<GroupMember>& memb
   if (s.kind == FusionPattern::ConvPool && !channels && apply_conv_pool(s, members, is_output))
     return;
 
-  const GroupMember* conv = find_op(members, "Conv");
+  const GroupMember* conv = find_convolution(members);
   const GroupMember* gemm = find_op(members, "Gemm");
   if (!gemm) gemm = find_op(members, "MatMul");
   if ((s.kind == FusionPattern::ConvEpilogue || s.kind == FusionPattern::ConvPool) && conv &&

@@ -12,6 +12,7 @@
 #include "backends/halide/LoweringContext.h"
 #include "backends/halide/OpLowerings.h"
 #include "backends/halide/ParallelFor.h"
+#include "ir/OpSchema.h"
 #include "ir/shape_rules/DimArithmetic.h"
 
 namespace kiln {
@@ -82,9 +83,9 @@ void schedule_copy(Func f, const Halide::Target& target, bool channels_last) {
 // build a plain accumulator over the weights as they are, which the autoscheduler schedules.
 NodeSchedule plain_schedule(const Node& node) {
   NodeSchedule s;
-  s.kind = node.op == "Conv"   ? ScheduleTemplate::ConvTiled
-           : node.op == "Gemm" ? ScheduleTemplate::GemmTiled
-                               : ScheduleTemplate::Root;
+  s.kind = is_convolution_op(node.op) ? ScheduleTemplate::ConvTiled
+           : node.op == "Gemm"        ? ScheduleTemplate::GemmTiled
+                                      : ScheduleTemplate::Root;
   return s;
 }
 

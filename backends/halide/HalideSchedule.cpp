@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "backends/halide/ConvShape.h"
 #include "backends/halide/GpuSchedule.h"
 #include "ir/GraphQueries.h"
 #include "ir/OpSchema.h"
@@ -83,27 +84,17 @@ bool stores_channels_last(const Graph& graph, const Node& node) {
          out->type.shape && out->type.shape->size() == 4 && !is_graph_output(graph, out);
 }
 
-// The ConvChannels tiling of a 2-D f32 Conv, dense or depthwise, with static output channels
-// and width; nullopt when the template does not apply (other convs keep ConvTiled). The tile
-// maximises the useful share of its work: whole channel blocks, columns not recomputed by a
-// shifted last tile, and enough accumulators (half the register file or more) to hide latency.
+// The ConvChannels tiling of a 2-D f32 convolution (a dense or depthwise Conv, a dense
+// ConvTranspose) with static output channels and width; nullopt when the template does not apply
+// (other convolutions keep ConvTiled). The tile maximises the useful share of its work: whole
+// channel blocks, columns not recomputed by a shifted last tile, and enough accumulators (half
+// the register file or more) to hide latency.
 std::optional<NodeSchedule> conv_channels_tiling(const Node& node, const Halide::Target& target,
                                                  const ScheduleOptions& options) {
-  const Value* x = node.input(0);
-  const Value* w = node.input(1);
-  const Value* out = node.output(0);
-  for (const Value* v : {x, w, out})
-    if (!v || !v->type.shape || v->type.shape->size() != 4 || v->type.dtype != DType::Float32)
-      return std::nullopt;
-  if (!w->is_constant() || !is_static(*w->type.shape)) return std::nullopt;
-  const Shape& out_shape = *out->type.shape;
-  const Dim& in_channels = (*x->type.shape)[1];
-  if (!out_shape[1].is_static() || !out_shape[3].is_static() || !in_channels.is_static())
-    return std::nullopt;
-  const int64_t channels = out_shape[1].value, width = out_shape[3].value;
-  const int64_t group = node.attrs.get_int("group", 1);
-  const bool depthwise = group > 1 && group == in_channels.value && group == channels;
-  if (group != 1 && !depthwise) return std::nullopt;
+  const std::optional<ConvShape> shape = channel_blockable_conv(node);
+  if (!shape) return std::nullopt;
+  const int64_t channels = shape->out_channels, width = shape->width;
+  const bool depthwise = shape->depthwise;
   int vw = natural_width(target, options);
   if (depthwise) {
     // A depthwise conv reads its input at its own output channel: a partial last block would
@@ -136,9 +127,7 @@ std::optional<NodeSchedule> conv_channels_tiling(const Node& node, const Halide:
     }
   }
   if (best_score < 0) return std::nullopt;
-  const int64_t reduction =
-      (*w->type.shape)[1].value * (*w->type.shape)[2].value * (*w->type.shape)[3].value;
-  best.unroll_epilogue = reduction <= 96;
+  best.unroll_epilogue = shape->reduction <= 96;
   best.kind = ScheduleTemplate::ConvChannels;
   best.vector_width = vw;
   best.parallel = options.parallel;
@@ -519,7 +508,7 @@ NodeSchedule choose_schedule(const Graph& graph, const Node& node, const Halide:
   s.shift_tails = innermost >= s.vector_width;
   if (s.channels_last) s.shift_tails = static_dim(out, 1, 0) >= s.vector_width;
 
-  if (node.op == "Conv") {
+  if (is_convolution_op(node.op)) {
     if (std::optional<NodeSchedule> channels = conv_channels_tiling(node, target, options)) {
       channels->channels_last = s.channels_last;
       return *channels;

@@ -9,6 +9,7 @@
 
 #include "backends/halide/GpuSchedule.h"
 #include "ir/GraphQueries.h"
+#include "ir/OpSchema.h"
 #include "ir/shape_rules/DimArithmetic.h"
 #include "passes/CostAnalysis.h"
 
@@ -334,7 +335,7 @@ std::vector<std::pair<ScheduleTemplate, std::vector<ScheduleKnob>>> anchor_space
     int64_t max_columns) {
   const int natural = natural_width(target, options);
   std::vector<std::pair<ScheduleTemplate, std::vector<ScheduleKnob>>> spaces;
-  if (anchor.op == "Conv") {
+  if (is_convolution_op(anchor.op)) {
     if (conv_channels_schedule(anchor, target, options))
       spaces.emplace_back(ScheduleTemplate::ConvChannels,
                           conv_channels_knobs(anchor, natural, options, max_columns));
@@ -416,8 +417,8 @@ std::vector<TemplateSpace> gpu_template_spaces(const KernelPlan& kernel) {
   auto knobs_for = [](const Node* node) {
     std::vector<int> channels = {1};
     const Value* out = node ? node->output(0) : nullptr;
-    if (node && node->op == "Conv" && out && out->type.shape && out->type.shape->size() == 4 &&
-        (*out->type.shape)[1].is_static())
+    if (node && is_convolution_op(node->op) && out && out->type.shape &&
+        out->type.shape->size() == 4 && (*out->type.shape)[1].is_static())
       for (int tc : {2, 4, 8})
         if ((*out->type.shape)[1].value % tc == 0) channels.push_back(tc);
     return std::vector<ScheduleKnob>{{"bx", gpu_block_sizes()},
@@ -450,7 +451,7 @@ std::vector<TemplateSpace> template_spaces(const Graph& graph, const KernelPlan&
   if (is_gpu_target(target)) return gpu_template_spaces(kernel);
   if (!kernel.group) {
     const Node* node = kernel.copy_of ? nullptr : kernel.stored.front();
-    if (node && (node->op == "Conv" || node->op == "Gemm" || node->op == "MatMul")) {
+    if (node && (is_convolution_op(node->op) || node->op == "Gemm" || node->op == "MatMul")) {
       for (auto& [t, knobs] : anchor_spaces(*node, target, options, -1))
         space.push_back({schedule_template_name(t), knobs});
       return space;

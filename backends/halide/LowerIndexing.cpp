@@ -1,5 +1,5 @@
 // LowerIndexing.cpp: Halide lowerings of Slice (compile-time bounds), Gather (constant or
-// run-time indices), Pad (constant mode), Shape and Trilu.
+// run-time indices), Pad (constant, reflect, edge, wrap), Shape and Trilu.
 #include <algorithm>
 #include <limits>
 
@@ -10,6 +10,36 @@ namespace {
 
 using Halide::Expr;
 using Halide::Func;
+
+// The input index a padded axis reads at `source` (the output index minus the begin pad) for
+// Pad `mode` (see the reference kernel for the semantics). Pads within one reflection (or one
+// period of wrap) need no division; longer ones fold by the period. The result is clamped so
+// that bounds inference, which takes the union of a select's branches, stays inside the input.
+Expr padded_source(const std::string& mode, const Expr& source, const Expr& extent,
+                   int64_t pad_begin, int64_t pad_end) {
+  const Expr last = extent - 1;
+  const int64_t* static_extent = Halide::Internal::as_const_int(extent);
+  const int64_t longest = std::max(pad_begin, pad_end);
+  Expr index = source;
+  if (mode == "wrap") {
+    if (static_extent && longest <= *static_extent) {
+      index = Halide::select(source < 0, source + extent,
+                             Halide::select(source > last, source - extent, source));
+    } else {
+      index = source % Halide::max(extent, 1);  // Halide's % is Euclidean: never negative
+    }
+  } else if (mode == "reflect") {
+    if (static_extent && longest < *static_extent) {
+      index = Halide::select(source < 0, -source,
+                             Halide::select(source > last, 2 * last - source, source));
+    } else {
+      const Expr period = Halide::max(2 * last, 1);
+      const Expr folded = source % period;
+      index = Halide::select(folded < extent, folded, period - folded);
+    }
+  }
+  return Halide::clamp(index, 0, last);
+}
 
 // Keeps ONNX's "to the end" sentinels (INT64_MAX) from overflowing 32-bit Halide constants.
 int64_t clamp_to_int32_range(int64_t v) {
@@ -128,7 +158,8 @@ Result<NodeLowering> lower_Gather(LoweringContext& ctx, const Node& node) {
 Result<NodeLowering> lower_Pad(LoweringContext& ctx, const Node& node) {
   KILN_HALIDE_ASSIGN(x, ctx.value(node.input(0)));
   const std::string mode = node.attrs.get_string("mode", "constant");
-  if (mode != "constant") return make_error("Pad mode '" + mode + "' is not supported");
+  if (mode != "constant" && mode != "reflect" && mode != "edge" && mode != "wrap")
+    return make_error("Pad mode '" + mode + "' is unknown");
   std::vector<int64_t> pads = node.attrs.get_ints("pads", std::vector<int64_t>(2 * x.rank(), 0));
   if (pads.size() != 2 * x.rank())
     return make_error("Pad pads must have " + std::to_string(2 * x.rank()) + " entries");
@@ -138,13 +169,18 @@ Result<NodeLowering> lower_Pad(LoweringContext& ctx, const Node& node) {
   std::vector<Expr> index, extents;
   Expr inside = Halide::Internal::const_true();
   for (size_t i = 0; i < x.rank(); ++i) {
-    Expr source = vars[i] - int(pads[i]);
-    inside = inside && source >= 0 && source < x.extents[i];
-    index.push_back(Halide::clamp(source, 0, x.extents[i] - 1));
+    const Expr source = vars[i] - int(pads[i]);
     extents.push_back(Halide::Internal::simplify(x.extents[i] + int(pads[i] + pads[i + x.rank()])));
+    if (pads[i] == 0 && pads[i + x.rank()] <= 0) {
+      index.push_back(vars[i]);
+      continue;
+    }
+    index.push_back(padded_source(mode, source, x.extents[i], pads[i], pads[i + x.rank()]));
+    if (mode == "constant") inside = inside && source >= 0 && source < x.extents[i];
   }
   Func f = ctx.make_func(node);
-  define_pure(f, vars, Halide::select(inside, x.at(index), fill));
+  define_pure(f, vars,
+              mode == "constant" ? Halide::select(inside, x.at(index), fill) : x.at(index));
   return single_output(f, extents, x.dtype);
 }
 

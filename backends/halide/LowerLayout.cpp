@@ -1,5 +1,6 @@
 // LowerLayout.cpp: Halide lowerings of the ops that only move elements (Flatten, Reshape,
-// Transpose, Squeeze, Unsqueeze, Concat), as index remaps of their input.
+// Transpose, Squeeze, Unsqueeze, Concat, DepthToSpace, SpaceToDepth), as index remaps of their
+// input.
 #include <algorithm>
 #include <set>
 
@@ -189,6 +190,42 @@ Result<NodeLowering> lower_Concat(LoweringContext& ctx, const Node& node) {
   Func f = ctx.make_func(node);
   define_pure(f, vars, value);
   return single_output(f, extents, parts[0].dtype);
+}
+
+Result<NodeLowering> lower_DepthToSpace(LoweringContext& ctx, const Node& node) {
+  KILN_HALIDE_ASSIGN(x, ctx.value(node.input(0)));
+  const int64_t block = node.attrs.get_int("blocksize", 0);
+  if (x.rank() != 4 || block < 1)
+    return make_error("DepthToSpace needs a 4-D input, blocksize > 0");
+  const int b = int(block);
+  const Expr depth = Halide::Internal::simplify(x.extents[1] / (b * b));
+  std::vector<Halide::Var> v = ctx.make_vars(4);  // n, c, h, w
+  // The b x b block offset of an output pixel selects the input channel: outermost in DCR
+  // (depth-column-row), innermost in CRD (column-row-depth).
+  const Expr offset = (v[2] % b) * b + v[3] % b;
+  const Expr channel = node.attrs.get_string("mode", "DCR") == "CRD" ? v[1] * (b * b) + offset
+                                                                     : offset * depth + v[1];
+  Func f = ctx.make_func(node);
+  define_pure(f, v, x.at({v[0], channel, v[2] / b, v[3] / b}));
+  return single_output(f, {x.extents[0], depth, x.extents[2] * b, x.extents[3] * b}, x.dtype);
+}
+
+Result<NodeLowering> lower_SpaceToDepth(LoweringContext& ctx, const Node& node) {
+  KILN_HALIDE_ASSIGN(x, ctx.value(node.input(0)));
+  const int64_t block = node.attrs.get_int("blocksize", 0);
+  if (x.rank() != 4 || block < 1)
+    return make_error("SpaceToDepth needs a 4-D input, blocksize > 0");
+  const int b = int(block);
+  std::vector<Halide::Var> v = ctx.make_vars(4);  // n, c, h, w
+  const Expr channels = x.extents[1];
+  const Expr offset = v[1] / channels;  // the block offset, row-major over b x b
+  Func f = ctx.make_func(node);
+  define_pure(f, v, x.at({v[0], v[1] % channels, v[2] * b + offset / b, v[3] * b + offset % b}));
+  return single_output(
+      f,
+      {x.extents[0], Halide::Internal::simplify(channels * (b * b)),
+       Halide::Internal::simplify(x.extents[2] / b), Halide::Internal::simplify(x.extents[3] / b)},
+      x.dtype);
 }
 
 }  // namespace kiln::halide_lowering

@@ -1,7 +1,9 @@
-// LowerPooling.cpp: Halide lowerings of MaxPool, AveragePool and the global pools, as inline
-// reductions over an RDom spanning the window.
+// LowerPooling.cpp: Halide lowerings of MaxPool, MaxPoolIndices, AveragePool, LpPool and the
+// global pools, as inline reductions over an RDom spanning the window, and of MaxUnpool, a
+// scatter.
 #include "backends/halide/OpLowerings.h"
 #include "backends/halide/SpatialWindow.h"
+#include "ir/shape_rules/WindowGeometry.h"
 
 namespace kiln::halide_lowering {
 namespace {
@@ -112,6 +114,111 @@ Result<NodeLowering> lower_AveragePool(LoweringContext& ctx, const Node& node) {
   define_pure(f, s.vars,
               Halide::sum(padded(to_halide_order(window_index(s)))) / Halide::cast(type, count));
   return single_output(f, s.out_extents, s.x.dtype);
+}
+
+Result<NodeLowering> lower_LpPool(LoweringContext& ctx, const Node& node) {
+  KILN_HALIDE_ASSIGN(s, setup_pool(ctx, node));
+  KILN_HALIDE_ASSIGN(type, to_halide_type(s.x.dtype));
+  const int64_t p = node.attrs.get_int("p", 2);
+  if (p < 1) return make_error("LpPool p must be positive");
+  Func padded = pad_spatial(s.x.func, s.x.extents, s.window.spatial_rank(), Halide::cast(type, 0),
+                            ctx.make_func(node, "padded").name());
+  const Expr element = padded(to_halide_order(window_index(s)));
+  Expr pooled;
+  if (p == 1) {
+    pooled = Halide::sum(Halide::abs(element));
+  } else if (p == 2) {
+    pooled = Halide::sqrt(Halide::sum(element * element));
+  } else {
+    const Expr power = Halide::cast(type, Expr(double(p)));
+    pooled = Halide::pow(Halide::sum(Halide::pow(Halide::abs(element), power)),
+                         Halide::cast(type, Expr(1.0 / double(p))));
+  }
+  Func f = ctx.make_func(node);
+  define_pure(f, s.vars, Halide::cast(type, pooled));
+  return single_output(f, s.out_extents, s.x.dtype);
+}
+
+Result<NodeLowering> lower_MaxPoolIndices(LoweringContext& ctx, const Node& node) {
+  KILN_HALIDE_ASSIGN(s, setup_pool(ctx, node));
+  KILN_HALIDE_ASSIGN(type, to_halide_type(s.x.dtype));
+  Func padded = pad_spatial(s.x.func, s.x.extents, s.window.spatial_rank(), type.min(),
+                            ctx.make_func(node, "padded").name());
+  const std::vector<Expr> index = window_index(s);
+  // argmax keeps the first maximum in the RDom's order: the window's last dim fastest, as the
+  // reference scans it. Its result holds the RDom coordinates, innermost first, then the value.
+  Halide::Tuple best = Halide::argmax(s.r, padded(to_halide_order(index)));
+  const size_t spatial = s.window.spatial_rank();
+  std::vector<Expr> at;  // the input coordinates of the maximum, IR order
+  for (size_t i = 0; i < spatial; ++i) {
+    Expr offset = best[int(spatial - 1 - i)];
+    at.push_back(Halide::cast<int64_t>(s.vars[2 + i] * int(s.window.strides[i]) +
+                                       offset * int(s.window.dilations[i]) -
+                                       int(s.window.pad_begin[i])));
+  }
+  std::vector<Expr> extents;
+  for (size_t i = 0; i < spatial; ++i) extents.push_back(Halide::cast<int64_t>(s.x.extents[2 + i]));
+  // storage_order 1 numbers the spatial dims column-major (the first one fastest).
+  const bool column_major = node.attrs.get_int("storage_order", 0) != 0;
+  Expr offset = Halide::cast<int64_t>(0), plane_size = Halide::cast<int64_t>(1);
+  for (size_t k = 0; k < spatial; ++k) {
+    const size_t i = column_major ? spatial - 1 - k : k;
+    offset = offset * extents[i] + at[i];
+    plane_size = plane_size * extents[i];
+  }
+  const Expr plane = Halide::cast<int64_t>(s.vars[0]) * Halide::cast<int64_t>(s.x.extents[1]) +
+                     Halide::cast<int64_t>(s.vars[1]);
+  Func f = ctx.make_func(node);
+  define_pure(f, s.vars, plane * plane_size + offset);
+  return single_output(f, s.out_extents, DType::Int64);
+}
+
+Result<NodeLowering> lower_MaxUnpool(LoweringContext& ctx, const Node& node) {
+  KILN_HALIDE_ASSIGN(x, ctx.value(node.input(0)));
+  KILN_HALIDE_ASSIGN(indices, ctx.value(node.input(1)));
+  KILN_HALIDE_ASSIGN(out_extents, ctx.extents_of(node.output(0)));
+  KILN_HALIDE_ASSIGN(type, to_halide_type(x.dtype));
+  if (x.rank() < 3 || indices.rank() != x.rank() || out_extents.size() != x.rank())
+    return make_error("MaxUnpool needs X of rank >= 3 and indices of its shape");
+  const size_t rank = x.rank(), spatial = rank - 2;
+  std::vector<int64_t> kernel = node.attrs.get_ints("kernel_shape");
+  KILN_HALIDE_ASSIGN(window, read_window_attributes(node.attrs, kernel));
+  if (window.spatial_rank() != spatial)
+    return make_error("MaxUnpool kernel_shape must have " + std::to_string(spatial) + " entries");
+  // The indices count positions of the unpooled shape; output_shape may pad it at the end.
+  std::vector<Expr> unpooled = {x.extents[0], x.extents[1]};
+  for (size_t i = 0; i < spatial; ++i)
+    unpooled.push_back(
+        Halide::Internal::simplify((x.extents[2 + i] - 1) * int(window.strides[i]) +
+                                   int(kernel[i] - window.pad_begin[i] - window.pad_end[i])));
+
+  // The scatter is its own stored Func (its update runs serially in X's order, so a position
+  // named twice keeps the later element); the node's output copies it under any schedule.
+  std::vector<Halide::Var> vars = ctx.make_vars(rank);
+  Func scatter = ctx.make_func(node, "scatter");
+  define_pure(scatter, vars, Halide::cast(type, 0));
+  Halide::Region region;
+  for (size_t i = rank; i-- > 0;) region.emplace_back(0, x.extents[i]);
+  Halide::RDom r(region, ctx.make_func(node, "r").name());
+  std::vector<Expr> source;  // IR order
+  for (size_t i = 0; i < rank; ++i) source.push_back(r[int(rank - 1 - i)]);
+  Expr position = indices.at(source);
+  Expr total = Halide::cast<int64_t>(1);
+  for (const Expr& e : unpooled) total = total * Halide::cast<int64_t>(e);
+  // A scatter cannot report a bad index: positions outside the unpooled tensor are dropped.
+  r.where(position >= 0 && position < total);
+  std::vector<Expr> target(rank);
+  for (size_t i = rank; i-- > 0;) {
+    const Expr extent = Halide::cast<int64_t>(unpooled[i]);
+    target[i] = Halide::clamp(Halide::cast<int32_t>(position % extent), 0, out_extents[i] - 1);
+    position = position / extent;
+  }
+  scatter(to_halide_order(target)) = x.at(source);
+  Func f = ctx.make_func(node);
+  define_pure(f, vars, scatter(to_halide_order(as_exprs(vars))));
+  NodeLowering lowering = single_output(f, out_extents, x.dtype);
+  lowering.funcs.update_funcs.push_back(scatter);
+  return lowering;
 }
 
 Result<NodeLowering> lower_GlobalAveragePool(LoweringContext& ctx, const Node& node) {

@@ -1,5 +1,5 @@
 // IndexingKernels.cpp: ops that pick or place elements by index: Gather, Slice, Pad
-// (constant mode) and Trilu. Negative indices count from the end, as in ONNX.
+// (constant, reflect, edge, wrap) and Trilu. Negative indices count from the end, as in ONNX.
 #include <algorithm>
 #include <cstring>
 
@@ -132,11 +132,33 @@ Status run_Slice(KernelContext& ctx) {
   return Status::ok();
 }
 
+namespace {
+
+// The input coordinate an output element of a padded axis reads: `offset` is its position
+// relative to the input's first element, `extent` the input's size. Constant mode reads nothing
+// outside the input (-1); reflect mirrors about the edge elements without repeating them (numpy
+// 'reflect', periodic past one reflection), edge repeats them, wrap tiles the input.
+int64_t pad_source(const std::string& mode, int64_t offset, int64_t extent) {
+  if (offset >= 0 && offset < extent) return offset;
+  if (mode == "edge") return std::clamp<int64_t>(offset, 0, extent - 1);
+  if (mode == "wrap") return ((offset % extent) + extent) % extent;
+  if (mode == "reflect") {
+    if (extent == 1) return 0;
+    const int64_t period = 2 * (extent - 1);
+    const int64_t m = ((offset % period) + period) % period;
+    return m < extent ? m : period - m;
+  }
+  return -1;
+}
+
+}  // namespace
+
 Status run_Pad(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   int64_t rank = static_cast<int64_t>(x.dims.size());
-  std::string mode = ctx.attrs().get_string("mode", "constant");
-  if (mode != "constant") return make_error("Pad mode '" + mode + "' is not supported");
+  const std::string mode = ctx.attrs().get_string("mode", "constant");
+  if (mode != "constant" && mode != "reflect" && mode != "edge" && mode != "wrap")
+    return make_error("Pad mode '" + mode + "' is unknown");
   std::vector<int64_t> pads = ctx.attrs().get_ints("pads", std::vector<int64_t>(2 * rank, 0));
   if (static_cast<int64_t>(pads.size()) != 2 * rank)
     return make_error("pads has " + std::to_string(pads.size()) + " entries, expected " +
@@ -146,6 +168,8 @@ Status run_Pad(KernelContext& ctx) {
   for (int64_t d = 0; d < rank; ++d) {
     dims.push_back(x.dims[d] + pads[d] + pads[d + rank]);
     if (dims.back() < 0) return make_error("negative pads remove more than the whole axis");
+    if (mode != "constant" && x.dims[d] == 0 && dims.back() > 0)
+      return make_error("Pad mode '" + mode + "' cannot pad an empty axis");
   }
   std::vector<int64_t> in_strides = row_major_strides(x.dims);
   TensorWriter out(x.dtype, dims);
@@ -154,9 +178,9 @@ Status run_Pad(KernelContext& ctx) {
     int64_t rest = i, source = 0;
     bool inside = true;
     for (int64_t d = rank - 1; d >= 0; --d) {
-      int64_t coordinate = rest % dims[d] - pads[d];
+      int64_t coordinate = pad_source(mode, rest % dims[d] - pads[d], x.dims[d]);
       rest /= dims[d];
-      inside = inside && coordinate >= 0 && coordinate < x.dims[d];
+      inside = inside && coordinate >= 0;
       source += coordinate * in_strides[d];
     }
     if (inside)

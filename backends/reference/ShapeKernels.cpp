@@ -1,6 +1,7 @@
 // ShapeKernels.cpp: ops that only rearrange elements or report shapes: Flatten, Reshape,
-// Squeeze, Unsqueeze, Transpose, Concat and Shape. Output dims are computed here from the op's
-// definition, independently of the shape rules, so the interpreter's cross-check means something.
+// Squeeze, Unsqueeze, Transpose, Concat, Shape, DepthToSpace and SpaceToDepth. Output dims are
+// computed here from the op's definition, independently of the shape rules, so the interpreter's
+// cross-check means something.
 #include <algorithm>
 #include <cstring>
 #include <set>
@@ -34,6 +35,33 @@ Result<std::vector<int64_t>> normalize_axes(const std::vector<int64_t>& axes, in
       return make_error("axis " + std::to_string(axis) + " is repeated");
   }
   return std::vector<int64_t>(unique.begin(), unique.end());
+}
+
+// The elements of `x` viewed as `view` (same count), transposed by `perm`, as a tensor of
+// `dims`: ONNX defines DepthToSpace and SpaceToDepth as such a reshape-transpose-reshape.
+Tensor permuted_view(const Tensor& x, const std::vector<int64_t>& view,
+                     const std::vector<int64_t>& perm, const std::vector<int64_t>& dims) {
+  std::vector<int64_t> view_strides = row_major_strides(view);
+  std::vector<int64_t> permuted;
+  for (int64_t axis : perm) permuted.push_back(view[size_t(axis)]);
+  TensorWriter out(x.dtype, dims);
+  for (int64_t i = 0; i < out.element_count(); ++i) {
+    int64_t rest = i, source = 0;
+    for (size_t d = permuted.size(); d-- > 0;) {
+      source += (rest % permuted[d]) * view_strides[size_t(perm[d])];
+      rest /= permuted[d];
+    }
+    out.copy_element(x, source, i);
+  }
+  return out.finish();
+}
+
+// Blocksize of DepthToSpace/SpaceToDepth over a 4-D input, checked.
+Result<int64_t> read_blocksize(const KernelContext& ctx) {
+  const int64_t block = ctx.attrs().get_int("blocksize", 0);
+  if (ctx.input(0).dims.size() != 4) return make_error("needs a 4-D input [N,C,H,W]");
+  if (block < 1) return make_error("blocksize must be positive");
+  return block;
 }
 
 }  // namespace
@@ -193,6 +221,39 @@ Status run_Shape(KernelContext& ctx) {
   std::vector<int64_t> values;
   for (int64_t i = start; i < end; ++i) values.push_back(x.dims[i]);
   ctx.outputs.push_back(make_int64_tensor({static_cast<int64_t>(values.size())}, values));
+  return Status::ok();
+}
+
+Status run_DepthToSpace(KernelContext& ctx) {
+  Result<int64_t> block = read_blocksize(ctx);
+  if (!block) return make_error("DepthToSpace " + block.error().message);
+  const Tensor& x = ctx.input(0);
+  const int64_t b = *block, n = x.dims[0], c = x.dims[1], h = x.dims[2], w = x.dims[3];
+  if (c % (b * b) != 0)
+    return make_error("DepthToSpace: " + std::to_string(c) + " channels are not a multiple of " +
+                      std::to_string(b * b));
+  const int64_t depth = c / (b * b);
+  const std::string mode = ctx.attrs().get_string("mode", "DCR");
+  std::vector<int64_t> dims = {n, depth, h * b, w * b};
+  if (mode == "DCR") {
+    ctx.outputs.push_back(permuted_view(x, {n, b, b, depth, h, w}, {0, 3, 4, 1, 5, 2}, dims));
+  } else if (mode == "CRD") {
+    ctx.outputs.push_back(permuted_view(x, {n, depth, b, b, h, w}, {0, 1, 4, 2, 5, 3}, dims));
+  } else {
+    return make_error("DepthToSpace mode '" + mode + "' is unknown (DCR or CRD)");
+  }
+  return Status::ok();
+}
+
+Status run_SpaceToDepth(KernelContext& ctx) {
+  Result<int64_t> block = read_blocksize(ctx);
+  if (!block) return make_error("SpaceToDepth " + block.error().message);
+  const Tensor& x = ctx.input(0);
+  const int64_t b = *block, n = x.dims[0], c = x.dims[1], h = x.dims[2], w = x.dims[3];
+  if (h % b != 0 || w % b != 0)
+    return make_error("SpaceToDepth: height and width must be multiples of the blocksize");
+  ctx.outputs.push_back(permuted_view(x, {n, c, h / b, b, w / b, b}, {0, 3, 5, 1, 2, 4},
+                                      {n, c * b * b, h / b, w / b}));
   return Status::ok();
 }
 

@@ -1,5 +1,6 @@
-// ConvertConvLayers.cpp: Conv2D (and Keras 1 Convolution2D), DepthwiseConv2D, SeparableConv2D
-// and Dense. Kernels are converted at import: HWIO -> OIHW, depthwise [kh,kw,C,M] -> [C*M,1,kh,kw].
+// ConvertConvLayers.cpp: Conv2D (and Keras 1 Convolution2D), Conv2DTranspose, DepthwiseConv2D,
+// SeparableConv2D and Dense. Kernels are converted at import: HWIO -> OIHW, depthwise
+// [kh,kw,C,M] -> [C*M,1,kh,kw], transposed [kh,kw,O,I] -> [I,O,kh,kw].
 #include "frontend/keras/LayerConverters.h"
 
 namespace kiln::keras_import {
@@ -106,6 +107,83 @@ Result<KerasTensor> convert_conv2d(LayerContext& context) {
   return finish_with_activation(context, *y, window.channels_first);
 }
 
+/// Pads and output_padding of one dim of a Keras Conv2DTranspose, which TensorFlow computes as
+/// the gradient of a convolution from an output of Keras's length L (deconv_output_length) to
+/// the input: the full transposed result, (in - 1) * s + k_eff long, loses
+/// max(total, 0) = max((in - 1) * s + k_eff - L, 0) elements, the smaller half first (TF's SAME
+/// split), and a negative total extends it with zeros at the end. total does not depend on the
+/// input size, so symbolic sizes convert too.
+struct TransposedPadding {
+  int64_t begin = 0, end = 0, output_padding = 0;
+};
+TransposedPadding keras_transposed_padding(int64_t kernel, int64_t stride, int64_t dilation,
+                                           bool same, std::optional<int64_t> output_padding) {
+  const int64_t span = (kernel - 1) * dilation + 1;
+  int64_t total;  // (in - 1) * s + span - L
+  if (output_padding) {
+    const int64_t pad = same ? span / 2 : 0;
+    total = 2 * pad - *output_padding;
+  } else {
+    total = same ? span - stride : std::min<int64_t>(span - stride, 0);
+  }
+  TransposedPadding p;
+  const int64_t cropped = std::max<int64_t>(total, 0);
+  p.begin = cropped / 2;
+  p.end = cropped - p.begin;
+  p.output_padding = std::max<int64_t>(-total, 0);
+  return p;
+}
+
+Result<KerasTensor> convert_conv2d_transpose(LayerContext& context) {
+  Result<KerasTensor*> input = context.single_input();
+  if (!input) return input.error();
+  const json& config = context.config();
+  ConvWindow window = read_conv_window(config);
+  if (window.kernel.size() != 2) return context.error("has no valid kernel_size");
+  if (window.padding != "valid" && window.padding != "same")
+    return context.error("unsupported padding '" + window.padding + "'");
+  std::optional<std::vector<int64_t>> output_padding;
+  if (config.contains("output_padding") && !config["output_padding"].is_null())
+    output_padding = config_pair(config, {"output_padding"}, {0, 0});
+  Result<Value*> x = nchw_input(context, **input, window.channels_first);
+  if (!x) return x.error();
+  Result<int64_t> filters = context.count_field({"filters"}, -1);
+  if (!filters) return filters.error();
+  bool use_bias = config_bool(config, {"use_bias"}, true);
+  KILN_RETURN_IF_ERROR(context.expect_weight_count(use_bias ? 2 : 1, "kernel, bias"));
+  const int64_t in_channels = KerasGraphBuilder::static_dim(*x, 1);
+  Result<WeightArray> kernel = context.weight(
+      0, "kernel", {window.kernel[0], window.kernel[1], *filters, in_channels}, 0.0f);
+  if (!kernel) return kernel.error();
+  const std::vector<int64_t>& d = kernel->dims;
+  Value* weights = context.constant(
+      "kernel", make_float_tensor({d[3], d[2], d[0], d[1]}, permute_array(*kernel, {3, 2, 0, 1})));
+  Result<Value*> bias = optional_bias(context, use_bias, 1, d[2]);
+  if (!bias) return bias.error();
+  std::vector<int64_t> begins, ends, extra;
+  for (size_t i = 0; i < 2; ++i) {
+    if (output_padding && ((*output_padding)[i] < 0 || (*output_padding)[i] >= window.strides[i]))
+      return context.error("output_padding must lie in [0, strides)");
+    TransposedPadding p = keras_transposed_padding(
+        window.kernel[i], window.strides[i], window.dilations[i], window.padding == "same",
+        output_padding ? std::optional<int64_t>((*output_padding)[i]) : std::nullopt);
+    begins.push_back(p.begin);
+    ends.push_back(p.end);
+    extra.push_back(p.output_padding);
+  }
+  Attributes attrs;
+  attrs.set("kernel_shape", window.kernel);
+  attrs.set("strides", window.strides);
+  attrs.set("dilations", window.dilations);
+  attrs.set("pads", std::vector<int64_t>{begins[0], begins[1], ends[0], ends[1]});
+  attrs.set("output_padding", extra);
+  std::vector<Value*> operands = {*x, weights};
+  if (*bias) operands.push_back(*bias);
+  Result<Value*> y = context.add("ConvTranspose", operands, attrs);
+  if (!y) return y.error();
+  return finish_with_activation(context, *y, window.channels_first);
+}
+
 /// A depthwise kernel [kh,kw,C,M] as grouped-Conv weights [C*M,1,kh,kw].
 Value* depthwise_weights(LayerContext& context, const WeightArray& kernel) {
   const std::vector<int64_t>& d = kernel.dims;
@@ -208,6 +286,7 @@ Result<KerasTensor> convert_dense(LayerContext& context) {
 
 void register_conv_layers(LayerConverterTable& table) {
   table["Conv2D"] = convert_conv2d;
+  table["Conv2DTranspose"] = convert_conv2d_transpose;
   table["Convolution2D"] = convert_conv2d;
   table["DepthwiseConv2D"] = convert_depthwise_conv2d;
   table["SeparableConv2D"] = convert_separable_conv2d;

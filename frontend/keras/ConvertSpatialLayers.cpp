@@ -122,22 +122,32 @@ Result<KerasTensor> convert_zero_padding(LayerContext& context) {
   return tensor_in_layout(*y, !channels_first);
 }
 
-// UpSampling2D (nearest): each pixel repeated size[0] x size[1] times.
+// UpSampling2D: a Resize by the integral factors `size`. 'nearest' repeats each pixel
+// (o / size: asymmetric coordinates, floor); 'bilinear' is TensorFlow's resize with half-pixel
+// centres and no antialiasing, which is ONNX's half_pixel linear (edge pixels clamp the same way).
 Result<KerasTensor> convert_up_sampling(LayerContext& context) {
   Result<KerasTensor*> input = context.single_input();
   if (!input) return input.error();
   const nlohmann::json& interpolation = config_field(context.config(), {"interpolation"});
-  if (interpolation.is_string() && interpolation.get<std::string>() != "nearest")
-    return context.error("UpSampling2D interpolation '" + interpolation.get<std::string>() +
-                         "' is not supported (only 'nearest')");
+  const std::string method =
+      interpolation.is_string() ? interpolation.get<std::string>() : "nearest";
+  if (method != "nearest" && method != "bilinear")
+    return context.error("UpSampling2D interpolation '" + method +
+                         "' is not supported (nearest or bilinear)");
   std::vector<int64_t> size = config_pair(context.config(), {"size"}, {2, 2});
   if (size[0] < 1 || size[1] < 1) return context.error("UpSampling2D size must be positive");
   bool channels_first = is_channels_first(context.config());
   Result<Value*> x = nchw_input(context, **input, channels_first);
   if (!x) return x.error();
   Attributes attrs;
-  attrs.set("scales", std::vector<int64_t>{1, 1, size[0], size[1]});
-  Result<Value*> y = context.add("UpsampleNearest", {*x}, attrs);
+  attrs.set("scales", std::vector<double>{1, 1, double(size[0]), double(size[1])});
+  if (method == "nearest") {
+    attrs.set("coordinate_transformation_mode", std::string("asymmetric"));
+    attrs.set("nearest_mode", std::string("floor"));
+  } else {
+    attrs.set("mode", std::string("linear"));
+  }
+  Result<Value*> y = context.add("Resize", {*x}, attrs);
   if (!y) return y.error();
   return tensor_in_layout(*y, !channels_first);
 }

@@ -1,4 +1,4 @@
-// ConvertDirectOps.cpp: ONNX ops whose every opset from 7 to 18 matches the IR op, so the
+// ConvertDirectOps.cpp: ONNX ops whose every opset from 7 to 21 matches the IR op, so the
 // conversion only checks attributes and wires values.
 #include <map>
 
@@ -25,8 +25,11 @@ const std::map<std::string, DirectOp>& direct_ops() {
   };
   static const std::map<std::string, DirectOp> kOps = {
       {"Conv", {with(kWindow, {{"dilations", AttrKind::Ints}, {"group", AttrKind::Int}}), {}}},
-      {"AveragePool",
-       {with(kWindow, {{"ceil_mode", AttrKind::Int}, {"count_include_pad", AttrKind::Int}}), {}}},
+      {"AveragePool",  // dilations from opset 19
+       {with(kWindow, {{"ceil_mode", AttrKind::Int},
+                       {"count_include_pad", AttrKind::Int},
+                       {"dilations", AttrKind::Ints}}),
+        {}}},
       {"GlobalAveragePool", {}},
       {"ArgMax", {kArgReduction, {}}},
       {"ArgMin", {kArgReduction, {}}},
@@ -101,6 +104,18 @@ const std::map<std::string, DirectOp>& direct_ops() {
       {"IsNaN", {}},
       {"IsInf", {{{"detect_negative", AttrKind::Int}, {"detect_positive", AttrKind::Int}}, {}}},
       {"Gelu", {{{"approximate", AttrKind::String}}, {}}},
+      {"DepthToSpace", {{{"blocksize", AttrKind::Int}, {"mode", AttrKind::String}}, {}}},
+      {"SpaceToDepth", {{{"blocksize", AttrKind::Int}}, {}}},
+      {"ConvTranspose",
+       {with(kWindow, {{"dilations", AttrKind::Ints},
+                       {"group", AttrKind::Int},
+                       {"output_padding", AttrKind::Ints},
+                       {"output_shape", AttrKind::Ints}}),
+        {}}},
+      {"LpPool",
+       {with(kWindow,
+             {{"p", AttrKind::Int}, {"dilations", AttrKind::Ints}, {"ceil_mode", AttrKind::Int}}),
+        {}}},
   };
   return kOps;
 }

@@ -158,10 +158,11 @@ Status convert_pad(NodeConverter& node) {
                 {{"mode", AttrKind::String}, {"pads", AttrKind::Ints}, {"value", AttrKind::Float}})
           : node.convert_attributes({{"mode", AttrKind::String}});
   if (!attrs) return attrs.error();
-  std::string mode = attrs->get_string("mode", "constant");
-  if (mode != "constant")
-    return node.error("Pad mode '" + mode + "' is not supported (only 'constant')");
-  attrs->erase("mode");
+  // Opset 19 adds wrap to constant, reflect and edge.
+  const std::string mode = attrs->get_string("mode", "constant");
+  if (mode != "constant" && mode != "reflect" && mode != "edge" && mode != "wrap")
+    return node.error("Pad mode '" + mode + "' is unknown (constant, reflect, edge or wrap)");
+  if (mode == "constant") attrs->erase("mode");
   if (node.opset() < 11) {
     if (!attrs->has("pads")) return node.error("Pad needs 'pads'");
     return emit_unary(node, "Pad", std::move(*attrs));

@@ -221,21 +221,28 @@ Status convert_batch_normalization(NodeConverter& node) {
 }
 
 Status convert_max_pool(NodeConverter& node) {
-  // storage_order only changes how the Indices output numbers elements.
   Result<Attributes> attrs = node.convert_attributes({{"kernel_shape", AttrKind::Ints},
                                                       {"strides", AttrKind::Ints},
                                                       {"pads", AttrKind::Ints},
                                                       {"auto_pad", AttrKind::String},
                                                       {"dilations", AttrKind::Ints},
-                                                      {"ceil_mode", AttrKind::Int}},
-                                                     {"storage_order"});
+                                                      {"ceil_mode", AttrKind::Int},
+                                                      {"storage_order", AttrKind::Int}});
   if (!attrs) return attrs.error();
-  KILN_RETURN_IF_ERROR(node.reject_used_outputs(1, "MaxPool's Indices output is not supported"));
+  if (node.proto().output_size() > 2) return node.error("MaxPool has at most two outputs");
   Result<Value*> data = node.required_input(0, "X");
   if (!data) return data.error();
+  // The Indices output is its own IR op (the window's argmax); storage_order only numbers it.
+  Attributes indices_attrs = *attrs;
+  attrs->erase("storage_order");
   Result<Value*> output = node.define_output(0);
   if (!output) return output.error();
   node.emit("MaxPool", {*data}, {*output}, std::move(*attrs));
+  if (node.output_used(1)) {
+    Result<Value*> indices = node.define_output(1);
+    if (!indices) return indices.error();
+    node.emit("MaxPoolIndices", {*data}, {*indices}, std::move(indices_attrs), "indices");
+  }
   return Status::ok();
 }
 

@@ -18,7 +18,7 @@ namespace {
 using namespace onnx_import;
 
 constexpr int64_t kMinOpset = 7;
-constexpr int64_t kMaxOpset = 18;
+constexpr int64_t kMaxOpset = 21;
 
 Error file_error(const std::string& file, const std::string& message) {
   return Error{file, "", message};

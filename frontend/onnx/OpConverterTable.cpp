@@ -36,6 +36,9 @@ ConvertFn find_op_converter(const std::string& op_type) {
       {"Dropout", convert_dropout},
       {"BatchNormalization", convert_batch_normalization},
       {"MaxPool", convert_max_pool},
+      {"MaxUnpool", convert_max_unpool},
+      {"Resize", convert_resize},
+      {"Upsample", convert_upsample},
   };
   auto it = kConverters.find(op_type);
   if (it != kConverters.end()) return it->second;

@@ -6,7 +6,7 @@
 
 namespace kiln::onnx_import {
 
-/// Ops whose ONNX form (opsets 7-18) already is the IR form: inputs, outputs and a fixed set of
+/// Ops whose ONNX form (opsets 7-21) already is the IR form: inputs, outputs and a fixed set of
 /// attributes map one to one (ConvertDirectOps.cpp).
 Status convert_direct_op(NodeConverter& node);
 
@@ -34,6 +34,15 @@ Status convert_cast(NodeConverter& node);
 Status convert_dropout(NodeConverter& node);
 Status convert_batch_normalization(NodeConverter& node);
 Status convert_max_pool(NodeConverter& node);
+
+// Resampling-family ops whose operands become attributes (ConvertResamplingOps.cpp).
+/// Resize: constant scales/sizes (and roi, for tf_crop_and_resize) become attributes; opset 10
+/// samples like Upsample.
+Status convert_resize(NodeConverter& node);
+/// Upsample (scales attribute in opset 7, input from 9): a Resize at asymmetric coordinates.
+Status convert_upsample(NodeConverter& node);
+/// MaxUnpool: the optional output_shape input becomes attribute output_shape.
+Status convert_max_unpool(NodeConverter& node);
 
 /// True for op types convert_direct_op handles.
 bool is_direct_op(const std::string& op_type);

@@ -1,5 +1,6 @@
-// ConvPoolShapes.cpp: shape rules of the sliding-window ops (Conv, MaxPool, AveragePool) and the
-// global pools. The window arithmetic lives in WindowGeometry.h, shared with the backends.
+// ConvPoolShapes.cpp: shape rules of the sliding-window ops (Conv, ConvTranspose, MaxPool,
+// MaxPoolIndices, AveragePool, LpPool), the global pools and MaxUnpool. The window arithmetic lives
+// in WindowGeometry.h, shared with the backends.
 #include "ir/shape_rules/DimArithmetic.h"
 #include "ir/shape_rules/ShapeRuleSupport.h"
 #include "ir/shape_rules/WindowGeometry.h"
@@ -153,11 +154,127 @@ Status infer_Conv(ShapeContext& ctx) {
   return set_output(ctx, TensorType{x.dtype, out});
 }
 
+namespace {
+
+// The output size of a transposed window over a symbolic input dim: s * (in - 1) + extent.
+Dim symbolic_transposed_output(const TransposedWindowAttributes& t, size_t dim, const Dim& input) {
+  const WindowAttributes& w = t.window;
+  const int64_t stride = w.strides[dim];
+  if (w.auto_pad == AutoPad::SameUpper || w.auto_pad == AutoPad::SameLower)
+    return multiply_dims(input, Dim::known(stride));
+  const int64_t pads = w.auto_pad == AutoPad::Valid ? 0 : w.pad_begin[dim] + w.pad_end[dim];
+  const int64_t extra = t.output_padding[dim] + w.span(dim) - pads - stride;
+  const Dim grown = multiply_dims(input, Dim::known(stride));
+  return extra >= 0 ? add_dims(grown, Dim::known(extra)) : subtract_dims(grown, Dim::known(-extra));
+}
+
+}  // namespace
+
+Status infer_ConvTranspose(ShapeContext& ctx) {
+  KILN_SHAPE_ASSIGN(x, spatial_input(ctx));
+  KILN_SHAPE_ASSIGN(w, input_type(ctx, 1));
+  const Shape& in = *x.shape;
+  if (w.shape->size() != in.size())
+    return make_error("ConvTranspose weight " + w.to_string() + " must have the input's rank " +
+                      std::to_string(in.size()) + " (input " + x.to_string() + ")");
+  if (w.dtype != x.dtype)
+    return make_error("ConvTranspose weight dtype " + std::string(dtype_name(w.dtype)) +
+                      " differs from the input dtype " + dtype_name(x.dtype));
+  // The weight is [C, M / group, kernel...]: input channels first.
+  const int64_t group = ctx.attrs->get_int("group", 1);
+  if (group < 1)
+    return make_error("ConvTranspose group must be positive but is " + std::to_string(group));
+  const Dim& in_channels = in[1];
+  const Dim& weight_channels = (*w.shape)[0];
+  if (in_channels.is_static() && weight_channels.is_static() &&
+      in_channels.value != weight_channels.value)
+    return make_error("ConvTranspose weight " + w.to_string() + " expects " +
+                      weight_channels.to_string() + " input channels but the input has " +
+                      in_channels.to_string());
+  if (in_channels.is_static() && in_channels.value % group != 0)
+    return make_error("ConvTranspose input channels " + in_channels.to_string() +
+                      " are not divisible by group=" + std::to_string(group));
+  const Dim out_channels = multiply_dims((*w.shape)[1], Dim::known(group));
+  if (has_input(ctx, 2)) {
+    KILN_SHAPE_ASSIGN(b, input_type(ctx, 2));
+    if (b.shape->size() != 1 ||
+        ((*b.shape)[0].is_static() && out_channels.is_static() && (*b.shape)[0] != out_channels))
+      return make_error("ConvTranspose bias " + b.to_string() + " must be a vector of the " +
+                        out_channels.to_string() + " output channels");
+  }
+  KILN_SHAPE_ASSIGN(kernel, conv_kernel(ctx, *w.shape));
+  KILN_SHAPE_ASSIGN(window, read_transposed_window_attributes(*ctx.attrs, kernel));
+  Shape out = {in[0], out_channels};
+  for (size_t i = 0; i < kernel.size(); ++i) {
+    const Dim& input = in[i + 2];
+    if (input.is_static()) {
+      KILN_SHAPE_ASSIGN(dim, resolve_transposed_window_dim(window, i, input.value));
+      out.push_back(Dim::known(dim.output));
+    } else if (!window.output_shape.empty()) {
+      out.push_back(Dim::known(window.output_shape[i]));
+    } else if (input.is_symbolic()) {
+      out.push_back(symbolic_transposed_output(window, i, input));
+    } else {
+      out.push_back(Dim::unknown());
+    }
+  }
+  return set_output(ctx, TensorType{x.dtype, out});
+}
+
 Status infer_MaxPool(ShapeContext& ctx) {
   return infer_pool(ctx);
 }
 Status infer_AveragePool(ShapeContext& ctx) {
   return infer_pool(ctx);
+}
+Status infer_LpPool(ShapeContext& ctx) {
+  if (ctx.attrs->get_int("p", 2) < 1)
+    return make_error("LpPool p must be positive but is " +
+                      std::to_string(ctx.attrs->get_int("p", 2)));
+  return infer_pool(ctx);
+}
+Status infer_MaxPoolIndices(ShapeContext& ctx) {
+  KILN_RETURN_IF_ERROR(infer_pool(ctx));
+  ctx.output_types[0].dtype = DType::Int64;
+  return Status::ok();
+}
+
+Status infer_MaxUnpool(ShapeContext& ctx) {
+  KILN_SHAPE_ASSIGN(x, spatial_input(ctx));
+  KILN_SHAPE_ASSIGN(indices, input_type(ctx, 1));
+  if (indices.dtype != DType::Int64)
+    return make_error("MaxUnpool indices must be i64 but are " + indices.to_string());
+  if (!(*indices.shape == *x.shape) && is_static(*indices.shape) && is_static(*x.shape))
+    return make_error("MaxUnpool indices " + indices.to_string() + " must have the shape of X " +
+                      x.to_string());
+  const size_t spatial = x.shape->size() - 2;
+  KILN_SHAPE_ASSIGN(kernel, pool_kernel(ctx, spatial));
+  KILN_SHAPE_ASSIGN(window, read_window_attributes(*ctx.attrs, kernel));
+  Shape out = {(*x.shape)[0], (*x.shape)[1]};
+  for (size_t i = 0; i < spatial; ++i) {
+    const Dim& in = (*x.shape)[i + 2];
+    const int64_t extra = kernel[i] - window.pad_begin[i] - window.pad_end[i];
+    Dim grown = multiply_dims(subtract_dims(in, Dim::known(1)), Dim::known(window.strides[i]));
+    out.push_back(extra >= 0 ? add_dims(grown, Dim::known(extra))
+                             : subtract_dims(grown, Dim::known(-extra)));
+    if (out.back().is_static() && out.back().value < 1)
+      return make_error("MaxUnpool pads leave no output along spatial dim " + std::to_string(i));
+  }
+  // output_shape pads the unpooled tensor at the end of each dim; the indices keep addressing
+  // the unpooled shape.
+  const std::vector<int64_t> requested = ctx.attrs->get_ints("output_shape");
+  if (!requested.empty()) {
+    if (requested.size() != out.size())
+      return make_error("MaxUnpool output_shape " + ints_to_string(requested) + " must have " +
+                        std::to_string(out.size()) + " dims");
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (out[i].is_static() && requested[i] < out[i].value)
+        return make_error("MaxUnpool output_shape " + ints_to_string(requested) +
+                          " is smaller than the unpooled shape " + shape_to_string(out));
+      if (i >= 2 || out[i].is_static()) out[i] = Dim::known(requested[i]);
+    }
+  }
+  return set_output(ctx, TensorType{x.dtype, out});
 }
 Status infer_GlobalAveragePool(ShapeContext& ctx) {
   return infer_global_pool(ctx);

@@ -1,5 +1,5 @@
 // LayoutShapes.cpp: shape rules of the ops that rearrange a tensor without computing on it
-// (Reshape, Flatten, Transpose, Squeeze, Unsqueeze) and Pad.
+// (Reshape, Flatten, Transpose, Squeeze, Unsqueeze, DepthToSpace, SpaceToDepth) and Pad.
 #include <algorithm>
 #include <set>
 
@@ -197,9 +197,9 @@ Status infer_Unsqueeze(ShapeContext& ctx) {
 Status infer_Pad(ShapeContext& ctx) {
   KILN_SHAPE_ASSIGN(x, input_type(ctx, 0));
   const size_t rank = x.shape->size();
-  std::string mode = ctx.attrs->get_string("mode", "constant");
-  if (mode != "constant")
-    return make_error("Pad mode '" + mode + "' is not supported (only constant)");
+  const std::string mode = ctx.attrs->get_string("mode", "constant");
+  if (mode != "constant" && mode != "reflect" && mode != "edge" && mode != "wrap")
+    return make_error("Pad mode '" + mode + "' is unknown (constant, reflect, edge or wrap)");
   std::vector<int64_t> pads = ctx.attrs->get_ints("pads", std::vector<int64_t>(2 * rank, 0));
   if (pads.size() != 2 * rank)
     return make_error("Pad pads " + ints_to_string(pads) + " should hold " +
@@ -216,11 +216,65 @@ Status infer_Pad(ShapeContext& ctx) {
       if (dim.value + total < 0)
         return make_error("Pad pads " + ints_to_string(pads) + " crop dim " + std::to_string(i) +
                           " of " + x.to_string() + " below zero");
+      // The other modes copy input elements into the border: an empty axis has none.
+      if (mode != "constant" && dim.value == 0 && total > 0)
+        return make_error("Pad mode '" + mode + "' cannot pad the empty dim " + std::to_string(i) +
+                          " of " + x.to_string());
       dim = Dim::known(dim.value + total);
     } else if (dim.is_symbolic()) {
       dim = total >= 0 ? add_dims(dim, Dim::known(total)) : subtract_dims(dim, Dim::known(-total));
     }
   }
+  return set_output(ctx, TensorType{x.dtype, out});
+}
+
+namespace {
+
+// The input of DepthToSpace/SpaceToDepth (4-D) and its blocksize (positive).
+Result<std::pair<TensorType, int64_t>> block_input(const ShapeContext& ctx) {
+  KILN_SHAPE_ASSIGN(x, input_type(ctx, 0));
+  if (x.shape->size() != 4)
+    return make_error(ctx.op + " needs a 4-D input [N,C,H,W] but got " + x.to_string());
+  const int64_t block = ctx.attrs->get_int("blocksize", 0);
+  if (block < 1 || block >= (int64_t{1} << 16))
+    return make_error(ctx.op + " blocksize must be in [1, 65535] but is " + std::to_string(block));
+  return std::make_pair(x, block);
+}
+
+// An error unless a static `dim` is a multiple of `factor`.
+Status check_multiple(const ShapeContext& ctx, const Dim& dim, int64_t factor,
+                      const std::string& what) {
+  if (dim.is_static() && dim.value % factor != 0)
+    return make_error(ctx.op + ": " + what + " " + std::to_string(dim.value) +
+                      " is not a multiple of " + std::to_string(factor));
+  return Status::ok();
+}
+
+}  // namespace
+
+Status infer_DepthToSpace(ShapeContext& ctx) {
+  KILN_SHAPE_ASSIGN(input, block_input(ctx));
+  const auto& [x, block] = input;
+  const std::string mode = ctx.attrs->get_string("mode", "DCR");
+  if (mode != "DCR" && mode != "CRD")
+    return make_error("DepthToSpace mode '" + mode + "' is unknown (DCR or CRD)");
+  const Shape& in = *x.shape;
+  KILN_RETURN_IF_ERROR(check_multiple(ctx, in[1], block * block, "channel count"));
+  const Dim b = Dim::known(block);
+  Shape out = {in[0], divide_dims(in[1], Dim::known(block * block)), multiply_dims(in[2], b),
+               multiply_dims(in[3], b)};
+  return set_output(ctx, TensorType{x.dtype, out});
+}
+
+Status infer_SpaceToDepth(ShapeContext& ctx) {
+  KILN_SHAPE_ASSIGN(input, block_input(ctx));
+  const auto& [x, block] = input;
+  const Shape& in = *x.shape;
+  KILN_RETURN_IF_ERROR(check_multiple(ctx, in[2], block, "height"));
+  KILN_RETURN_IF_ERROR(check_multiple(ctx, in[3], block, "width"));
+  const Dim b = Dim::known(block);
+  Shape out = {in[0], multiply_dims(in[1], Dim::known(block * block)), divide_dims(in[2], b),
+               divide_dims(in[3], b)};
   return set_output(ctx, TensorType{x.dtype, out});
 }
 

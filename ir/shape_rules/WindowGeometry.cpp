@@ -98,13 +98,17 @@ Result<WindowDim> resolve_window_dim(const WindowAttributes& window, size_t dim,
       break;
   }
   const int64_t room = input + out.pad_begin + out.pad_end - span;
-  if (room < 0)
+  const bool ceil_mode = window.ceil_mode && window.auto_pad == AutoPad::NotSet;
+  // Under ceil_mode a window that overhangs the padded input by less than a stride still gives
+  // one output (PyTorch and ONNX Runtime agree): it starts inside the input.
+  const bool overhang_allowed = ceil_mode && room < 0 && -room < stride;
+  if (room < 0 && !overhang_allowed)
     return make_error("window of extent " + std::to_string(span) + " (kernel " +
                       std::to_string(window.kernel[dim]) + ", dilation " +
                       std::to_string(window.dilations[dim]) + ") does not fit in spatial dim " +
                       std::to_string(dim) + " of size " + std::to_string(input) + " padded by " +
                       std::to_string(out.pad_begin) + "+" + std::to_string(out.pad_end));
-  if (window.ceil_mode && window.auto_pad == AutoPad::NotSet) {
+  if (ceil_mode) {
     out.output = ceil_div(room, stride) + 1;
     // The last window must start inside the input or its left padding.
     if ((out.output - 1) * stride >= input + out.pad_begin) --out.output;
@@ -127,6 +131,63 @@ Result<std::vector<WindowDim>> resolve_window(const WindowAttributes& window,
     dims.push_back(*dim);
   }
   return dims;
+}
+
+Result<TransposedWindowAttributes> read_transposed_window_attributes(
+    const Attributes& attrs, const std::vector<int64_t>& kernel) {
+  Result<WindowAttributes> window = read_window_attributes(attrs, kernel);
+  if (!window) return window.error();
+  const size_t n = kernel.size();
+  TransposedWindowAttributes t;
+  t.window = *window;
+  t.output_padding = attrs.get_ints("output_padding", std::vector<int64_t>(n, 0));
+  if (t.output_padding.empty()) t.output_padding.assign(n, 0);
+  if (t.output_padding.size() != n)
+    return make_error("output_padding " + list_to_string(t.output_padding) +
+                      " does not match the " + std::to_string(n) + " spatial dims");
+  for (int64_t pad : t.output_padding)
+    if (pad < 0 || pad > kMaxWindowValue)
+      return make_error("output_padding " + list_to_string(t.output_padding) +
+                        " must lie in [0, 2^31)");
+  std::vector<int64_t> shape = attrs.get_ints("output_shape");
+  if (!shape.empty()) {
+    if (shape.size() < n)
+      return make_error("output_shape " + list_to_string(shape) + " has fewer than " +
+                        std::to_string(n) + " spatial dims");
+    t.output_shape.assign(shape.end() - static_cast<long>(n), shape.end());
+    for (int64_t size : t.output_shape)
+      if (size < 1 || size > kMaxWindowValue)
+        return make_error("output_shape " + list_to_string(shape) + " must lie in [1, 2^31)");
+  }
+  return t;
+}
+
+Result<WindowDim> resolve_transposed_window_dim(const TransposedWindowAttributes& attrs, size_t dim,
+                                                int64_t input) {
+  const WindowAttributes& w = attrs.window;
+  const int64_t natural = w.strides[dim] * (input - 1) + attrs.output_padding[dim] + w.span(dim);
+  WindowDim out;
+  const bool same = w.auto_pad == AutoPad::SameUpper || w.auto_pad == AutoPad::SameLower;
+  if (!attrs.output_shape.empty() || same) {
+    out.output = attrs.output_shape.empty() ? input * w.strides[dim] : attrs.output_shape[dim];
+    const int64_t total = natural - out.output;
+    const int64_t half = floor_div(total, 2);
+    out.pad_begin = w.auto_pad == AutoPad::SameUpper ? half : total - half;
+    out.pad_end = total - out.pad_begin;
+  } else {
+    if (w.auto_pad == AutoPad::NotSet) {
+      out.pad_begin = w.pad_begin[dim];
+      out.pad_end = w.pad_end[dim];
+    }
+    out.output = natural - out.pad_begin - out.pad_end;
+  }
+  if (input < 1 || out.output < 1)
+    return make_error("transposed window (kernel " + std::to_string(w.kernel[dim]) + ", stride " +
+                      std::to_string(w.strides[dim]) + ") over spatial dim " + std::to_string(dim) +
+                      " of size " + std::to_string(input) + " with pads " +
+                      std::to_string(out.pad_begin) + "+" + std::to_string(out.pad_end) +
+                      " leaves no output");
+  return out;
 }
 
 }  // namespace kiln

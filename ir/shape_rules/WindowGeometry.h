@@ -1,5 +1,5 @@
-// WindowGeometry.h: the geometry of sliding-window ops (Conv, MaxPool, AveragePool) in one place,
-// so the shape rules, the reference interpreter and the Halide lowering agree on padding and
+// WindowGeometry.h: the geometry of sliding-window ops (Conv, ConvTranspose, the pools) in one
+// place, so the shape rules, the reference interpreter and the Halide lowering agree on padding and
 // output sizes.
 //
 // For each spatial dim with input size W, kernel F, stride S, dilation d and pads (pb, pe):
@@ -7,6 +7,7 @@
 //   output = floor((W + pb + pe - span) / S) + 1    (ceil_mode = 0)
 //   output = ceil((W + pb + pe - span) / S) + 1     (ceil_mode = 1), minus one when the last window
 //            would start at or past W + pb, i.e. entirely inside the right padding (ONNX/PyTorch).
+//            A window longer than the padded input by less than S still gives one output there.
 // auto_pad replaces the explicit pads: VALID means no padding; SAME_UPPER / SAME_LOWER pick
 // output = ceil(W / S) and total padding max((output - 1) * S + span - W, 0), with the odd extra
 // pixel at the end (UPPER) or the beginning (LOWER).
@@ -64,5 +65,33 @@ Result<std::vector<WindowDim>> resolve_window(const WindowAttributes& window,
 
 /// Parses an auto_pad attribute value; an error for unknown names.
 Result<AutoPad> parse_auto_pad(const std::string& name);
+
+// Transposed windows (ConvTranspose). Input i and kernel tap k feed output
+//   o = i * S + k * d - pb
+// so the output covers S * (W - 1) + output_padding + span - pb - pe elements. output_shape (when
+// given) fixes the output size and derives the pads from total = S * (W - 1) + output_padding +
+// span - output: SAME_UPPER puts floor(total / 2) first, otherwise total - floor(total / 2) goes
+// first (floor division, so a negative total - an output past the natural one - extends it at the
+// end, as ONNX's node tests expect). auto_pad SAME_* without output_shape asks for W * S outputs,
+// split the same way; VALID drops the pads.
+
+/// A transposed window: the forward window attributes plus the output_padding and output_shape
+/// (spatial dims) of ConvTranspose.
+struct TransposedWindowAttributes {
+  WindowAttributes window;
+  std::vector<int64_t> output_padding;
+  std::vector<int64_t> output_shape;  ///< empty when not given
+};
+
+/// Reads a ConvTranspose's window attributes for `kernel` (the weight's spatial dims): those of
+/// read_window_attributes plus output_padding (non-negative) and output_shape (its last
+/// spatial-rank entries, positive).
+Result<TransposedWindowAttributes> read_transposed_window_attributes(
+    const Attributes& attrs, const std::vector<int64_t>& kernel);
+
+/// Resolves the pads and output size of spatial dim `dim` for input size `input`. Pads may come
+/// out negative (an output_shape past the natural size); errors when no output remains.
+Result<WindowDim> resolve_transposed_window_dim(const TransposedWindowAttributes& attrs, size_t dim,
+                                                int64_t input);
 
 }  // namespace kiln

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "tests/backends/ReferenceTestUtil.h"
 
 namespace kiln::testing {
@@ -112,6 +114,69 @@ TEST(ReferencePool, AveragePoolCountIncludePad) {
   ASSERT_OK_AND_ASSIGN(included, run_op("AveragePool", {one_to_nine()}, attrs));
   EXPECT_NEAR(values_of(included)[0], 12.0 / 9.0, 1e-6);
   EXPECT_NEAR(values_of(included)[4], 5.0, 1e-6);
+}
+
+TEST(ReferencePool, CeilModeWindowLargerThanItsInputGivesOneOutput) {
+  // PyTorch and ONNX Runtime: a 3x3 window of stride 2 over a 2x2 input (1 past it) gives one
+  // output under ceil_mode; without ceil_mode, or 2 past it, there is none (an error).
+  Tensor x = make_float_tensor({1, 1, 2, 2}, {1, 2, 3, 4});
+  Attributes attrs = attrs_of({{"kernel_shape", std::vector<int64_t>{3, 3}},
+                               {"strides", std::vector<int64_t>{2, 2}},
+                               {"ceil_mode", int64_t{1}}});
+  ASSERT_OK_AND_ASSIGN(max, run_op("MaxPool", {x}, attrs));
+  EXPECT_EQ(max.dims, (std::vector<int64_t>{1, 1, 1, 1}));
+  EXPECT_THAT(values_of(max), ElementsAre(4));
+  ASSERT_OK_AND_ASSIGN(average, run_op("AveragePool", {x}, attrs));
+  EXPECT_THAT(values_of(average), Pointwise(DoubleNear(1e-6), {2.5}));
+  attrs.set("ceil_mode", int64_t{0});
+  EXPECT_FALSE(run_op("MaxPool", {x}, attrs).is_ok());
+  attrs.set("ceil_mode", int64_t{1});
+  attrs.set("kernel_shape", std::vector<int64_t>{4, 4});
+  EXPECT_FALSE(run_op("MaxPool", {x}, attrs).is_ok());
+}
+
+TEST(ReferencePool, LpPoolNorms) {
+  Tensor x = make_float_tensor({1, 1, 2, 2}, {1, -2, 3, -4});
+  auto pool = [&](int64_t p) {
+    return run_op("LpPool", {x},
+                  attrs_of({{"kernel_shape", std::vector<int64_t>{2, 2}}, {"p", p}}));
+  };
+  ASSERT_OK_AND_ASSIGN(l1, pool(1));
+  EXPECT_THAT(values_of(l1), Pointwise(DoubleNear(1e-6), {10.0}));
+  ASSERT_OK_AND_ASSIGN(l2, pool(2));
+  EXPECT_THAT(values_of(l2), Pointwise(DoubleNear(1e-6), {std::sqrt(30.0)}));
+  ASSERT_OK_AND_ASSIGN(l3, pool(3));
+  EXPECT_THAT(values_of(l3), Pointwise(DoubleNear(1e-5), {std::cbrt(100.0)}));
+  EXPECT_FALSE(pool(0).is_ok());
+}
+
+TEST(ReferencePool, MaxPoolIndicesNumberTheWholeTensor) {
+  // Two channels; the second channel's indices start after the first's 4 elements. A tie keeps
+  // the first maximum in row-major window order.
+  Tensor x = make_float_tensor({1, 2, 2, 2}, {1, 5, 5, 2, 7, 3, 4, 9});
+  Attributes attrs = attrs_of({{"kernel_shape", std::vector<int64_t>{2, 2}}});
+  ASSERT_OK_AND_ASSIGN(rows, run_op("MaxPoolIndices", {x}, attrs));
+  EXPECT_EQ(rows.dtype, DType::Int64);
+  EXPECT_THAT(ints_of(rows), ElementsAre(1, 7));
+  attrs.set("storage_order", int64_t{1});  // column-major: (h, w) -> w * H + h
+  ASSERT_OK_AND_ASSIGN(columns, run_op("MaxPoolIndices", {x}, attrs));
+  EXPECT_THAT(ints_of(columns), ElementsAre(2, 7));
+}
+
+TEST(ReferencePool, MaxUnpoolScattersAndPadsToOutputShape) {
+  Tensor x = make_float_tensor({1, 1, 1, 2}, {5, 6});
+  Tensor indices = make_int64_tensor({1, 1, 1, 2}, {3, 40});  // 40 is outside 2x4: dropped
+  Attributes attrs = attrs_of(
+      {{"kernel_shape", std::vector<int64_t>{2, 2}}, {"strides", std::vector<int64_t>{2, 2}}});
+  ASSERT_OK_AND_ASSIGN(plain, run_op("MaxUnpool", {x, indices}, attrs));
+  EXPECT_EQ(plain.dims, (std::vector<int64_t>{1, 1, 2, 4}));
+  EXPECT_THAT(values_of(plain), ElementsAre(0, 0, 0, 5, 0, 0, 0, 0));
+  attrs.set("output_shape", std::vector<int64_t>{1, 1, 3, 5});
+  ASSERT_OK_AND_ASSIGN(padded, run_op("MaxUnpool", {x, indices}, attrs));
+  EXPECT_EQ(padded.dims, (std::vector<int64_t>{1, 1, 3, 5}));
+  EXPECT_EQ(values_of(padded)[3], 5.0);  // (0, 3) of the unpooled 2x4 keeps its place
+  attrs.set("output_shape", std::vector<int64_t>{1, 1, 1, 5});
+  EXPECT_FALSE(run_op("MaxUnpool", {x, indices}, attrs).is_ok());
 }
 
 TEST(ReferencePool, GlobalPools) {

@@ -107,6 +107,52 @@ TEST(ReferenceShapeOps, PadConstantAndCrop) {
   EXPECT_THAT(values_of(cropped), ElementsAre(2, 4));
 }
 
+TEST(ReferenceShapeOps, PadReflectEdgeAndWrap) {
+  // One row 1 2 3 padded by 4 on the left and 2 on the right: numpy's pad modes.
+  auto pad = [](const std::string& mode) {
+    return run_op("Pad", {counting({1, 3})},
+                  attrs_of({{"pads", std::vector<int64_t>{0, 4, 0, 2}}, {"mode", mode}}));
+  };
+  ASSERT_OK_AND_ASSIGN(reflect, pad("reflect"));
+  EXPECT_THAT(values_of(reflect), ElementsAre(1, 2, 3, 2, 1, 2, 3, 2, 1));
+  ASSERT_OK_AND_ASSIGN(edge, pad("edge"));
+  EXPECT_THAT(values_of(edge), ElementsAre(1, 1, 1, 1, 1, 2, 3, 3, 3));
+  ASSERT_OK_AND_ASSIGN(wrap, pad("wrap"));
+  EXPECT_THAT(values_of(wrap), ElementsAre(3, 1, 2, 3, 1, 2, 3, 1, 2));
+  ASSERT_OK_AND_ASSIGN(single, run_op("Pad", {counting({1, 1})},
+                                      attrs_of({{"pads", std::vector<int64_t>{0, 2, 0, 1}},
+                                                {"mode", std::string("reflect")}})));
+  EXPECT_THAT(values_of(single), ElementsAre(1, 1, 1, 1));
+  auto empty =
+      run_op("Pad", {make_float_tensor({0}, {})},
+             attrs_of({{"pads", std::vector<int64_t>{1, 1}}, {"mode", std::string("edge")}}));
+  ASSERT_FALSE(empty.is_ok());
+  EXPECT_NE(empty.error().message.find("empty"), std::string::npos);
+}
+
+TEST(ReferenceShapeOps, DepthToSpaceModesAndSpaceToDepth) {
+  // 8 channels of one pixel: DCR takes the block offset from the outer channel digits, CRD from
+  // the inner ones.
+  auto to_space = [](const std::string& mode) {
+    return run_op("DepthToSpace", {counting({1, 8, 1, 1})},
+                  attrs_of({{"blocksize", int64_t{2}}, {"mode", mode}}));
+  };
+  ASSERT_OK_AND_ASSIGN(dcr, to_space("DCR"));
+  EXPECT_EQ(dcr.dims, (std::vector<int64_t>{1, 2, 2, 2}));
+  EXPECT_THAT(values_of(dcr), ElementsAre(1, 3, 5, 7, 2, 4, 6, 8));
+  ASSERT_OK_AND_ASSIGN(crd, to_space("CRD"));
+  EXPECT_THAT(values_of(crd), ElementsAre(1, 2, 3, 4, 5, 6, 7, 8));
+  ASSERT_OK_AND_ASSIGN(depth, run_op("SpaceToDepth", {counting({1, 1, 2, 4})},
+                                     attrs_of({{"blocksize", int64_t{2}}})));
+  EXPECT_EQ(depth.dims, (std::vector<int64_t>{1, 4, 1, 2}));
+  EXPECT_THAT(values_of(depth), ElementsAre(1, 3, 2, 4, 5, 7, 6, 8));
+  auto uneven =
+      run_op("DepthToSpace", {counting({1, 6, 1, 1})}, attrs_of({{"blocksize", int64_t{2}}}));
+  ASSERT_FALSE(uneven.is_ok());
+  EXPECT_NE(uneven.error().message.find("not a multiple of 4"), std::string::npos)
+      << uneven.error().message;
+}
+
 TEST(ReferenceCast, FloatIntegerBoolAndHalf) {
   Tensor x = make_float_tensor({3}, {1.7f, -1.7f, 0.0f});
   ASSERT_OK_AND_ASSIGN(as_int, run_op("Cast", {x}, attrs_of({{"to", std::string("i32")}})));

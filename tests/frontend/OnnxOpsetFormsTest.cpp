@@ -3,6 +3,7 @@
 // forms Kiln cannot express are clear errors naming the node.
 #include <gtest/gtest.h>
 
+#include "passes/InferShapes.h"
 #include "tests/frontend/OnnxModelBuilder.h"
 
 namespace kiln::testing {
@@ -147,7 +148,12 @@ TEST(OnnxOpsetForms, PadForms) {
   onnx::ModelProto reflect = model_with_input(13);
   add_initializer(reflect, int64_tensor("pads", {6}, {0, 0, 1, 0, 0, 1}));
   set_string(add_node(reflect, "Pad", {"x", "pads"}, {"y"}, "pad"), "mode", "reflect");
-  expect_node_error(reflect, "pad", "mode 'reflect' is not supported");
+  EXPECT_EQ(only_node(import_ok(reflect), "Pad").attrs.get_string("mode", ""), "reflect");
+
+  onnx::ModelProto mirror = model_with_input(13);
+  add_initializer(mirror, int64_tensor("pads", {6}, {0, 0, 1, 0, 0, 1}));
+  set_string(add_node(mirror, "Pad", {"x", "pads"}, {"y"}, "pad"), "mode", "mirror");
+  expect_node_error(mirror, "pad", "mode 'mirror' is unknown");
 }
 
 TEST(OnnxOpsetForms, SliceAttributesBecomeConstantInputs) {
@@ -221,10 +227,23 @@ TEST(OnnxOpsetForms, DropoutBatchNormMaxPoolOutputs) {
   add_node(runtime_training, "Dropout", {"x", "ratio", "training"}, {"y"}, "drop");
   expect_node_error(runtime_training, "drop", "training_mode");
 
+  // MaxPool's Indices output is its own IR op; storage_order only numbers the indices.
   onnx::ModelProto maxpool = model_with_input(13);
-  set_ints(add_node(maxpool, "MaxPool", {"x"}, {"y", "indices"}, "pool"), "kernel_shape", {2});
+  onnx::NodeProto* pool = add_node(maxpool, "MaxPool", {"x"}, {"y", "indices"}, "pool");
+  set_ints(pool, "kernel_shape", {2});
+  set_int(pool, "storage_order", 1);
   add_output(maxpool, "indices");
-  expect_node_error(maxpool, "pool", "Indices output is not supported");
+  Graph pool_graph = import_ok(maxpool);
+  EXPECT_FALSE(only_node(pool_graph, "MaxPool").attrs.has("storage_order"));
+  EXPECT_EQ(only_node(pool_graph, "MaxPoolIndices").attrs.get_int("storage_order", 0), 1);
+  EXPECT_EQ(only_node(pool_graph, "MaxPoolIndices").name, "pool/indices");
+
+  onnx::ModelProto unpool = model_with_input(11);
+  add_input(unpool, "i", {int64_t{2}, int64_t{3}, int64_t{4}}, onnx::TensorProto::INT64);
+  add_input(unpool, "shape", {int64_t{3}}, onnx::TensorProto::INT64);
+  set_ints(add_node(unpool, "MaxUnpool", {"x", "i", "shape"}, {"y"}, "unpool"), "kernel_shape",
+           {2});
+  expect_node_error(unpool, "unpool", "must be a constant");
 
   onnx::ModelProto batchnorm = model_with_input(7);
   for (const char* name : {"s", "b", "m", "v"})
@@ -243,6 +262,121 @@ TEST(OnnxOpsetForms, CastTargetsBecomeDtypeNames) {
   onnx::ModelProto to_string = model_with_input(13);
   set_int(add_node(to_string, "Cast", {"x"}, {"y"}, "cast"), "to", onnx::TensorProto::STRING);
   expect_node_error(to_string, "cast", "STRING");
+}
+
+void set_floats(onnx::NodeProto* node, const std::string& name, const std::vector<float>& values) {
+  onnx::AttributeProto* attr = add_attribute(node, name, onnx::AttributeProto::FLOATS);
+  for (float v : values) attr->add_floats(v);
+}
+
+TEST(OnnxOpsetForms, UpsampleAndResize10SampleAsymmetrically) {
+  onnx::ModelProto upsample7 = model_with_input(7);
+  onnx::NodeProto* up = add_node(upsample7, "Upsample", {"x"}, {"y"}, "up");
+  set_floats(up, "scales", {1, 2, 2});
+  set_string(up, "mode", "bilinear");
+  Graph linear_graph = import_ok(upsample7);
+  const Node& linear = only_node(linear_graph, "Resize");
+  EXPECT_EQ(linear.attrs.get_string("mode", ""), "linear");
+  EXPECT_EQ(linear.attrs.get_string("coordinate_transformation_mode", ""), "asymmetric");
+  EXPECT_EQ(linear.attrs.get_floats("scales"), (std::vector<double>{1, 2, 2}));
+
+  onnx::ModelProto upsample9 = model_with_input(9);
+  add_initializer(upsample9, raw_float_tensor("s", {3}, {1, 1, 3}));
+  add_node(upsample9, "Upsample", {"x", "s"}, {"y"}, "up");
+  EXPECT_EQ(only_node(import_ok(upsample9), "Resize").attrs.get_string("nearest_mode", ""),
+            "floor");
+
+  // ONNX Runtime rounds Resize-10's nearest coordinates up when downsampling.
+  onnx::ModelProto down10 = model_with_input(10);
+  add_initializer(down10, raw_float_tensor("s", {3}, {1, 0.5f, 0.5f}));
+  add_node(down10, "Resize", {"x", "s"}, {"y"}, "resize");
+  EXPECT_EQ(only_node(import_ok(down10), "Resize").attrs.get_string("nearest_mode", ""), "ceil");
+
+  onnx::ModelProto mixed10 = model_with_input(10);
+  add_initializer(mixed10, raw_float_tensor("s", {3}, {1, 0.5f, 2}));
+  add_node(mixed10, "Resize", {"x", "s"}, {"y"}, "resize");
+  expect_node_error(mixed10, "resize", "enlarges some dims and shrinks others");
+
+  onnx::ModelProto dynamic9 = model_with_input(9);
+  add_input(dynamic9, "s", {int64_t{3}});
+  add_node(dynamic9, "Upsample", {"x", "s"}, {"y"}, "up");
+  expect_node_error(dynamic9, "up", "must be a constant");
+}
+
+TEST(OnnxOpsetForms, ResizeInputsBecomeAttributes) {
+  // Opset 11: roi and scales are required inputs, empty when sizes are given; roi is read only
+  // for tf_crop_and_resize, so it may be unknown elsewhere.
+  onnx::ModelProto sizes11 = model_with_input(11);
+  add_input(sizes11, "roi", {int64_t{0}});
+  add_initializer(sizes11, raw_float_tensor("scales", {0}, {}));
+  add_initializer(sizes11, int64_tensor("sizes", {3}, {2, 6, 8}));
+  set_string(add_node(sizes11, "Resize", {"x", "roi", "scales", "sizes"}, {"y"}, "resize"), "mode",
+             "cubic");
+  Graph sized_graph = import_ok(sizes11);
+  const Node& sized = only_node(sized_graph, "Resize");
+  EXPECT_EQ(sized.attrs.get_ints("sizes"), (std::vector<int64_t>{2, 6, 8}));
+  EXPECT_FALSE(sized.attrs.has("scales"));
+  EXPECT_FALSE(sized.attrs.has("roi"));
+  EXPECT_EQ(sized.inputs.size(), 1u);
+
+  onnx::ModelProto crop13 = model_with_input(13);
+  add_initializer(crop13, raw_float_tensor("roi", {6}, {0, 0, 0.25f, 1, 1, 0.75f}));
+  add_initializer(crop13, raw_float_tensor("scales", {3}, {1, 1, 2}));
+  onnx::NodeProto* crop = add_node(crop13, "Resize", {"x", "roi", "scales"}, {"y"}, "resize");
+  set_string(crop, "coordinate_transformation_mode", "tf_crop_and_resize");
+  set_float(crop, "extrapolation_value", 2.5f);
+  Graph cropped_graph = import_ok(crop13);
+  const Node& cropped = only_node(cropped_graph, "Resize");
+  EXPECT_EQ(cropped.attrs.get_floats("roi"), (std::vector<double>{0, 0, 0.25, 1, 1, 0.75}));
+  EXPECT_EQ(cropped.attrs.get_float("extrapolation_value", 0), 2.5);
+
+  // Opset 18: axes, keep_aspect_ratio_policy and antialias carry over.
+  onnx::ModelProto axes18 = model_with_input(18);
+  add_initializer(axes18, int64_tensor("sizes", {2}, {8, 9}));
+  onnx::NodeProto* resize18 = add_node(axes18, "Resize", {"x", "", "", "sizes"}, {"y"}, "resize");
+  set_ints(resize18, "axes", {2, 1});
+  set_string(resize18, "keep_aspect_ratio_policy", "not_larger");
+  set_int(resize18, "antialias", 1);
+  set_string(resize18, "mode", "linear");
+  Graph axes_graph = import_ok(axes18);
+  const Node& with_axes = only_node(axes_graph, "Resize");
+  EXPECT_EQ(with_axes.attrs.get_ints("axes"), (std::vector<int64_t>{2, 1}));
+  EXPECT_EQ(with_axes.attrs.get_int("antialias", 0), 1);
+  ASSERT_TRUE(infer_shapes(axes_graph).is_ok());
+  // Not larger than 8 wide or 9 high: the smaller ratio, 2 (8 / 4), scales both dims.
+  EXPECT_EQ(with_axes.output(0)->type.shape, static_shape({2, 6, 8}));
+
+  onnx::ModelProto neither = model_with_input(13);
+  add_node(neither, "Resize", {"x"}, {"y"}, "resize");
+  expect_node_error(neither, "resize", "exactly one of the scales and sizes");
+}
+
+TEST(OnnxOpsetForms, Opset19Forms) {
+  // Resize's half_pixel_symmetric, Pad's wrap and AveragePool's dilations arrive in opset 19.
+  onnx::ModelProto resize = model_with_input(19);
+  add_initializer(resize, raw_float_tensor("scales", {3}, {1, 1, 0.7f}));
+  set_string(add_node(resize, "Resize", {"x", "", "scales"}, {"y"}, "resize"),
+             "coordinate_transformation_mode", "half_pixel_symmetric");
+  Graph resize_graph = import_ok(resize);
+  ASSERT_TRUE(infer_shapes(resize_graph).is_ok());
+  EXPECT_EQ(only_node(resize_graph, "Resize").output(0)->type.shape, static_shape({2, 3, 2}));
+
+  onnx::ModelProto wrap = model_with_input(19);
+  add_initializer(wrap, int64_tensor("pads", {2}, {2, 1}));
+  add_initializer(wrap, int64_tensor("axes", {1}, {2}));
+  set_string(add_node(wrap, "Pad", {"x", "pads", "", "axes"}, {"y"}, "pad"), "mode", "wrap");
+  Graph wrap_graph = import_ok(wrap);
+  EXPECT_EQ(only_node(wrap_graph, "Pad").attrs.get_string("mode", ""), "wrap");
+  EXPECT_EQ(only_node(wrap_graph, "Pad").attrs.get_ints("pads"),
+            (std::vector<int64_t>{0, 0, 2, 0, 0, 1}));
+
+  onnx::ModelProto pool = model_with_input(19);
+  onnx::NodeProto* average = add_node(pool, "AveragePool", {"x"}, {"y"}, "pool");
+  set_ints(average, "kernel_shape", {2});
+  set_ints(average, "dilations", {2});
+  Graph pool_graph = import_ok(pool);
+  ASSERT_TRUE(infer_shapes(pool_graph).is_ok());
+  EXPECT_EQ(only_node(pool_graph, "AveragePool").output(0)->type.shape, static_shape({2, 3, 2}));
 }
 
 TEST(OnnxOpsetForms, WrongAttributeTypesAndUnknownAttributes) {

@@ -1,7 +1,8 @@
 // HalideConvChannelsTest.cpp: the channel-vectorised convolution (ConvChannels, pre-packed
 // weights, NHWC storage from choose-layout) against the reference: dense and depthwise convs with
 // partial channel blocks, strides, dilations and pads, depthwise convs of several channel blocks
-// over several images, conv+pool and residual groups, each with and without fusion.
+// over several images, conv+pool and residual groups, transposed convolutions, each with and
+// without fusion.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -134,6 +135,33 @@ TEST(HalideConvChannels, ConvPoolAndResidualGroupsMatchReference) {
         b.output(b.node("Flatten", "flat", {p}));
       },
       static_shape({2, 3, 23, 21}), "conv_pool and residual");
+}
+
+TEST(HalideConvChannels, ConvTransposesMatchReference) {
+  // The phase-split gather form: strides 2 and 3 (kernels not a multiple of the stride: phases
+  // with fewer taps read zero-padded weights), pads, output_padding, output_shape, stride 1
+  // with dilation, 24 and 20 channels (partial blocks), a residual and a Relu epilogue. Each
+  // reads the input directly: chained, their sums cancel to values below float's tolerance.
+  check_channels_graph(
+      [](GraphBuilder& b) {
+        Value* x = b.input("x", static_shape({2, 16, 7, 6}));
+        Value* y = b.node("ConvTranspose", "up2",
+                          {x, b.constant("w1", random_tensor({16, 24, 3, 3}, 41)),
+                           b.constant("b1", random_tensor({24}, 42))},
+                          attrs({{"strides", Ints{2, 2}},
+                                 {"pads", Ints{1, 1, 1, 1}},
+                                 {"output_padding", Ints{1, 1}}}));
+        b.output(b.node("Relu", "relu", {y}));
+        b.output(b.node("ConvTranspose", "up3",
+                        {x, b.constant("w2", random_tensor({16, 20, 5, 4}, 43))},
+                        attrs({{"strides", Ints{3, 2}}, {"output_shape", Ints{24, 15}}})));
+        Value* z = b.node("ConvTranspose", "dilated",
+                          {x, b.constant("w3", random_tensor({16, 16, 3, 3}, 44)),
+                           b.constant("b3", random_tensor({16}, 45))},
+                          attrs({{"dilations", Ints{2, 2}}, {"pads", Ints{2, 2, 2, 2}}}));
+        b.output(b.node("Relu", "block_relu", {b.node("Add", "residual", {z, x})}));
+      },
+      static_shape({2, 16, 7, 6}), "conv transpose");
 }
 
 }  // namespace

@@ -220,6 +220,33 @@ TEST(FusionHalideTest, ConvHardSwishAndConvMishFuse) {
   }
 }
 
+// ConvTranspose is a convolution row (kConvolution): its bias, activation and a residual fuse
+// into one conv_epilogue kernel like Conv's, in both the phase-split channel form and the plain.
+TEST(FusionHalideTest, ConvTransposeEpiloguesFuse) {
+  for (int64_t channels : {16, 3}) {
+    Graph graph;
+    GraphBuilder b(graph);
+    Value* x = b.input("x", static_shape({1, 8, 6, 7}));
+    Value* y = b.node("ConvTranspose", "up",
+                      {x, b.constant("w", random_tensor({8, channels, 3, 3}, 61)),
+                       b.constant("b", random_tensor({channels}, 62))},
+                      attrs({{"strides", std::vector<int64_t>{2, 2}},
+                             {"pads", std::vector<int64_t>{1, 1, 1, 1}},
+                             {"output_padding", std::vector<int64_t>{1, 1}}}));
+    y = b.node("Add", "skip",
+               {y, b.constant("skip_value", random_tensor({1, channels, 12, 14}, 63))});
+    b.output(b.node("Relu", "act", {y}));
+    ASSERT_TRUE(infer_shapes(graph).is_ok());
+    const std::string name = "ConvTranspose c=" + std::to_string(channels);
+    check_equivalence(graph, name, 1e-5);
+    const FusionPlan plan = read_fusion_plan(graph);
+    ASSERT_EQ(plan.groups.size(), 1u) << name;
+    EXPECT_EQ(plan.groups[0].schedule, "conv_epilogue") << name;
+    EXPECT_EQ(plan.groups[0].ops, (std::vector<std::string>{"ConvTranspose", "Add", "Relu"}))
+        << name;
+  }
+}
+
 TEST(FusionHalideTest, MatMulBiasActivationAndChainsMatch) {
   Graph graph;
   GraphBuilder b(graph);

@@ -1,5 +1,7 @@
 // HalideLinearLayoutTest.cpp: the JIT against the reference for Gemm/MatMul and the ops that
 // move elements (Flatten, Reshape, Transpose, Concat, Squeeze, Unsqueeze, Slice, Gather, Pad).
+#include <cstring>
+
 #include "tests/halide/HalideTestUtil.h"
 
 namespace kiln::halide_test {
@@ -62,6 +64,39 @@ TEST(HalideLayout, RemapOpsMatchReference) {
       b.node("Pad", "pad", {x}, attrs({{"pads", Ints{0, 1, 2, 0, 0, 0, 1, 3}}, {"value", 1.5}})));
   expect_matches_reference(graph,
                            {{random_tensor({2, 3, 4, 5}, 61), random_tensor({2, 1, 4, 5}, 62)}});
+}
+
+TEST(HalideLayout, PadModesMatchReference) {
+  // Pads within one reflection take the select form, longer ones the folded one.
+  Graph graph;
+  GraphBuilder b(graph);
+  Value* x = b.input("x", static_shape({2, 3, 4, 5}));
+  for (const char* mode : {"reflect", "edge", "wrap"}) {
+    b.output(b.node("Pad", std::string("short_") + mode, {x},
+                    attrs({{"pads", Ints{0, 0, 1, 2, 0, 1, 3, 0}}, {"mode", std::string(mode)}})));
+    b.output(b.node("Pad", std::string("long_") + mode, {x},
+                    attrs({{"pads", Ints{0, 0, 9, 0, 0, 0, 4, 11}}, {"mode", std::string(mode)}})));
+  }
+  expect_matches_reference(graph, {{random_tensor({2, 3, 4, 5}, 63)}});
+}
+
+TEST(HalideLayout, DepthToSpaceAndSpaceToDepthMatchReference) {
+  Graph graph;
+  GraphBuilder b(graph);
+  Value* x =
+      b.input("x", Shape{Dim::symbolic("batch"), Dim::known(8), Dim::known(3), Dim::known(5)});
+  Value* dcr = b.node("DepthToSpace", "dcr", {x}, attrs({{"blocksize", int64_t{2}}}));
+  b.output(dcr);
+  b.output(b.node("DepthToSpace", "crd", {x},
+                  attrs({{"blocksize", int64_t{2}}, {"mode", std::string("CRD")}})));
+  // SpaceToDepth inverts DCR DepthToSpace.
+  b.output(b.node("SpaceToDepth", "back", {dcr}, attrs({{"blocksize", int64_t{2}}})));
+  std::vector<std::vector<Tensor>> runs = {{random_tensor({2, 8, 3, 5}, 64)}};
+  expect_matches_reference(graph, runs);
+  Result<std::vector<Tensor>> outputs = run_reference(graph, runs[0]);
+  ASSERT_TRUE(outputs.is_ok()) << outputs.error().to_string();
+  EXPECT_EQ(std::memcmp((*outputs)[2].data.data(), runs[0][0].data.data(), runs[0][0].data.size()),
+            0);
 }
 
 TEST(HalideLayout, SliceWithExtremeStepsMatchesReference) {

@@ -28,8 +28,8 @@ TEST(HalideOpTraits, InliningFollowsTheTraits) {
   // Elu is Elementwise: like Relu it folds into its one elementwise consumer.
   Value* elu = b.node("Elu", "elu", {x});
   Value* relu = b.node("Relu", "relu", {elu});
-  // UpsampleNearest divides its indices (kIndexDivision): stored, not inlined.
-  Value* up = b.node("UpsampleNearest", "up", {relu}, attrs({{"scales", Ints{1, 1, 2, 2}}}));
+  // DepthToSpace divides its indices (kIndexDivision): stored, not inlined.
+  Value* up = b.node("DepthToSpace", "up", {relu}, attrs({{"blocksize", int64_t{2}}}));
   Value* tanh = b.node("Tanh", "tanh", {up});
   // Transpose is an Injective remap without division: inlined.
   Value* moved = b.node("Transpose", "moved", {tanh}, attrs({{"perm", Ints{0, 1, 3, 2}}}));

@@ -71,6 +71,7 @@ TEST(OpTraits, FlagsFitThePattern) {
     const std::string what = describe(schema);
     const OpPattern p = schema.pattern;
     if (schema.has(kGlobalWindow)) EXPECT_EQ(p, OpPattern::Window) << what;
+    if (schema.has(kConvolution)) EXPECT_EQ(p, OpPattern::Window) << what;
     if (schema.has(kIndexDivision))
       EXPECT_TRUE(p == OpPattern::View || p == OpPattern::Injective) << what;
     if (schema.has(kLayoutAgnostic)) EXPECT_EQ(p, OpPattern::Injective) << what;
@@ -225,11 +226,14 @@ TEST(OpTraits, QueriesAnswerTodaysOpSets) {
   EXPECT_EQ(ops_where([](const OpSchema& s) { return is_view_op(s.name); }),
             (OpSet{"Flatten", "Reshape", "Squeeze", "Unsqueeze"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return is_window_op(s.name); }),
-            (OpSet{"Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"}));
+            (OpSet{"Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "LpPool",
+                   "MaxPoolIndices", "Resize", "ConvTranspose"}));
+  EXPECT_EQ(ops_where([](const OpSchema& s) { return is_convolution_op(s.name); }),
+            (OpSet{"Conv", "ConvTranspose"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return s.has(op_flags::kNoOp); }),
             (OpSet{"Identity", "Dropout"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return s.has(op_flags::kFloatInputs); }),
-            (OpSet{"Conv", "Gemm", "MatMul", "BatchNormalization"}));
+            (OpSet{"Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return s.has(op_flags::kBoolInputs); }),
             (OpSet{"Not", "And", "Or", "Xor"}));
   EXPECT_TRUE(is_elementwise_op("Add"));

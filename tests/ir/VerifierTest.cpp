@@ -203,13 +203,13 @@ TEST(Verifier, ElementwiseInputsShareADtype) {
   expect_invalid(concat, "cat", "%b is f64 but %a is f32");
 }
 
-// Elu and UpsampleNearest had no dtype rule before Ops.def gave every op one.
+// Elu and Resize (then UpsampleNearest) had no dtype rule before Ops.def gave every op one.
 TEST(Verifier, EveryOpHasADtypeRule) {
   expect_invalid(parse_or_die("graph @g {\n  input %a: f32[2]\n"
                               "  %c: f16[2] = Elu @elu (%a)\n  output %c\n}\n"),
                  "elu", "Elu: output %c is f16 but %a is f32");
   expect_invalid(parse_or_die("graph @g {\n  input %a: f32[1,2]\n"
-                              "  %c: i64[2,4] = UpsampleNearest @up (%a) {scales = [2, 2]}\n"
+                              "  %c: i64[2,4] = Resize @up (%a) {scales = [2.0, 2.0]}\n"
                               "  output %c\n}\n"),
                  "up", "output %c is i64 but %a is f32");
 }

@@ -76,6 +76,14 @@ TEST_F(KerasNumericTest, Keras1SequentialJsonWithWeights) {
 TEST_F(KerasNumericTest, ChannelsFirstModel) {
   check_case("channels_first");
 }
+// Conv2DTranspose (same, valid with kernel < stride, output_padding) and UpSampling2D
+// (bilinear and nearest) against TensorFlow's semantics written in PyTorch.
+TEST_F(KerasNumericTest, TransposeAndUpsamplingKeras2JsonWithWeights) {
+  check_case("transpose_k2");
+}
+TEST_F(KerasNumericTest, TransposeAndUpsamplingKeras3Archive) {
+  check_case("transpose_keras3");
+}
 
 TEST_F(KerasNumericTest, MnistKeepsKerasNamesAndNhwcBoundary) {
   Result<Graph> graph = import_keras_file(fixture_dir() + "/mnist_cnn_tfkeras2.h5");

@@ -275,7 +275,7 @@ graph @g {
   const %w: f32[2,2,1,1] = [1.0, 0.5, -0.5, 1.0]
   %c: ?[*] = Conv @conv (%x, %w) {kernel_shape = [1, 1]}
   %e: ?[*] = Elu @elu (%c)
-  %u: ?[*] = UpsampleNearest @up (%e) {scales = [1, 1, 2, 2]}
+  %u: ?[*] = Resize @up (%e) {scales = [1.0, 1.0, 2.0, 2.0]}
   %k: ?[*] = Cast @cast (%u) {to = "f32"}
   %s: ?[*] = Softmax @soft (%k) {axis = 1}
   %t: ?[*] = Transpose @move (%s) {perm = [0, 1, 3, 2]}

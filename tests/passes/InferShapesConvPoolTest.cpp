@@ -1,5 +1,5 @@
-// InferShapesConvPoolTest.cpp: shape rules of Conv, the pools and the shared window geometry
-// (auto_pad variants, ceil_mode, dilations, groups, symbolic batch and spatial dims).
+// InferShapesConvPoolTest.cpp: shape rules of Conv, ConvTranspose, the pools and the shared window
+// geometry (auto_pad variants, ceil_mode, dilations, groups, symbolic batch and spatial dims).
 #include <gmock/gmock.h>
 
 #include "ir/shape_rules/WindowGeometry.h"
@@ -72,6 +72,42 @@ TEST(InferShapesConvTest, RankAndWindowErrors) {
               HasSubstr("strides [1] do not match the 2 spatial dims"));
   EXPECT_THAT(conv("f32[1,3,8,8]", {8, 3, 3, 3}, attrs({{"auto_pad", std::string("SAME")}})),
               HasSubstr("unknown auto_pad 'SAME'"));
+}
+
+std::string conv_transpose(const std::string& x, const std::vector<int64_t>& w, Attributes a = {}) {
+  ShapeTestGraph g;
+  Value* out = g.node("ConvTranspose", {g.input("x", x), g.floats(w)}, std::move(a));
+  return inferred(g, out);
+}
+
+TEST(InferShapesConvTransposeTest, OutputSizesAndPadding) {
+  // s * (in - 1) + output_padding + span - pads; the weight is [C, M / group, kernel...].
+  EXPECT_EQ(conv_transpose("f32[batch,64,28,28]", {64, 32, 3, 3},
+                           attrs({{"strides", Ints{2, 2}},
+                                  {"pads", Ints{1, 1, 1, 1}},
+                                  {"output_padding", Ints{1, 1}}})),
+            "f32[batch,32,56,56]");
+  EXPECT_EQ(conv_transpose("f32[1,4,5]", {4, 3, 3}, attrs({{"group", int64_t{2}}})), "f32[1,6,7]");
+  EXPECT_EQ(conv_transpose("f32[1,1,3,3]", {1, 2, 3, 3},
+                           attrs({{"strides", Ints{3, 2}}, {"output_shape", Ints{10, 8}}})),
+            "f32[1,2,10,8]");
+  EXPECT_EQ(
+      conv_transpose("f32[1,1,3,3]", {1, 2, 3, 3},
+                     attrs({{"strides", Ints{2, 2}}, {"auto_pad", std::string("SAME_UPPER")}})),
+      "f32[1,2,6,6]");
+  EXPECT_EQ(conv_transpose("f32[n,2,h,w]", {2, 2, 4, 4}, attrs({{"strides", Ints{2, 2}}})),
+            "f32[n,2,h*2+2,w*2+2]");
+}
+
+TEST(InferShapesConvTransposeTest, ErrorsNameTheProblem) {
+  EXPECT_THAT(conv_transpose("f32[1,4,8,8]", {3, 2, 3, 3}), HasSubstr("expects 3 input channels"));
+  EXPECT_THAT(conv_transpose("f32[1,3,8,8]", {3, 2, 3, 3}, attrs({{"group", int64_t{2}}})),
+              HasSubstr("not divisible by group=2"));
+  EXPECT_THAT(conv_transpose("f32[1,3,2,2]", {3, 2, 3, 3}, attrs({{"pads", Ints{3, 3, 3, 3}}})),
+              HasSubstr("leaves no output"));
+  EXPECT_THAT(
+      conv_transpose("f32[1,3,4,4]", {3, 2, 3, 3}, attrs({{"output_padding", Ints{-1, 0}}})),
+      HasSubstr("output_padding [-1,0] must lie in [0, 2^31)"));
 }
 
 TEST(InferShapesPoolTest, MaxPoolFloorAndCeilMode) {
