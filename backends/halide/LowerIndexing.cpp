@@ -133,7 +133,11 @@ Result<NodeLowering> lower_Pad(LoweringContext& ctx, const Node& node) {
   if (pads.size() != 2 * x.rank())
     return make_error("Pad pads must have " + std::to_string(2 * x.rank()) + " entries");
   KILN_HALIDE_ASSIGN(type, to_halide_type(x.dtype));
-  const Expr fill = Halide::cast(type, Expr(node.attrs.get_float("value", 0.0)));
+  Expr fill = Halide::cast(type, Expr(node.attrs.get_float("value", 0.0)));
+  if (node.input(1)) {  // a fill known only at run time: a one-element input
+    KILN_HALIDE_ASSIGN(value, ctx.value(node.input(1)));
+    fill = value.at(std::vector<Expr>(value.rank(), 0));
+  }
   std::vector<Halide::Var> vars = ctx.make_vars(x.rank());
   std::vector<Expr> index, extents;
   Expr inside = Halide::Internal::const_true();

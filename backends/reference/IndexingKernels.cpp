@@ -141,7 +141,8 @@ Status run_Pad(KernelContext& ctx) {
   if (static_cast<int64_t>(pads.size()) != 2 * rank)
     return make_error("pads has " + std::to_string(pads.size()) + " entries, expected " +
                       std::to_string(2 * rank));
-  double fill = ctx.attrs().get_float("value", 0.0);
+  const double fill =
+      ctx.has_input(1) ? ctx.input(1).element_as_double(0) : ctx.attrs().get_float("value", 0.0);
   std::vector<int64_t> dims;
   for (int64_t d = 0; d < rank; ++d) {
     dims.push_back(x.dims[d] + pads[d] + pads[d + rank]);

@@ -1,4 +1,4 @@
-// ConvertDirectOps.cpp: ONNX ops whose every opset from 7 to 18 matches the IR op, so the
+// ConvertDirectOps.cpp: ONNX ops whose every opset from 7 to 21 matches the IR op, so the
 // conversion only checks attributes and wires values.
 #include <map>
 
@@ -101,6 +101,16 @@ const std::map<std::string, DirectOp>& direct_ops() {
       {"IsNaN", {}},
       {"IsInf", {{{"detect_negative", AttrKind::Int}, {"detect_positive", AttrKind::Int}}, {}}},
       {"Gelu", {{{"approximate", AttrKind::String}}, {}}},
+      {"InstanceNormalization", {{{"epsilon", AttrKind::Float}}, {}}},
+      {"LpNormalization", {{{"axis", AttrKind::Int}, {"p", AttrKind::Int}}, {}}},
+      {"LRN",
+       {{{"size", AttrKind::Int},
+         {"alpha", AttrKind::Float},
+         {"beta", AttrKind::Float},
+         {"bias", AttrKind::Float}},
+        {}}},
+      {"MeanVarianceNormalization", {{{"axes", AttrKind::Ints}}, {}}},
+      {"Size", {}},
   };
   return kOps;
 }

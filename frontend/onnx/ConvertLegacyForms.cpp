@@ -1,6 +1,6 @@
-// ConvertLegacyForms.cpp: ops whose ONNX form changed between opsets 7 and 18 (attributes that
+// ConvertLegacyForms.cpp: ops whose ONNX form changed between opsets 7 and 21 (attributes that
 // became inputs, Softmax's 2-D coercion). Each is normalised to the single IR form of ir/Ops.def;
-// inputs that become attributes must be constants.
+// inputs that become attributes must be known at import (constants, or folded from them).
 #include "frontend/onnx/OpConverters.h"
 
 namespace kiln::onnx_import {
@@ -42,13 +42,29 @@ Status convert_clip(NodeConverter& node) {
   }
   Result<Attributes> attrs = node.convert_attributes({});
   if (!attrs) return attrs.error();
+  Result<Value*> data = node.required_input(0, "input");
+  if (!data) return data.error();
+  // A bound known at import becomes an attribute; one known only at run time stays an input.
+  std::vector<Value*> inputs = {*data, nullptr, nullptr};
   const char* roles[] = {"min", "max"};
   for (size_t i = 1; i <= 2; ++i) {
-    Result<std::optional<double>> bound = node.constant_scalar(i, roles[i - 1]);
+    Result<Value*> bound = node.folded_input(i);
     if (!bound) return bound.error();
-    if (*bound) attrs->set(roles[i - 1], **bound);
+    if (!*bound) continue;
+    if (!(*bound)->is_constant()) {
+      inputs[i] = *bound;
+      continue;
+    }
+    const Tensor& value = *(*bound)->constant;
+    if (value.element_count() != 1)
+      return node.error(std::string("Clip input '") + roles[i - 1] + "' must hold one value");
+    attrs->set(roles[i - 1], value.element_as_double(0));
   }
-  return emit_unary(node, "Clip", std::move(*attrs));
+  while (!inputs.back()) inputs.pop_back();
+  Result<Value*> output = node.define_output(0);
+  if (!output) return output.error();
+  node.emit("Clip", std::move(inputs), {*output}, std::move(*attrs));
+  return Status::ok();
 }
 
 Status convert_softmax(NodeConverter& node) {
@@ -167,39 +183,49 @@ Status convert_pad(NodeConverter& node) {
     return emit_unary(node, "Pad", std::move(*attrs));
   }
 
+  Result<Value*> data = node.required_input(0, "data");
+  if (!data) return data.error();
+  std::vector<Value*> inputs = {*data};
   Result<Value*> pads_input = node.required_input(1, "pads");
   if (!pads_input) return pads_input.error();
   Result<std::optional<std::vector<int64_t>>> pads = node.constant_ints(1, "pads");
   if (!pads) return pads.error();
-  Result<std::optional<double>> value = node.constant_scalar(2, "constant_value");
-  if (!value) return value.error();
-  if (*value) attrs->set("value", **value);
+  // A fill known at import becomes attribute `value`; one known only at run time stays an input.
+  Result<Value*> fill = node.folded_input(2);
+  if (!fill) return fill.error();
+  if (*fill && (*fill)->is_constant()) {
+    if ((*fill)->constant->element_count() != 1)
+      return node.error("Pad input 'constant_value' must hold one value");
+    attrs->set("value", (*fill)->constant->element_as_double(0));
+  } else if (*fill) {
+    inputs.push_back(*fill);
+  }
   Result<std::optional<std::vector<int64_t>>> axes = node.constant_ints(3, "axes");
   if (!axes) return axes.error();
   if (!*axes) {
     attrs->set("pads", **pads);
-    return emit_unary(node, "Pad", std::move(*attrs));
+  } else {
+    // Opset 18 pads only the listed axes; the IR form lists every axis.
+    std::optional<int64_t> rank = node.known_rank(*data);
+    if (!rank) return node.error("Pad with 'axes' needs an input of known rank");
+    size_t axis_count = (*axes)->size();
+    if ((*pads)->size() != 2 * axis_count)
+      return node.error("Pad has " + std::to_string((*pads)->size()) + " pads for " +
+                        std::to_string(axis_count) + " axes");
+    std::vector<int64_t> full_pads(2 * *rank, 0);
+    for (size_t k = 0; k < axis_count; ++k) {
+      int64_t axis = (**axes)[k] < 0 ? (**axes)[k] + *rank : (**axes)[k];
+      if (axis < 0 || axis >= *rank)
+        return node.error("Pad axis " + std::to_string((**axes)[k]) + " is out of range");
+      full_pads[axis] = (**pads)[k];
+      full_pads[axis + *rank] = (**pads)[k + axis_count];
+    }
+    attrs->set("pads", std::move(full_pads));
   }
-
-  // Opset 18 pads only the listed axes; the IR form lists every axis.
-  Result<Value*> data = node.required_input(0, "data");
-  if (!data) return data.error();
-  std::optional<int64_t> rank = node.known_rank(*data);
-  if (!rank) return node.error("Pad with 'axes' needs an input of known rank");
-  size_t axis_count = (*axes)->size();
-  if ((*pads)->size() != 2 * axis_count)
-    return node.error("Pad has " + std::to_string((*pads)->size()) + " pads for " +
-                      std::to_string(axis_count) + " axes");
-  std::vector<int64_t> full_pads(2 * *rank, 0);
-  for (size_t k = 0; k < axis_count; ++k) {
-    int64_t axis = (**axes)[k] < 0 ? (**axes)[k] + *rank : (**axes)[k];
-    if (axis < 0 || axis >= *rank)
-      return node.error("Pad axis " + std::to_string((**axes)[k]) + " is out of range");
-    full_pads[axis] = (**pads)[k];
-    full_pads[axis + *rank] = (**pads)[k + axis_count];
-  }
-  attrs->set("pads", std::move(full_pads));
-  return emit_unary(node, "Pad", std::move(*attrs));
+  Result<Value*> output = node.define_output(0);
+  if (!output) return output.error();
+  node.emit("Pad", std::move(inputs), {*output}, std::move(*attrs));
+  return Status::ok();
 }
 
 Status convert_slice(NodeConverter& node) {

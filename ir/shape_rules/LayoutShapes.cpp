@@ -1,5 +1,5 @@
 // LayoutShapes.cpp: shape rules of the ops that rearrange a tensor without computing on it
-// (Reshape, Flatten, Transpose, Squeeze, Unsqueeze) and Pad.
+// (Reshape, Flatten, Transpose, Squeeze, Unsqueeze) and Pad (whose fill may be a run-time input).
 #include <algorithm>
 #include <set>
 
@@ -200,6 +200,7 @@ Status infer_Pad(ShapeContext& ctx) {
   std::string mode = ctx.attrs->get_string("mode", "constant");
   if (mode != "constant")
     return make_error("Pad mode '" + mode + "' is not supported (only constant)");
+  KILN_RETURN_IF_ERROR(check_scalar_operand(ctx, 1, x));
   std::vector<int64_t> pads = ctx.attrs->get_ints("pads", std::vector<int64_t>(2 * rank, 0));
   if (pads.size() != 2 * rank)
     return make_error("Pad pads " + ints_to_string(pads) + " should hold " +
