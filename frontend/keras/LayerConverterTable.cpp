@@ -38,9 +38,15 @@ std::optional<std::string> unsupported_layer_feature(const KerasLayer& layer) {
 }
 
 bool layer_has_weights(const KerasLayer& layer) {
-  static const std::set<std::string> kWeighted = {
-      "Conv2D", "Convolution2D",     "DepthwiseConv2D", "SeparableConv2D", "SeparableConvolution2D",
-      "Dense",  "BatchNormalization"};
+  static const std::set<std::string> kWeighted = {"Conv2D",
+                                                  "Convolution2D",
+                                                  "DepthwiseConv2D",
+                                                  "SeparableConv2D",
+                                                  "SeparableConvolution2D",
+                                                  "Dense",
+                                                  "BatchNormalization",
+                                                  "LayerNormalization",
+                                                  "PReLU"};
   return kWeighted.count(layer.class_name) != 0;
 }
 
