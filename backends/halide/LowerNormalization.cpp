@@ -1,9 +1,10 @@
 // LowerNormalization.cpp: Halide lowerings of the normalisations over some axes. The mean-variance
 // ones (InstanceNormalization, LayerNormalization, MeanVarianceNormalization) store two
-// per-slice statistics, the mean and the inverse deviation, as helpers (computed once per slice,
-// in parallel over slices; the schedule stores helpers at root) and compute the output as a
-// per-element expression; LpNormalization stores the per-vector norm the same way; LRN sums a
-// window of channels inline.
+// per-slice statistics, the mean and the inverse deviation, as helpers (the schedule stores
+// helpers at root: computed once per slice, in parallel over slices, vectorised along the
+// innermost dim, which is why a reduced innermost dim is summed in lanes of partial sums) and
+// compute the output as a per-element expression; LpNormalization stores the per-vector norm the
+// same way; LRN sums a window of channels inline.
 #include <functional>
 #include <optional>
 #include <set>
@@ -21,44 +22,91 @@ using Halide::Func;
 struct SliceStatistics {
   Func mean;
   Func inverse_deviation;
+  std::vector<Func> stored;   ///< every Func to store: the statistics and their partial sums
   std::vector<Expr> extents;  ///< x's extents with the reduced ones as 1
-  /// The index into the statistics of the slice that element `index` of x belongs to.
-  std::vector<Expr> slice_of(const std::vector<Expr>& index, const std::set<size_t>& axes) const {
-    std::vector<Expr> slice = index;
-    for (size_t axis : axes) slice[axis] = 0;
-    return slice;
-  }
 };
 
+// Partial sums along a reduced innermost dim: lane l sums elements l, l + 8, l + 16, ... so the
+// sum runs on vectors of contiguous elements instead of one element at a time.
+constexpr int kLanes = 8;
+
+/// `index` (IR order) with the dims in `axes` at 0: the slice statistic an element reads.
+std::vector<Expr> slice_of(std::vector<Expr> index, const std::set<size_t>& axes) {
+  for (size_t axis : axes) index[axis] = 0;
+  return index;
+}
+
+// finish(sum of term(index) over the dims in `axes`), per slice, as a Func of x's rank with the
+// reduced dims of extent one; the Funcs to store go to `stored`. When the innermost dim is
+// reduced (contiguous in memory), the sum first runs in kLanes partial sums along it, held in
+// a Func whose innermost dim is the lane, which the Root schedule vectorises.
+Func slice_sum(LoweringContext& ctx, const Node& node, const LoweredValue& x,
+               const std::set<size_t>& axes, const std::string& role,
+               const std::function<Expr(const std::vector<Expr>&)>& term,
+               const std::function<Expr(const Expr&)>& finish, std::vector<Func>& stored) {
+  const size_t rank = x.rank();
+  const bool lanes = rank > 0 && axes.count(rank - 1);
+  std::vector<Halide::Var> vars = ctx.make_vars(rank);
+  Halide::Region region;  // innermost first
+  for (size_t i = rank; i-- > 0;) {
+    if (!axes.count(i)) continue;
+    region.emplace_back(
+        0, lanes && i == rank - 1 ? (x.extents[i] + (kLanes - 1)) / kLanes : x.extents[i]);
+  }
+  std::vector<Expr> index = as_exprs(vars);
+  Expr inside = Halide::Internal::const_true();
+  if (!region.empty()) {
+    Halide::RDom r(region, ctx.make_func(node, role + "_r").name());
+    int next = int(region.size());
+    for (size_t i = 0; i < rank; ++i)
+      if (axes.count(i)) index[i] = r[--next];
+  }
+  if (lanes) {  // the last chunk of lanes may reach past the dim: those lanes add nothing
+    const Expr element = index[rank - 1] * kLanes + vars[rank - 1];
+    inside = element < x.extents[rank - 1];
+    index[rank - 1] = Halide::min(element, x.extents[rank - 1] - 1);
+  }
+  Expr value = term(index);
+  if (lanes) value = Halide::select(inside, value, Halide::cast(value.type(), 0));
+  if (!region.empty()) value = Halide::sum(value);
+  Func partial = ctx.make_func(node, lanes ? role + "_lanes" : role);
+  define_pure(partial, vars, lanes ? value : finish(value));
+  stored.push_back(partial);
+  if (!lanes) return partial;
+  Halide::RDom lane(0, kLanes, ctx.make_func(node, role + "_l").name());
+  std::vector<Expr> across = as_exprs(vars);
+  across[rank - 1] = lane;
+  Func total = ctx.make_func(node, role);
+  define_pure(total, vars, finish(Halide::sum(partial(to_halide_order(across)))));
+  stored.push_back(total);
+  return total;
+}
+
 // `deviation_inverse` turns a variance into the factor each deviation from the mean is scaled
-// by (1 / sqrt(var + epsilon), or MVN's 1 / (sqrt(var) + 1e-9)).
+// by (1 / sqrt(var + epsilon), or MVN's 1 / (sqrt(var) + 1e-9)). Two passes: the mean, then the
+// mean squared deviation from it.
 SliceStatistics statistics_over(LoweringContext& ctx, const Node& node, const LoweredValue& x,
                                 const std::set<size_t>& axes, const Halide::Type& real,
                                 const std::function<Expr(const Expr&)>& deviation_inverse) {
   SliceStatistics s;
-  Halide::Region region;  // innermost first
-  for (size_t i = x.rank(); i-- > 0;)
-    if (axes.count(i)) region.emplace_back(0, x.extents[i]);
-  std::vector<Halide::Var> vars = ctx.make_vars(x.rank());
-  std::vector<Expr> along = as_exprs(vars), count_extents;
-  if (!region.empty()) {
-    Halide::RDom r(region, ctx.make_func(node, "r").name());
-    int next = int(region.size());
-    for (size_t i = 0; i < x.rank(); ++i)
-      if (axes.count(i)) along[i] = r[--next];
-  }
+  std::vector<Expr> count_extents;
   for (size_t i = 0; i < x.rank(); ++i) {
     s.extents.push_back(axes.count(i) ? Expr(1) : x.extents[i]);
     if (axes.count(i)) count_extents.push_back(x.extents[i]);
   }
   const Expr count = Halide::cast(real, element_count(count_extents));
-  auto total = [&](const Expr& e) { return region.empty() ? e : Halide::sum(e); };
-  const Expr value = Halide::cast(real, x.at(along));
-  s.mean = ctx.make_func(node, "mean");
-  define_pure(s.mean, vars, total(value) / count);
-  const Expr deviation = value - s.mean(to_halide_order(s.slice_of(as_exprs(vars), axes)));
-  s.inverse_deviation = ctx.make_func(node, "inv_dev");
-  define_pure(s.inverse_deviation, vars, deviation_inverse(total(deviation * deviation) / count));
+  auto value = [&](const std::vector<Expr>& index) { return Halide::cast(real, x.at(index)); };
+  s.mean = slice_sum(
+      ctx, node, x, axes, "mean", value, [&](const Expr& total) { return total / count; },
+      s.stored);
+  Func mean = s.mean;
+  s.inverse_deviation = slice_sum(
+      ctx, node, x, axes, "inv_dev",
+      [&](const std::vector<Expr>& index) {
+        const Expr deviation = value(index) - mean(to_halide_order(slice_of(index, axes)));
+        return deviation * deviation;
+      },
+      [&](const Expr& total) { return deviation_inverse(total / count); }, s.stored);
   return s;
 }
 
@@ -100,7 +148,7 @@ Result<NodeLowering> lower_InstanceNormalization(LoweringContext& ctx, const Nod
   SliceStatistics s = statistics_over(ctx, node, x, axes, real,
                                       inverse_sqrt_plus(node.attrs.get_float("epsilon", 1e-5)));
   std::vector<Halide::Var> vars = ctx.make_vars(x.rank());
-  const std::vector<Expr> slice = to_halide_order(s.slice_of(as_exprs(vars), axes));
+  const std::vector<Expr> slice = to_halide_order(slice_of(as_exprs(vars), axes));
   const Expr normalized =
       (Halide::cast(real, x.at(as_exprs(vars))) - s.mean(slice)) * s.inverse_deviation(slice);
   Func f = ctx.make_func(node);
@@ -108,7 +156,7 @@ Result<NodeLowering> lower_InstanceNormalization(LoweringContext& ctx, const Nod
               Halide::cast(type, normalized * Halide::cast(real, scale.at({vars[1]})) +
                                      Halide::cast(real, bias.at({vars[1]}))));
   NodeLowering lowering = single_output(f, x.extents, x.dtype);
-  lowering.funcs.helpers = {s.mean, s.inverse_deviation};
+  lowering.funcs.helpers = s.stored;
   return lowering;
 }
 
@@ -128,7 +176,7 @@ Result<NodeLowering> lower_LayerNormalization(LoweringContext& ctx, const Node& 
                                       inverse_sqrt_plus(node.attrs.get_float("epsilon", 1e-5)));
   std::vector<Halide::Var> vars = ctx.make_vars(x.rank());
   const std::vector<Expr> index = as_exprs(vars);
-  const std::vector<Expr> slice = to_halide_order(s.slice_of(index, axes));
+  const std::vector<Expr> slice = to_halide_order(slice_of(index, axes));
   Expr y = (Halide::cast(real, x.at(index)) - s.mean(slice)) * s.inverse_deviation(slice) *
            Halide::cast(real, scale.at(broadcast_index(scale, index)));
   if (bias) y = y + Halide::cast(real, bias->at(broadcast_index(*bias, index)));
@@ -139,7 +187,7 @@ Result<NodeLowering> lower_LayerNormalization(LoweringContext& ctx, const Node& 
   const DType stash = node.output(1) ? node.output(1)->type.dtype : DType::Float32;
   lowering.outputs.push_back(LoweredValue{s.mean, s.extents, stash});
   lowering.outputs.push_back(LoweredValue{s.inverse_deviation, s.extents, stash});
-  lowering.funcs.helpers = {s.mean, s.inverse_deviation};
+  lowering.funcs.helpers = s.stored;
   return lowering;
 }
 
@@ -157,13 +205,13 @@ Result<NodeLowering> lower_MeanVarianceNormalization(LoweringContext& ctx, const
            (Halide::sqrt(variance) + Halide::cast(variance.type(), Expr(1e-9)));
   });
   std::vector<Halide::Var> vars = ctx.make_vars(x.rank());
-  const std::vector<Expr> slice = to_halide_order(s.slice_of(as_exprs(vars), axes));
+  const std::vector<Expr> slice = to_halide_order(slice_of(as_exprs(vars), axes));
   Func f = ctx.make_func(node);
   define_pure(f, vars,
               Halide::cast(type, (Halide::cast(real, x.at(as_exprs(vars))) - s.mean(slice)) *
                                      s.inverse_deviation(slice)));
   NodeLowering lowering = single_output(f, x.extents, x.dtype);
-  lowering.funcs.helpers = {s.mean, s.inverse_deviation};
+  lowering.funcs.helpers = s.stored;
   return lowering;
 }
 
@@ -171,22 +219,24 @@ Result<NodeLowering> lower_LpNormalization(LoweringContext& ctx, const Node& nod
   KILN_HALIDE_ASSIGN(x, ctx.value(node.input(0)));
   if (x.rank() == 0) return make_error("LpNormalization of a scalar is not supported");
   KILN_HALIDE_ASSIGN(axis, normalize_axis(node.attrs.get_int("axis", -1), x.rank()));
-  const int64_t p = node.attrs.get_int("p", 2);
+  const bool l1 = node.attrs.get_int("p", 2) == 1;
+  const std::set<size_t> axes = {size_t(axis)};
+  std::vector<Func> stored;
+  Func norm = slice_sum(
+      ctx, node, x, axes, "norm",
+      [&](const std::vector<Expr>& index) {
+        const Expr v = x.at(index);
+        return l1 ? Halide::abs(v) : v * v;
+      },
+      [&](const Expr& total) { return l1 ? total : Halide::sqrt(total); }, stored);
   std::vector<Halide::Var> vars = ctx.make_vars(x.rank());
-  Halide::RDom r(0, x.extents[size_t(axis)], ctx.make_func(node, "r").name());
-  std::vector<Expr> along = as_exprs(vars), slice = as_exprs(vars);
-  along[size_t(axis)] = r;
-  slice[size_t(axis)] = 0;
-  const Expr v = x.at(along);
-  Func norm = ctx.make_func(node, "norm");
-  define_pure(norm, vars, p == 1 ? Halide::sum(Halide::abs(v)) : Halide::sqrt(Halide::sum(v * v)));
-  const Expr n = norm(to_halide_order(slice));
+  const Expr n = norm(to_halide_order(slice_of(as_exprs(vars), axes)));
   const Expr zero = Halide::cast(n.type(), 0);
   Func f = ctx.make_func(node);
   // A zero vector stays zero (as ONNX Runtime computes it) instead of becoming NaN.
   define_pure(f, vars, Halide::select(n == zero, zero, x.at(as_exprs(vars)) / n));
   NodeLowering lowering = single_output(f, x.extents, x.dtype);
-  lowering.funcs.helpers = {norm};
+  lowering.funcs.helpers = stored;
   return lowering;
 }
 
