@@ -1,4 +1,4 @@
-// ConvertDirectOps.cpp: ONNX ops whose every opset from 7 to 21 matches the IR op, so the
+// ConvertDirectOps.cpp: ONNX ops whose every opset from 6 to 21 matches the IR op, so the
 // conversion only checks attributes and wires values.
 #include <map>
 

@@ -1,4 +1,4 @@
-// ConvertLegacyForms.cpp: ops whose ONNX form changed between opsets 7 and 21 (attributes that
+// ConvertLegacyForms.cpp: ops whose ONNX form changed between opsets 6 and 21 (attributes that
 // became inputs, Softmax's 2-D coercion). Each is normalised to the single IR form of ir/Ops.def;
 // inputs that become attributes must be known at import (constants, or folded from them).
 #include "frontend/onnx/OpConverters.h"

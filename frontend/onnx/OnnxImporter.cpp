@@ -18,7 +18,10 @@ namespace {
 
 using namespace onnx_import;
 
-constexpr int64_t kMinOpset = 7;
+// Opset 6 is the oldest whose forms of Kiln's ops either match opset 7's or carry attributes the
+// converters reject by name (the legacy `broadcast`/`axis` of Add, Gemm, And ...); opset 1-5
+// forms differ in ways that would import silently wrong (consumed_inputs, string Cast targets).
+constexpr int64_t kMinOpset = 6;
 constexpr int64_t kMaxOpset = 21;
 
 Error file_error(const std::string& file, const std::string& message) {

@@ -10,7 +10,7 @@
 
 namespace kiln {
 
-/// Loads an ONNX model file into a Graph. Handles opsets 7-21 of every supported op,
+/// Loads an ONNX model file into a Graph. Handles opsets 6-21 of every supported op,
 /// initializers in all encodings, Constant nodes, inputs that are also initializers, dim_param
 /// symbolic dimensions and external data (resolved inside the model's folder). Weights of
 /// external data and large raw_data are shared, not copied. Every error names the file; a model

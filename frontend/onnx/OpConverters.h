@@ -6,7 +6,7 @@
 
 namespace kiln::onnx_import {
 
-/// Ops whose ONNX form (opsets 7-21) already is the IR form: inputs, outputs and a fixed set of
+/// Ops whose ONNX form (opsets 6-21) already is the IR form: inputs, outputs and a fixed set of
 /// attributes map one to one (ConvertDirectOps.cpp).
 Status convert_direct_op(NodeConverter& node);
 

@@ -202,20 +202,11 @@ const std::map<std::string, std::string>& shared_node_test_exceptions() {
       {"test_reflect_pad", "Pad supports constant mode only"},
       {"test_maxpool_with_argmax_2d_precomputed_pads", "MaxPool Indices output"},
       {"test_maxpool_with_argmax_2d_precomputed_strides", "MaxPool Indices output"},
-      // The importer reads ai.onnx opsets 7 to 21; these models declare opset 1 or 6.
+      // The importer reads ai.onnx opsets 6 to 21; these models declare opset 1.
       {"test_globalaveragepool", "opset 1 model"},
       {"test_globalaveragepool_precomputed", "opset 1 model"},
       {"test_globalmaxpool", "opset 1 model"},
       {"test_globalmaxpool_precomputed", "opset 1 model"},
-      {"test_elu", "opset 6 model"},
-      {"test_elu_default", "opset 6 model"},
-      {"test_elu_example", "opset 6 model"},
-      {"test_hardsigmoid", "opset 6 model"},
-      {"test_hardsigmoid_default", "opset 6 model"},
-      {"test_hardsigmoid_example", "opset 6 model"},
-      {"test_selu", "opset 6 model"},
-      {"test_selu_default", "opset 6 model"},
-      {"test_selu_example", "opset 6 model"},
       {"test_softplus", "opset 1 model"},
       {"test_softplus_example", "opset 1 model"},
       {"test_softsign", "opset 1 model"},
@@ -223,9 +214,6 @@ const std::map<std::string, std::string>& shared_node_test_exceptions() {
       {"test_not_2d", "opset 1 model"},
       {"test_not_3d", "opset 1 model"},
       {"test_not_4d", "opset 1 model"},
-      {"test_reduce_log_sum", "opset 6 model"},
-      {"test_instancenorm_epsilon", "opset 6 model"},
-      {"test_instancenorm_example", "opset 6 model"},
   };
   return exceptions;
 }

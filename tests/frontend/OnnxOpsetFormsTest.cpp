@@ -231,5 +231,19 @@ TEST(OnnxOpsetForms, WrongAttributeTypesAndUnknownAttributes) {
   expect_node_error(undefined_input, "add", "'nowhere' is not defined");
 }
 
+TEST(OnnxOpsetForms, Opset6LegacyBroadcastIsRejected) {
+  onnx::ModelProto plain = model_with_input(6);
+  add_initializer(plain, raw_float_tensor("b", {2, 3, 4}, std::vector<float>(24, 1.f)));
+  add_node(plain, "Add", {"x", "b"}, {"y"}, "add");
+  EXPECT_EQ(import_ok(plain).nodes().size(), 1u);
+
+  onnx::ModelProto legacy = model_with_input(6);
+  add_initializer(legacy, raw_float_tensor("b", {3}, {1, 2, 3}));
+  onnx::NodeProto* add = add_node(legacy, "Add", {"x", "b"}, {"y"}, "add");
+  set_int(add, "broadcast", 1);
+  set_int(add, "axis", 1);
+  expect_node_error(legacy, "add", "unsupported attribute 'broadcast'");
+}
+
 }  // namespace
 }  // namespace kiln::testing
