@@ -98,7 +98,8 @@ Status infer_LRN(ShapeContext& ctx) {
     return make_error("LRN needs an input of rank >= 3 (N, C, spatial...), got " + x.to_string());
   if (!ctx.attrs->has("size")) return make_error("LRN needs attribute 'size'");
   const int64_t size = ctx.attrs->get_int("size", 0);
-  if (size < 1) return make_error("LRN size must be positive, not " + std::to_string(size));
+  if (size < 1 || size > (int64_t{1} << 30))
+    return make_error("LRN size must be from 1 to 2^30, not " + std::to_string(size));
   return set_output(ctx, x);
 }
 

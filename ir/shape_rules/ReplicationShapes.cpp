@@ -1,6 +1,8 @@
 // ReplicationShapes.cpp: shape rules of the ops that cut a tensor into parts (Split) or repeat it
 // (Expand, Tile). The sizes they need (Expand's shape, Tile's repeats) must be known at compile
 // time, from a constant or from shape arithmetic; Kiln compiles static shapes.
+#include <cstdint>
+
 #include "ir/shape_rules/DimArithmetic.h"
 #include "ir/shape_rules/ShapeRuleSupport.h"
 
@@ -116,9 +118,13 @@ Status infer_Tile(ShapeContext& ctx) {
                       x.to_string() + " (one per dim)");
   Shape out = *x.shape;
   for (size_t d = 0; d < out.size(); ++d) {
-    if ((*repeats)[d] < 0)
+    const int64_t repeat = (*repeats)[d];
+    if (repeat < 0)
       return make_error("Tile repeats " + ints_to_string(*repeats) + " must not be negative");
-    out[d] = multiply_dims(out[d], Dim::known((*repeats)[d]));
+    if (out[d].is_static() && repeat > 0 && out[d].value > INT64_MAX / repeat)
+      return make_error("Tile repeats " + ints_to_string(*repeats) + " make dim " +
+                        std::to_string(d) + " of " + x.to_string() + " overflow");
+    out[d] = multiply_dims(out[d], Dim::known(repeat));
   }
   return set_output(ctx, TensorType{x.dtype, out});
 }
