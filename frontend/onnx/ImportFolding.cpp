@@ -104,16 +104,18 @@ class Folder {
     if (value->is_constant()) return PartialTensor{*value->constant, {}};
     if (auto found = builder_.folded.find(value); found != builder_.folded.end())
       return PartialTensor{found->second, {}};
+    // Failures are remembered too: graphs reconverge (residual blocks), and each value is tried
+    // once per request.
     if (auto found = memo_.find(value); found != memo_.end()) return found->second;
     const Node* producer = value->producer;
-    if (!producer || depth > kMaxFoldDepth) return std::nullopt;
-    std::optional<PartialTensor> result = from_known_dims(*value);
-    if (!result) {
-      if (!fold_node(*producer, depth)) return std::nullopt;
-      result = memo_.at(value);
+    if (!producer) return memo_[value] = std::nullopt;
+    if (depth > kMaxFoldDepth) return std::nullopt;
+    if (std::optional<PartialTensor> known = from_known_dims(*value)) return memo_[value] = known;
+    if (!fold_node(*producer, depth)) {
+      for (const Value* out : producer->outputs) memo_.try_emplace(out, std::nullopt);
+      return std::nullopt;
     }
-    memo_[value] = *result;
-    return result;
+    return memo_.at(value);
   }
 
  private:
@@ -238,7 +240,7 @@ class Folder {
   }
 
   GraphBuilder& builder_;
-  std::map<const Value*, PartialTensor> memo_;
+  std::map<const Value*, std::optional<PartialTensor>> memo_;  ///< nullopt: cannot fold
 };
 
 // Runs the shape rules over the nodes built since the last call, in order (types in place). A
