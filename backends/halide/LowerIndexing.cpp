@@ -174,8 +174,14 @@ Result<NodeLowering> lower_Trilu(LoweringContext& ctx, const Node& node) {
   if (x.rank() < 2) return make_error("Trilu needs an input of rank >= 2");
   const bool upper = node.attrs.get_int("upper", 1) != 0;
   // |k| beyond any extent keeps everything or nothing; clamping keeps it an Int(32).
-  const Expr k = int32_t(std::clamp<int64_t>(node.attrs.get_int("k", 0), -(int64_t{1} << 30),
-                                             int64_t{1} << 30));
+  Expr k = int32_t(
+      std::clamp<int64_t>(node.attrs.get_int("k", 0), -(int64_t{1} << 30), int64_t{1} << 30));
+  if (node.input(1)) {  // a k known only at run time: a one-element input
+    KILN_HALIDE_ASSIGN(offset, ctx.value(node.input(1)));
+    const Expr raw = Halide::cast<int64_t>(offset.at(std::vector<Expr>(offset.rank(), 0)));
+    k = Halide::cast<int32_t>(
+        Halide::clamp(raw, Expr(-(int64_t{1} << 30)), Expr(int64_t{1} << 30)));
+  }
   std::vector<Halide::Var> vars = ctx.make_vars(x.rank());
   const Expr offset = vars[x.rank() - 1] - vars[x.rank() - 2];  // col - row
   KILN_HALIDE_ASSIGN(type, to_halide_type(x.dtype));

@@ -1,6 +1,6 @@
 // ReferenceReplicationTest.cpp: hand-computed Split (sizes and uneven num_outputs parts), Expand,
-// Tile, Range, EyeLike and Size cases, and Clip and Pad with operands given at run time, for the
-// reference interpreter.
+// Tile, Range, EyeLike and Size cases, and Clip, Pad and Trilu with operands given at run time,
+// for the reference interpreter.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -78,7 +78,7 @@ TEST(ReferenceGenerators, RangeEyeLikeAndSize) {
   EXPECT_THAT(ints_of(size), ElementsAre(6));
 }
 
-TEST(ReferenceRuntimeOperands, ClipBoundsAndPadFillGivenAtRunTime) {
+TEST(ReferenceRuntimeOperands, ClipBoundsPadFillAndTriluOffsetGivenAtRunTime) {
   Tensor x = make_float_tensor({4}, {-2, -0.5, 0.5, 2});
   ASSERT_OK_AND_ASSIGN(
       clipped, run_op("Clip", {x, make_float_tensor({}, {-1}), make_float_tensor({1}, {1})}));
@@ -98,6 +98,10 @@ TEST(ReferenceRuntimeOperands, ClipBoundsAndPadFillGivenAtRunTime) {
                        run_op("Pad", {make_float_tensor({2}, {1, 2}), make_float_tensor({}, {7})},
                               attrs_of({{"pads", std::vector<int64_t>{1, 2}}})));
   EXPECT_THAT(values_of(padded), ElementsAre(7, 1, 2, 7, 7));
+
+  ASSERT_OK_AND_ASSIGN(upper, run_op("Trilu", {make_float_tensor({2, 2}, {1, 2, 3, 4}),
+                                               make_int64_tensor({}, {1})}));
+  EXPECT_THAT(values_of(upper), ElementsAre(0, 2, 0, 0));
 }
 
 }  // namespace

@@ -16,16 +16,16 @@ namespace kiln::testing {
 namespace {
 
 // Per op, the input positions Kiln's IR keeps as attributes, and the size operands its shape
-// rules need at compile time (Expand's shape, Tile's repeats, Range's operands). Clip's bounds
-// and Pad's fill may be run-time inputs.
+// rules need at compile time (Expand's shape, Tile's repeats, Range's operands). Clip's bounds,
+// Pad's fill and Trilu's k may be run-time inputs.
 const OperandPositions kAttributeOperands = {
     {"Pad", {1, 3}},       {"Squeeze", {1}},         {"Unsqueeze", {1}},
     {"Dropout", {1, 2}},   {"ConstantOfShape", {0}}, {"ReduceMean", {1}},
     {"ReduceSum", {1}},    {"ReduceMax", {1}},       {"ReduceMin", {1}},
     {"ReduceProd", {1}},   {"ReduceL1", {1}},        {"ReduceL2", {1}},
     {"ReduceLogSum", {1}}, {"ReduceLogSumExp", {1}}, {"ReduceSumSquare", {1}},
-    {"Trilu", {1}},        {"Split", {1}},           {"Expand", {1}},
-    {"Tile", {1}},         {"Range", {0, 1, 2}},
+    {"Split", {1}},        {"Expand", {1}},          {"Tile", {1}},
+    {"Range", {0, 1, 2}},
 };
 
 // Ops that read only their input's type, not its elements: freezing stops at them.

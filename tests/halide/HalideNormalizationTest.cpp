@@ -1,7 +1,7 @@
 // HalideNormalizationTest.cpp: the JIT against the reference for the normalisations over some
 // axes (InstanceNormalization, LayerNormalization with its statistics outputs,
 // MeanVarianceNormalization, LpNormalization, LRN) and for Split, Expand, Tile, Range, EyeLike,
-// Size and the run-time operands of Clip and Pad (one JIT compile per group of ops).
+// Size and the run-time operands of Clip, Pad and Trilu (one JIT compile per group of ops).
 #include "tests/halide/HalideTestUtil.h"
 
 namespace kiln::halide_test {
@@ -68,7 +68,7 @@ TEST(HalideReplication, SplitExpandTileAndGeneratorsMatchReference) {
   expect_matches_reference(graph, {{random_tensor({2, 7, 3}, 7), random_tensor({3, 1}, 8)}});
 }
 
-TEST(HalideRuntimeOperands, ClipBoundsAndPadFillMatchReference) {
+TEST(HalideRuntimeOperands, ClipBoundsPadFillAndTriluOffsetMatchReference) {
   Graph graph;
   GraphBuilder b(graph);
   Value* x = b.input("x", static_shape({2, 3, 4}));
@@ -81,9 +81,13 @@ TEST(HalideRuntimeOperands, ClipBoundsAndPadFillMatchReference) {
   b.output(upper_only);
   b.output(
       b.node("Pad", "padded", {x, lo}, attrs({{"pads", std::vector<int64_t>{0, 1, 0, 1, 0, 2}}})));
-  expect_matches_reference(graph,
-                           {{random_tensor({2, 3, 4}, 9, -2.f, 2.f), make_float_tensor({}, {-0.5f}),
-                             make_float_tensor({1}, {0.5f})}});
+  Value* k = b.input("k", static_shape({}), DType::Int64);
+  b.output(b.node("Trilu", "lower", {x, k}, attrs({{"upper", int64_t{0}}})));
+  const Tensor data = random_tensor({2, 3, 4}, 9, -2.f, 2.f);
+  expect_matches_reference(graph, {{data, make_float_tensor({}, {-0.5f}),
+                                    make_float_tensor({1}, {0.5f}), make_int64_tensor({}, {-1})},
+                                   {data, make_float_tensor({}, {0.25f}),
+                                    make_float_tensor({1}, {1.5f}), make_int64_tensor({}, {2})}});
 }
 
 }  // namespace
