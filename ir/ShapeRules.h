@@ -44,4 +44,8 @@ ShapeContext make_shape_context(const Node& node);
 /// Runs the rule for ctx.op. Errors carry the problem; callers add the file and node name.
 Status infer_output_types(ShapeContext& ctx);
 
+/// Runs the rule of `node` on its inputs' current types and values and records the output types
+/// (and known dims) on its outputs. Errors carry the problem; callers add the file and node.
+Status infer_node_types(Node& node);
+
 }  // namespace kiln

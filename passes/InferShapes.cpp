@@ -28,7 +28,6 @@ Status check_graph_inputs(const Graph& graph) {
 Status infer_shapes(Graph& graph) {
   KILN_RETURN_IF_ERROR(check_graph_inputs(graph));
   for (const std::unique_ptr<Node>& node : graph.nodes()) {
-    ShapeContext ctx = make_shape_context(*node);
     for (size_t i = 0; i < node->inputs.size(); ++i) {
       const Value* input = node->inputs[i];
       if (input && !input->type.is_known())
@@ -37,19 +36,8 @@ Status infer_shapes(Graph& graph) {
                          "' has no known type (" + input->type.to_string() +
                          "); is it defined by a later node?"};
     }
-    Status inferred = infer_output_types(ctx);
+    Status inferred = infer_node_types(*node);
     if (!inferred) return node_error(*node, inferred.error());
-    if (ctx.output_types.size() < node->outputs.size())
-      return Error{"", node->name,
-                   node->op + " has " + std::to_string(node->outputs.size()) +
-                       " outputs but its shape rule describes " +
-                       std::to_string(ctx.output_types.size())};
-    for (size_t i = 0; i < node->outputs.size(); ++i) {
-      Value* output = node->outputs[i];
-      if (!output) continue;
-      output->type = ctx.output_types[i];
-      output->known_dims = ctx.output_known_dims[i];
-    }
   }
   return Status::ok();
 }

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "ir/ConstantEvaluator.h"
 #include "ir/Error.h"
 #include "ir/IR.h"
-#include "passes/ConstantEvaluator.h"
 
 namespace kiln {
 

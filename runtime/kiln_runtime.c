@@ -157,7 +157,8 @@ int64_t kiln_tensor_element_count(const kiln_model* model, const kiln_tensor_des
 int kiln_model_run(kiln_model* model, const void* const* inputs, void* const* outputs,
                    const int64_t* symbol_values) {
   runtime_error[0] = '\0';
-  if (!model || !inputs || !outputs) {
+  /* A model without inputs (every value computed from its weights) may be given no array. */
+  if (!model || (!inputs && model->desc->num_inputs > 0) || !outputs) {
     set_error("kiln_model_run: null model, inputs or outputs");
     return KILN_ERROR_INVALID_ARGUMENT;
   }
@@ -169,7 +170,7 @@ int kiln_model_run(kiln_model* model, const void* const* inputs, void* const* ou
 int kiln_model_run_profiled(kiln_model* model, const void* const* inputs, void* const* outputs,
                             const int64_t* symbol_values, double* kernel_ms) {
   runtime_error[0] = '\0';
-  if (!model || !inputs || !outputs || !kernel_ms) {
+  if (!model || (!inputs && model->desc->num_inputs > 0) || !outputs || !kernel_ms) {
     set_error("kiln_model_run_profiled: null model, inputs, outputs or kernel_ms");
     return KILN_ERROR_INVALID_ARGUMENT;
   }

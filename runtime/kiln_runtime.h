@@ -50,7 +50,8 @@ const char* kiln_dtype_name(kiln_dtype dtype);
 int64_t kiln_tensor_element_count(const kiln_model* model, const kiln_tensor_desc* tensor,
                                   const int64_t* symbol_values);
 
-/** Runs the model on caller-owned buffers (descriptor order). Returns a kiln_status. */
+/** Runs the model on caller-owned buffers (descriptor order; `inputs` may be NULL for a model
+ *  without inputs). Returns a kiln_status. */
 int kiln_model_run(kiln_model* model, const void* const* inputs, void* const* outputs,
                    const int64_t* symbol_values);
 /** As kiln_model_run, and writes each kernel's wall time in milliseconds to `kernel_ms`

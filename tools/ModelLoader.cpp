@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string_view>
 
+#include "backends/reference/ReferenceEvaluator.h"
 #include "frontend/keras/KerasImporter.h"
 #include "frontend/onnx/OnnxImporter.h"
 #include "ir/FilePrefix.h"
@@ -66,8 +67,12 @@ Result<Graph> import_by_format(const std::string& path, ModelFormat format,
   if (!keras_weights.empty() && format != ModelFormat::Keras)
     return file_error(path, "--keras-weights is only for Keras models");
   switch (format) {
-    case ModelFormat::Onnx:
-      return import_onnx_file(path);
+    case ModelFormat::Onnx: {
+      // Values the importer needs while it converts (Pad's pads, Split's sizes) may be computed
+      // by the model from constants; the reference interpreter evaluates them.
+      static const ReferenceEvaluator evaluator;
+      return import_onnx_file(path, {}, &evaluator);
+    }
     case ModelFormat::KilnIr:
       return parse_graph_file(path);
     case ModelFormat::Keras:

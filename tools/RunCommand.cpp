@@ -1,4 +1,4 @@
-// RunCommand.cpp: `kiln run MODEL_OR_LIB --input NAME=FILE.npy ... --output-dir DIR`, which runs
+// RunCommand.cpp: `kiln run MODEL_OR_LIB [--input NAME=FILE.npy ...] --output-dir DIR`, which runs
 // a compiled library or a model file and writes one DIR/<output name>.npy per model output.
 #include <filesystem>
 #include <iostream>
@@ -94,7 +94,8 @@ CommandAction register_run_command(CLI::App& app) {
   CLI::App* run =
       app.add_subcommand("run", "Run a compiled library (.so) or a model file on .npy inputs");
   run->add_option("model", options->model_path, "Compiled NAME.so, or a model file")->required();
-  run->add_option("--input,-i", options->inputs, "NAME=FILE.npy (repeat per input)")->required();
+  run->add_option("--input,-i", options->inputs,
+                  "NAME=FILE.npy (repeat per input; none for a model without inputs)");
   run->add_option("--output-dir,-o", options->output_dir, "Where to write <output>.npy files")
       ->required();
   run->add_option("--backend", options->backend,

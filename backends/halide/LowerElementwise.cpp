@@ -3,6 +3,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <optional>
 
 #include "backends/halide/OpLowerings.h"
 
@@ -77,12 +78,26 @@ Result<NodeLowering> lower_Tanh(LoweringContext& ctx, const Node& node) {
 }
 
 Result<NodeLowering> lower_Clip(LoweringContext& ctx, const Node& node) {
+  // A bound is an attribute when constant, else a one-element input read at run time.
+  std::optional<Expr> bounds[2];
+  for (size_t i = 0; i < 2; ++i) {
+    if (node.input(i + 1)) {
+      KILN_HALIDE_ASSIGN(bound, ctx.value(node.input(i + 1)));
+      bounds[i] = bound.at(std::vector<Expr>(bound.rank(), 0));
+    }
+  }
   const bool has_min = node.attrs.has("min"), has_max = node.attrs.has("max");
   const double lo = node.attrs.get_float("min", 0), hi = node.attrs.get_float("max", 0);
   return lower_unary(ctx, node, [=](const Expr& x) {
     Expr y = x;
-    if (has_min) y = Halide::max(y, constant_like(x, lo));
-    if (has_max) y = Halide::min(y, constant_like(x, hi));
+    if (bounds[0])
+      y = Halide::max(y, *bounds[0]);
+    else if (has_min)
+      y = Halide::max(y, constant_like(x, lo));
+    if (bounds[1])
+      y = Halide::min(y, *bounds[1]);
+    else if (has_max)
+      y = Halide::min(y, constant_like(x, hi));
     return y;
   });
 }

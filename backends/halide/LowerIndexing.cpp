@@ -164,7 +164,11 @@ Result<NodeLowering> lower_Pad(LoweringContext& ctx, const Node& node) {
   if (pads.size() != 2 * x.rank())
     return make_error("Pad pads must have " + std::to_string(2 * x.rank()) + " entries");
   KILN_HALIDE_ASSIGN(type, to_halide_type(x.dtype));
-  const Expr fill = Halide::cast(type, Expr(node.attrs.get_float("value", 0.0)));
+  Expr fill = Halide::cast(type, Expr(node.attrs.get_float("value", 0.0)));
+  if (node.input(1)) {  // a fill known only at run time: a one-element input
+    KILN_HALIDE_ASSIGN(value, ctx.value(node.input(1)));
+    fill = value.at(std::vector<Expr>(value.rank(), 0));
+  }
   std::vector<Halide::Var> vars = ctx.make_vars(x.rank());
   std::vector<Expr> index, extents;
   Expr inside = Halide::Internal::const_true();
@@ -206,8 +210,14 @@ Result<NodeLowering> lower_Trilu(LoweringContext& ctx, const Node& node) {
   if (x.rank() < 2) return make_error("Trilu needs an input of rank >= 2");
   const bool upper = node.attrs.get_int("upper", 1) != 0;
   // |k| beyond any extent keeps everything or nothing; clamping keeps it an Int(32).
-  const Expr k = int32_t(std::clamp<int64_t>(node.attrs.get_int("k", 0), -(int64_t{1} << 30),
-                                             int64_t{1} << 30));
+  Expr k = int32_t(
+      std::clamp<int64_t>(node.attrs.get_int("k", 0), -(int64_t{1} << 30), int64_t{1} << 30));
+  if (node.input(1)) {  // a k known only at run time: a one-element input
+    KILN_HALIDE_ASSIGN(offset, ctx.value(node.input(1)));
+    const Expr raw = Halide::cast<int64_t>(offset.at(std::vector<Expr>(offset.rank(), 0)));
+    k = Halide::cast<int32_t>(
+        Halide::clamp(raw, Expr(-(int64_t{1} << 30)), Expr(int64_t{1} << 30)));
+  }
   std::vector<Halide::Var> vars = ctx.make_vars(x.rank());
   const Expr offset = vars[x.rank() - 1] - vars[x.rank() - 2];  // col - row
   KILN_HALIDE_ASSIGN(type, to_halide_type(x.dtype));

@@ -64,7 +64,8 @@ std::string write_model_header(const ModelInterface& model, const std::string& s
     out << "  " << c_type_name(t.dtype) << "* " << t.c_name << "; /* " << describe_shape(model, t)
         << " */\n";
   out << "} " << n << "_outputs;\n\n";
-  out << "/** Runs the model. Returns 0 or a kiln_status code. Thread-safe. */\n"
+  out << "/** Runs the model. Returns 0 or a kiln_status code. Thread-safe."
+      << (model.symbols.empty() && model.inputs.empty() ? " `inputs` may be NULL." : "") << " */\n"
       << "int " << n << "_run(const " << n << "_inputs* inputs, " << n << "_outputs* outputs);\n"
       << "/** The message of the last failed call on this thread (\"\" if none). */\n"
       << "const char* " << n << "_last_error(void);\n"

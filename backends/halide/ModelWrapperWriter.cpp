@@ -408,8 +408,11 @@ std::string argument_text(const WrapperArgument& a) {
 void write_run(std::ostream& out, const ModelInterface& model, const WrapperSpec& spec) {
   const std::string& n = model.name;
   out << "static int run_kernels(const " << n << "_inputs* in, " << n
-      << "_outputs* out, double* kernel_ms) {\n"
-      << "  if (!in || !out) return fail(KILN_ERROR_INVALID_ARGUMENT, \"" << n
+      << "_outputs* out, double* kernel_ms) {\n";
+  // A model without inputs or symbols reads nothing from `in`, which may then be NULL.
+  const bool reads_inputs = !model.symbols.empty() || !model.inputs.empty();
+  out << "  if (" << (reads_inputs ? "!in || " : "")
+      << "!out) return fail(KILN_ERROR_INVALID_ARGUMENT, \"" << n
       << "_run: null inputs or outputs\");\n";
   for (size_t i = 0; i < model.symbols.size(); ++i)
     out << "  if (in->" << model.symbol_c_names[i] << " < 1 || in->" << model.symbol_c_names[i]

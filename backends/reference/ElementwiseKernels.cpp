@@ -125,8 +125,11 @@ Status run_Tanh(KernelContext& ctx) {
 }
 
 Status run_Clip(KernelContext& ctx) {
-  double lowest = ctx.attrs().get_float("min", -INFINITY);
-  double highest = ctx.attrs().get_float("max", INFINITY);
+  // Bounds given at run time are one-element inputs; constant ones are attributes.
+  const double lowest = ctx.has_input(1) ? ctx.input(1).element_as_double(0)
+                                         : ctx.attrs().get_float("min", -INFINITY);
+  const double highest =
+      ctx.has_input(2) ? ctx.input(2).element_as_double(0) : ctx.attrs().get_float("max", INFINITY);
   // ONNX applies min then max, so min > max gives max everywhere.
   return map_elements(ctx, [lowest, highest](double x) {
     if (std::isnan(x)) return x;

@@ -163,7 +163,8 @@ Status run_Pad(KernelContext& ctx) {
   if (static_cast<int64_t>(pads.size()) != 2 * rank)
     return make_error("pads has " + std::to_string(pads.size()) + " entries, expected " +
                       std::to_string(2 * rank));
-  double fill = ctx.attrs().get_float("value", 0.0);
+  const double fill =
+      ctx.has_input(1) ? ctx.input(1).element_as_double(0) : ctx.attrs().get_float("value", 0.0);
   std::vector<int64_t> dims;
   for (int64_t d = 0; d < rank; ++d) {
     dims.push_back(x.dims[d] + pads[d] + pads[d + rank]);
@@ -196,7 +197,7 @@ Status run_Trilu(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   if (x.dims.size() < 2) return make_error("Trilu needs an input of rank >= 2");
   const bool upper = ctx.attrs().get_int("upper", 1) != 0;
-  const int64_t k = ctx.attrs().get_int("k", 0);
+  const int64_t k = ctx.has_input(1) ? ctx.input(1).element_as_int(0) : ctx.attrs().get_int("k", 0);
   const int64_t rows = x.dims[x.dims.size() - 2], cols = x.dims.back();
   TensorWriter out(x.dtype, x.dims);  // zeroed
   for (int64_t i = 0; i < x.element_count(); ++i) {

@@ -1,5 +1,5 @@
-// NormalizationKernels.cpp: Softmax and LogSoftmax (max-subtracted for stability), Hardmax and
-// BatchNormalization (inference formula).
+// NormalizationKernels.cpp: Softmax and LogSoftmax (max-subtracted for stability), Hardmax,
+// BatchNormalization (inference formula), LpNormalization and LRN.
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -72,6 +72,57 @@ Status run_BatchNormalization(KernelContext& ctx) {
     int64_t c = (i / inner) % channels;
     double normalized = (xv[i] - mean[c]) / std::sqrt(variance[c] + epsilon);
     out.set_double(i, scale[c] * normalized + bias[c]);
+  }
+  ctx.outputs.push_back(out.finish());
+  return Status::ok();
+}
+
+Status run_LpNormalization(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const int64_t rank = static_cast<int64_t>(x.dims.size());
+  Result<int64_t> axis =
+      normalize_axis(ctx.attrs().get_int("axis", -1), std::max<int64_t>(rank, 1));
+  if (!axis) return axis.error();
+  const int64_t p = ctx.attrs().get_int("p", 2);
+  const int64_t extent = rank == 0 ? 1 : x.dims[size_t(*axis)];
+  const int64_t inner =
+      rank == 0 ? 1 : product(std::vector<int64_t>(x.dims.begin() + *axis + 1, x.dims.end()));
+  const int64_t outer = extent * inner == 0 ? 0 : x.element_count() / (extent * inner);
+  NumericView xv(x);
+  TensorWriter out(x.dtype, x.dims);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t k = 0; k < inner; ++k) {
+      auto at = [&](int64_t j) { return (o * extent + j) * inner + k; };
+      double norm = 0.0;
+      for (int64_t j = 0; j < extent; ++j)
+        norm += p == 1 ? std::fabs(xv[at(j)]) : xv[at(j)] * xv[at(j)];
+      if (p == 2) norm = std::sqrt(norm);
+      // A zero vector stays zero (as ONNX Runtime computes it) instead of becoming NaN.
+      for (int64_t j = 0; j < extent; ++j) out.set_double(at(j), norm == 0 ? 0 : xv[at(j)] / norm);
+    }
+  ctx.outputs.push_back(out.finish());
+  return Status::ok();
+}
+
+Status run_LRN(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  if (x.dims.size() < 3) return make_error("LRN needs an input of rank >= 3");
+  const int64_t size = ctx.attrs().get_int("size", 1);
+  const double alpha = ctx.attrs().get_float("alpha", 1e-4);
+  const double beta = ctx.attrs().get_float("beta", 0.75);
+  const double bias = ctx.attrs().get_float("bias", 1.0);
+  const int64_t channels = x.dims[1];
+  const int64_t inner = product(std::vector<int64_t>(x.dims.begin() + 2, x.dims.end()));
+  const int64_t before = (size - 1) / 2, after = size - 1 - before;
+  NumericView xv(x);
+  TensorWriter out(x.dtype, x.dims);
+  for (int64_t i = 0; i < out.element_count(); ++i) {
+    const int64_t c = (i / inner) % channels;
+    const int64_t base = i - c * inner;  // channel 0 of this pixel
+    double square_sum = 0.0;
+    for (int64_t k = std::max<int64_t>(0, c - before); k <= std::min(channels - 1, c + after); ++k)
+      square_sum += xv[base + k * inner] * xv[base + k * inner];
+    out.set_double(i, xv[i] / std::pow(bias + alpha / double(size) * square_sum, beta));
   }
   ctx.outputs.push_back(out.finish());
   return Status::ok();

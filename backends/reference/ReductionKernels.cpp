@@ -28,23 +28,6 @@ Result<std::set<int64_t>> reduced_axes(const KernelContext& ctx, int64_t rank) {
   return axes;
 }
 
-// For each element of `x`, its index in the keepdims-shaped result (`kept_dims`).
-std::vector<int64_t> reduced_targets(const Tensor& x, const std::set<int64_t>& axes,
-                                     const std::vector<int64_t>& kept_dims) {
-  const int64_t rank = static_cast<int64_t>(x.dims.size());
-  std::vector<int64_t> kept_strides = row_major_strides(kept_dims);
-  std::vector<int64_t> targets(static_cast<size_t>(x.element_count()));
-  for (int64_t i = 0; i < x.element_count(); ++i) {
-    int64_t rest = i, target = 0;
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (!axes.count(d)) target += (rest % x.dims[d]) * kept_strides[d];
-      rest /= x.dims[d];
-    }
-    targets[static_cast<size_t>(i)] = target;
-  }
-  return targets;
-}
-
 Status run_reduction(KernelContext& ctx, Reduction kind) {
   const Tensor& x = ctx.input(0);
   const int64_t rank = static_cast<int64_t>(x.dims.size());
@@ -61,7 +44,7 @@ Status run_reduction(KernelContext& ctx, Reduction kind) {
       dropped_dims.push_back(x.dims[d]);
     }
   }
-  const std::vector<int64_t> targets = reduced_targets(x, *axes, kept_dims);
+  const std::vector<int64_t> targets = reduced_targets(x.dims, *axes);
   const size_t out_count = static_cast<size_t>(product(kept_dims));
   constexpr double kInf = std::numeric_limits<double>::infinity();
   const double start = kind == Reduction::Prod  ? 1.0

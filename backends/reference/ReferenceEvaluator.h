@@ -1,9 +1,9 @@
 // ReferenceEvaluator.h: constant folding through the reference interpreter. Passes stay
-// backend-free (they see only passes/ConstantEvaluator.h); whoever runs them injects this.
+// backend-free (they see only ir/ConstantEvaluator.h); whoever runs them injects this.
 #pragma once
 
 #include "backends/reference/ReferenceInterpreter.h"
-#include "passes/ConstantEvaluator.h"
+#include "ir/ConstantEvaluator.h"
 
 namespace kiln {
 

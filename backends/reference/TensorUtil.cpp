@@ -135,6 +135,25 @@ int64_t product(const std::vector<int64_t>& dims) {
   return count;
 }
 
+std::vector<int64_t> reduced_targets(const std::vector<int64_t>& dims,
+                                     const std::set<int64_t>& axes) {
+  const int64_t rank = static_cast<int64_t>(dims.size());
+  std::vector<int64_t> kept_dims = dims;
+  for (int64_t axis : axes) kept_dims[static_cast<size_t>(axis)] = 1;
+  const std::vector<int64_t> kept_strides = row_major_strides(kept_dims);
+  const int64_t count = product(dims);
+  std::vector<int64_t> targets(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t rest = i, target = 0;
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (!axes.count(d)) target += (rest % dims[d]) * kept_strides[d];
+      rest /= dims[d];
+    }
+    targets[static_cast<size_t>(i)] = target;
+  }
+  return targets;
+}
+
 Result<int64_t> normalize_axis(int64_t axis, int64_t rank) {
   if (axis < -rank || axis >= rank)
     return make_error("axis " + std::to_string(axis) + " is out of range for rank " +

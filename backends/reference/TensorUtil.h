@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <vector>
 
 #include "ir/Error.h"
@@ -54,6 +55,11 @@ Tensor reshaped(const Tensor& source, const std::vector<int64_t>& dims);
 std::vector<int64_t> row_major_strides(const std::vector<int64_t>& dims);
 /// Product of `dims`.
 int64_t product(const std::vector<int64_t>& dims);
+
+/// For each element of a tensor of `dims`, its index in the result of reducing `axes` (sorted,
+/// non-negative) with the reduced dims kept as 1s.
+std::vector<int64_t> reduced_targets(const std::vector<int64_t>& dims,
+                                     const std::set<int64_t>& axes);
 
 /// Resolves a possibly negative axis against `rank`; an error when outside [-rank, rank).
 Result<int64_t> normalize_axis(int64_t axis, int64_t rank);

@@ -1,5 +1,5 @@
-// ConvertCoreLayers.cpp: activation layers (Activation, ReLU, LeakyReLU, Softmax), the
-// inference-time identities (Dropout and friends), Flatten, Reshape and Rescaling.
+// ConvertCoreLayers.cpp: activation layers (Activation, ReLU, LeakyReLU, ELU, PReLU, Softmax), the
+// inference-time identities (Dropout and friends), Flatten, Reshape, Permute and Rescaling.
 #include "frontend/keras/LayerConverters.h"
 
 namespace kiln::keras_import {
@@ -77,6 +77,44 @@ Result<KerasTensor> convert_elu(LayerContext& context) {
   return convert_alpha_activation(context, "Elu", {"alpha"}, 1.0);
 }
 
+// PReLU: x if x >= 0 else alpha * x, alpha of the input's shape (no batch) with 1s along the
+// shared axes; on the NCHW view of an image the alpha array is permuted to match.
+Result<KerasTensor> convert_prelu(LayerContext& context) {
+  Result<KerasTensor*> input = context.single_input();
+  if (!input) return input.error();
+  Result<Value*> keras = context.builder.keras_view(**input, context.layer.name);
+  if (!keras) return keras.error();
+  const int64_t rank = KerasGraphBuilder::rank_of(*keras);
+  if (rank < 2) return context.error("PReLU needs an input of rank >= 2");
+  std::vector<int64_t> alpha_dims;
+  for (int64_t d = 1; d < rank; ++d) alpha_dims.push_back(KerasGraphBuilder::static_dim(*keras, d));
+  const json& shared = config_field(context.config(), {"shared_axes"});
+  if (shared.is_number_integer() || shared.is_array()) {
+    for (const json& axis : shared.is_array() ? shared : json::array({shared})) {
+      if (!axis.is_number_integer() || axis < 1 || axis >= rank)
+        return context.error("unsupported shared_axes " + shared.dump());
+      alpha_dims[axis.get<size_t>() - 1] = 1;
+    }
+  } else if (!shared.is_null()) {
+    return context.error("unsupported shared_axes " + shared.dump());
+  }
+  KILN_RETURN_IF_ERROR(context.expect_weight_count(1, "alpha"));
+  Result<WeightArray> alpha = context.weight(0, "alpha", alpha_dims, 0.25f);
+  if (!alpha) return alpha.error();
+  bool channels_first = false;
+  Result<Value*> x = elementwise_operand(context, **input, channels_first);
+  if (!x) return x.error();
+  Tensor slope = make_float_tensor(alpha->dims, alpha->values);
+  if (channels_first) {  // (h, w, c) -> (c, h, w)
+    const std::vector<int64_t> perm = {2, 0, 1};
+    slope = make_float_tensor({alpha->dims[2], alpha->dims[0], alpha->dims[1]},
+                              permute_array(*alpha, perm));
+  }
+  Result<Value*> y = context.add("PRelu", {*x, context.constant("alpha", std::move(slope))});
+  if (!y) return y.error();
+  return tensor_in_layout(*y, channels_first);
+}
+
 Result<KerasTensor> convert_softmax(LayerContext& context) {
   Result<KerasTensor*> input = context.single_input();
   if (!input) return input.error();
@@ -133,6 +171,33 @@ Result<KerasTensor> convert_reshape(LayerContext& context) {
   return tensor_in_layout(*y, false);
 }
 
+// Permute: dims are Keras's 1-based axes (the batch stays first).
+Result<KerasTensor> convert_permute(LayerContext& context) {
+  Result<KerasTensor*> input = context.single_input();
+  if (!input) return input.error();
+  const json& dims = config_field(context.config(), {"dims"});
+  Result<Value*> x = context.builder.keras_view(**input, context.layer.name);
+  if (!x) return x.error();
+  const int64_t rank = KerasGraphBuilder::rank_of(*x);
+  if (!dims.is_array() || int64_t(dims.size()) != rank - 1)
+    return context.error("Permute needs dims listing the " + std::to_string(rank - 1) +
+                         " non-batch axes, got " + dims.dump());
+  std::vector<int64_t> perm = {0};
+  std::vector<bool> seen(static_cast<size_t>(rank), false);
+  for (const json& dim : dims) {
+    if (!dim.is_number_integer() || dim < 1 || dim >= rank || seen[dim.get<size_t>()])
+      return context.error("Permute dims " + dims.dump() + " are not a permutation of 1.." +
+                           std::to_string(rank - 1));
+    seen[dim.get<size_t>()] = true;
+    perm.push_back(dim);
+  }
+  Attributes attrs;
+  attrs.set("perm", perm);
+  Result<Value*> y = context.add("Transpose", {*x}, attrs);
+  if (!y) return y.error();
+  return tensor_in_layout(*y, false);
+}
+
 Result<KerasTensor> convert_rescaling(LayerContext& context) {
   Result<KerasTensor*> input = context.single_input();
   if (!input) return input.error();
@@ -161,12 +226,14 @@ void register_core_layers(LayerConverterTable& table) {
   table["ReLU"] = convert_relu;
   table["LeakyReLU"] = convert_leaky_relu;
   table["ELU"] = convert_elu;
+  table["PReLU"] = convert_prelu;
   table["Softmax"] = convert_softmax;
   for (const char* name : {"Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
                            "AlphaDropout", "ActivityRegularization"})
     table[name] = convert_identity;
   table["Flatten"] = convert_flatten;
   table["Reshape"] = convert_reshape;
+  table["Permute"] = convert_permute;
   table["Rescaling"] = convert_rescaling;
 }
 

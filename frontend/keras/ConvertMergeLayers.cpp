@@ -1,5 +1,6 @@
 // ConvertMergeLayers.cpp: the layers that join tensors (Add, Subtract, Multiply, Average,
-// Concatenate). All operands are taken in one layout: NCHW when every one is held that way.
+// Maximum, Minimum, Concatenate). All operands are taken in one layout: NCHW when every one is
+// held that way.
 #include "frontend/keras/LayerConverters.h"
 
 namespace kiln::keras_import {
@@ -64,6 +65,14 @@ Result<KerasTensor> convert_average(LayerContext& context) {
   return convert_binary_chain(context, "Add", 1.0 / static_cast<double>(context.inputs.size()));
 }
 
+Result<KerasTensor> convert_maximum(LayerContext& context) {
+  return convert_binary_chain(context, "Max", 1.0);
+}
+
+Result<KerasTensor> convert_minimum(LayerContext& context) {
+  return convert_binary_chain(context, "Min", 1.0);
+}
+
 Result<KerasTensor> convert_concatenate(LayerContext& context) {
   bool channels_first = false;
   Result<std::vector<Value*>> operands = merge_operands(context, channels_first);
@@ -86,6 +95,8 @@ void register_merge_layers(LayerConverterTable& table) {
   table["Subtract"] = convert_subtract;
   table["Multiply"] = convert_multiply;
   table["Average"] = convert_average;
+  table["Maximum"] = convert_maximum;
+  table["Minimum"] = convert_minimum;
   table["Concatenate"] = convert_concatenate;
 }
 

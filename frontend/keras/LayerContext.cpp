@@ -132,7 +132,7 @@ std::string activation_name(const json& config) {
 bool is_supported_activation(const std::string& name) {
   static const std::vector<std::string> kSupported = {"linear",     "relu",    "relu6", "sigmoid",
                                                       "tanh",       "softmax", "swish", "silu",
-                                                      "leaky_relu", "elu"};
+                                                      "leaky_relu", "elu",     "selu"};
   return std::find(kSupported.begin(), kSupported.end(), name) != kSupported.end();
 }
 
@@ -176,6 +176,10 @@ Result<KerasTensor> apply_activation(LayerContext& context, KerasTensor input,
   } else if (name == "elu") {
     attrs.set("alpha", 1.0);
     y = context.add("Elu", {*x}, attrs);
+  } else if (name == "selu") {  // Keras's constants, which ONNX's defaults round to f32
+    attrs.set("alpha", 1.6732632423543772);
+    attrs.set("gamma", 1.0507009873554805);
+    y = context.add("Selu", {*x}, attrs);
   } else if (name == "leaky_relu") {
     attrs.set("alpha", 0.2);
     y = context.add("LeakyRelu", {*x}, attrs);

@@ -85,7 +85,8 @@ bool is_supported_activation(const std::string& name);
 
 // --- shared conversions ---
 
-/// Applies a named activation (relu, relu6, sigmoid, tanh, softmax, linear, swish/silu...).
+/// Applies a named activation (relu, relu6, sigmoid, tanh, softmax, linear, swish/silu, elu,
+/// leaky_relu, selu).
 Result<KerasTensor> apply_activation(LayerContext& context, KerasTensor input,
                                      const std::string& name);
 /// The value to run an elementwise op on: the NCHW view when one exists (keeping consecutive

@@ -45,7 +45,9 @@ bool layer_has_weights(const KerasLayer& layer) {
                                                   "SeparableConvolution2D",
                                                   "Dense",
                                                   "BatchNormalization",
-                                                  "Conv2DTranspose"};
+                                                  "Conv2DTranspose",
+                                                  "LayerNormalization",
+                                                  "PReLU"};
   return kWeighted.count(layer.class_name) != 0;
 }
 

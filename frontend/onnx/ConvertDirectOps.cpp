@@ -1,4 +1,4 @@
-// ConvertDirectOps.cpp: ONNX ops whose every opset from 7 to 21 matches the IR op, so the
+// ConvertDirectOps.cpp: ONNX ops whose every opset from 6 to 21 matches the IR op, so the
 // conversion only checks attributes and wires values.
 #include <map>
 
@@ -116,6 +116,16 @@ const std::map<std::string, DirectOp>& direct_ops() {
        {with(kWindow,
              {{"p", AttrKind::Int}, {"dilations", AttrKind::Ints}, {"ceil_mode", AttrKind::Int}}),
         {}}},
+      {"InstanceNormalization", {{{"epsilon", AttrKind::Float}}, {}}},
+      {"LpNormalization", {{{"axis", AttrKind::Int}, {"p", AttrKind::Int}}, {}}},
+      {"LRN",
+       {{{"size", AttrKind::Int},
+         {"alpha", AttrKind::Float},
+         {"beta", AttrKind::Float},
+         {"bias", AttrKind::Float}},
+        {}}},
+      {"MeanVarianceNormalization", {{{"axes", AttrKind::Ints}}, {}}},
+      {"Size", {}},
   };
   return kOps;
 }

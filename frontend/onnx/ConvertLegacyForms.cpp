@@ -1,6 +1,8 @@
-// ConvertLegacyForms.cpp: ops whose ONNX form changed between opsets 7 and 18 (attributes that
+// ConvertLegacyForms.cpp: ops whose ONNX form changed between opsets 6 and 21 (attributes that
 // became inputs, Softmax's 2-D coercion). Each is normalised to the single IR form of ir/Ops.def;
-// inputs that become attributes must be constants.
+// inputs that become attributes must be known at import (constants, or folded from them).
+#include <algorithm>
+
 #include "frontend/onnx/OpConverters.h"
 
 namespace kiln::onnx_import {
@@ -30,6 +32,39 @@ Status move_ints_input_to_attribute(NodeConverter& node, size_t index, const std
   return Status::ok();
 }
 
+/// A one-element operand that changes no shape (Clip's bounds, Pad's fill, Trilu's k): attribute
+/// `name` when known at import, else `inputs[slot]`, read at run time.
+Status take_scalar_operand(NodeConverter& node, size_t index, const std::string& name,
+                           bool integral, Attributes& attrs, std::vector<Value*>& inputs,
+                           size_t slot) {
+  Result<Value*> operand = node.folded_input(index);
+  if (!operand) return operand.error();
+  if (!*operand) return Status::ok();
+  if (!(*operand)->is_constant()) {
+    inputs.resize(std::max(inputs.size(), slot + 1), nullptr);
+    inputs[slot] = *operand;
+    return Status::ok();
+  }
+  const Tensor& value = *(*operand)->constant;
+  if (value.element_count() != 1)
+    return node.error(node.op_type() + " input '" + name + "' must hold one value");
+  if (integral)
+    attrs.set(name, value.element_as_int(0));
+  else
+    attrs.set(name, value.element_as_double(0));
+  return Status::ok();
+}
+
+/// Emits `op` over `inputs` (trailing omitted ones dropped), producing ONNX output 0.
+Status emit_with_inputs(NodeConverter& node, const std::string& op, std::vector<Value*> inputs,
+                        Attributes attrs) {
+  while (!inputs.empty() && !inputs.back()) inputs.pop_back();
+  Result<Value*> output = node.define_output(0);
+  if (!output) return output.error();
+  node.emit(op, std::move(inputs), {*output}, std::move(attrs));
+  return Status::ok();
+}
+
 }  // namespace
 
 Status convert_clip(NodeConverter& node) {
@@ -42,13 +77,12 @@ Status convert_clip(NodeConverter& node) {
   }
   Result<Attributes> attrs = node.convert_attributes({});
   if (!attrs) return attrs.error();
-  const char* roles[] = {"min", "max"};
-  for (size_t i = 1; i <= 2; ++i) {
-    Result<std::optional<double>> bound = node.constant_scalar(i, roles[i - 1]);
-    if (!bound) return bound.error();
-    if (*bound) attrs->set(roles[i - 1], **bound);
-  }
-  return emit_unary(node, "Clip", std::move(*attrs));
+  Result<Value*> data = node.required_input(0, "input");
+  if (!data) return data.error();
+  std::vector<Value*> inputs = {*data};
+  KILN_RETURN_IF_ERROR(take_scalar_operand(node, 1, "min", false, *attrs, inputs, 1));
+  KILN_RETURN_IF_ERROR(take_scalar_operand(node, 2, "max", false, *attrs, inputs, 2));
+  return emit_with_inputs(node, "Clip", std::move(inputs), std::move(*attrs));
 }
 
 Status convert_softmax(NodeConverter& node) {
@@ -141,13 +175,11 @@ Status convert_trilu(NodeConverter& node) {
   KILN_RETURN_IF_ERROR(reject_extra_outputs(node));
   Result<Attributes> attrs = node.convert_attributes({{"upper", AttrKind::Int}});
   if (!attrs) return attrs.error();
-  KILN_RETURN_IF_ERROR(move_ints_input_to_attribute(node, 1, "k", *attrs, "k"));
-  if (attrs->has("k")) {
-    const std::vector<int64_t> k = attrs->get_ints("k");
-    if (k.size() != 1) return node.error("Trilu's k must hold one value");
-    attrs->set("k", k[0]);
-  }
-  return emit_unary(node, "Trilu", std::move(*attrs));
+  Result<Value*> data = node.required_input(0, "input");
+  if (!data) return data.error();
+  std::vector<Value*> inputs = {*data};
+  KILN_RETURN_IF_ERROR(take_scalar_operand(node, 1, "k", true, *attrs, inputs, 1));
+  return emit_with_inputs(node, "Trilu", std::move(inputs), std::move(*attrs));
 }
 
 Status convert_pad(NodeConverter& node) {
@@ -168,39 +200,37 @@ Status convert_pad(NodeConverter& node) {
     return emit_unary(node, "Pad", std::move(*attrs));
   }
 
+  Result<Value*> data = node.required_input(0, "data");
+  if (!data) return data.error();
+  std::vector<Value*> inputs = {*data};
   Result<Value*> pads_input = node.required_input(1, "pads");
   if (!pads_input) return pads_input.error();
   Result<std::optional<std::vector<int64_t>>> pads = node.constant_ints(1, "pads");
   if (!pads) return pads.error();
-  Result<std::optional<double>> value = node.constant_scalar(2, "constant_value");
-  if (!value) return value.error();
-  if (*value) attrs->set("value", **value);
+  KILN_RETURN_IF_ERROR(take_scalar_operand(node, 2, "value", false, *attrs, inputs, 1));
   Result<std::optional<std::vector<int64_t>>> axes = node.constant_ints(3, "axes");
   if (!axes) return axes.error();
   if (!*axes) {
     attrs->set("pads", **pads);
-    return emit_unary(node, "Pad", std::move(*attrs));
+  } else {
+    // Opset 18 pads only the listed axes; the IR form lists every axis.
+    std::optional<int64_t> rank = node.known_rank(*data);
+    if (!rank) return node.error("Pad with 'axes' needs an input of known rank");
+    size_t axis_count = (*axes)->size();
+    if ((*pads)->size() != 2 * axis_count)
+      return node.error("Pad has " + std::to_string((*pads)->size()) + " pads for " +
+                        std::to_string(axis_count) + " axes");
+    std::vector<int64_t> full_pads(2 * *rank, 0);
+    for (size_t k = 0; k < axis_count; ++k) {
+      int64_t axis = (**axes)[k] < 0 ? (**axes)[k] + *rank : (**axes)[k];
+      if (axis < 0 || axis >= *rank)
+        return node.error("Pad axis " + std::to_string((**axes)[k]) + " is out of range");
+      full_pads[axis] = (**pads)[k];
+      full_pads[axis + *rank] = (**pads)[k + axis_count];
+    }
+    attrs->set("pads", std::move(full_pads));
   }
-
-  // Opset 18 pads only the listed axes; the IR form lists every axis.
-  Result<Value*> data = node.required_input(0, "data");
-  if (!data) return data.error();
-  std::optional<int64_t> rank = node.known_rank(*data);
-  if (!rank) return node.error("Pad with 'axes' needs an input of known rank");
-  size_t axis_count = (*axes)->size();
-  if ((*pads)->size() != 2 * axis_count)
-    return node.error("Pad has " + std::to_string((*pads)->size()) + " pads for " +
-                      std::to_string(axis_count) + " axes");
-  std::vector<int64_t> full_pads(2 * *rank, 0);
-  for (size_t k = 0; k < axis_count; ++k) {
-    int64_t axis = (**axes)[k] < 0 ? (**axes)[k] + *rank : (**axes)[k];
-    if (axis < 0 || axis >= *rank)
-      return node.error("Pad axis " + std::to_string((**axes)[k]) + " is out of range");
-    full_pads[axis] = (**pads)[k];
-    full_pads[axis + *rank] = (**pads)[k + axis_count];
-  }
-  attrs->set("pads", std::move(full_pads));
-  return emit_unary(node, "Pad", std::move(*attrs));
+  return emit_with_inputs(node, "Pad", std::move(inputs), std::move(*attrs));
 }
 
 Status convert_slice(NodeConverter& node) {

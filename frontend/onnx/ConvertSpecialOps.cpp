@@ -1,6 +1,7 @@
 // ConvertSpecialOps.cpp: Constant and ConstantOfShape (which become IR constants, not nodes),
-// Sum, Max, Min and Mean (chains of binary ops), Cast (ONNX dtype enum to IR dtype name) and the
-// ops whose extra training-time outputs Kiln drops or rejects.
+// Sum, Max, Min and Mean (chains of binary ops), Cast (ONNX dtype enum to IR dtype name), the
+// ops whose extra training-time outputs Kiln drops or rejects, and LayerNormalization (optional
+// statistics outputs, stash_type as a dtype name).
 #include <cstring>
 
 #include "frontend/onnx/OnnxTypes.h"
@@ -217,6 +218,40 @@ Status convert_batch_normalization(NodeConverter& node) {
   Result<Value*> output = node.define_output(0);
   if (!output) return output.error();
   node.emit("BatchNormalization", std::move(inputs), {*output}, std::move(*attrs));
+  return Status::ok();
+}
+
+Status convert_layer_normalization(NodeConverter& node) {
+  Result<Attributes> attrs = node.convert_attributes(
+      {{"axis", AttrKind::Int}, {"epsilon", AttrKind::Float}, {"stash_type", AttrKind::Int}});
+  if (!attrs) return attrs.error();
+  if (attrs->has("stash_type")) {
+    const auto onnx_type = static_cast<int32_t>(attrs->get_int("stash_type", 1));
+    std::optional<DType> dtype = dtype_from_onnx(onnx_type);
+    if (!dtype || !is_floating(*dtype))
+      return node.error("LayerNormalization stash_type " + onnx_type_name(onnx_type) +
+                        " is not supported (a floating-point type is)");
+    attrs->set("stash_type", std::string(dtype_name(*dtype)));
+  }
+  std::vector<Value*> inputs;
+  const char* roles[] = {"X", "Scale", "B"};
+  for (size_t i = 0; i < 3; ++i) {
+    Result<Value*> value = i < 2 ? node.required_input(i, roles[i]) : node.input(i);
+    if (!value) return value.error();
+    if (*value) inputs.push_back(*value);
+  }
+  // Mean and InvStdDev are optional: the IR node has outputs up to the last one used.
+  size_t outputs = 1;
+  for (size_t i = 1; i < 3; ++i)
+    if (node.output_used(i)) outputs = i + 1;
+  if (node.proto().output_size() > 3) return node.error("LayerNormalization has three outputs");
+  std::vector<Value*> results;
+  for (size_t i = 0; i < outputs; ++i) {
+    Result<Value*> output = node.define_output(i);
+    if (!output) return output.error();
+    results.push_back(*output);
+  }
+  node.emit("LayerNormalization", std::move(inputs), std::move(results), std::move(*attrs));
   return Status::ok();
 }
 

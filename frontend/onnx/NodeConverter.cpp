@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "frontend/onnx/ImportFolding.h"
+
 namespace kiln::onnx_import {
 namespace {
 
@@ -106,10 +108,21 @@ Result<const Tensor*> NodeConverter::constant_input(size_t i, const std::string&
   Result<Value*> value = input(i);
   if (!value) return value.error();
   if (!*value) return static_cast<const Tensor*>(nullptr);
-  if (!(*value)->is_constant())
+  if ((*value)->is_constant()) return &*(*value)->constant;
+  if (!fold_at_import(builder_, *value))
     return error(op_type() + " input '" + role + "' ('" + (*value)->name +
-                 "') must be a constant (an initializer or a Constant node)");
-  return &*(*value)->constant;
+                 "') must be a constant: an initializer, a Constant node, or computed from "
+                 "those and static shapes");
+  return &builder_.folded.at(*value);
+}
+
+Result<Value*> NodeConverter::folded_input(size_t i) {
+  Result<Value*> value = input(i);
+  if (!value || !*value || (*value)->is_constant()) return value;
+  std::optional<Tensor> folded = fold_at_import(builder_, *value);
+  if (!folded) return value;
+  return builder_.graph.add_constant(builder_.fresh_value_name((*value)->name + "/folded"),
+                                     std::move(*folded));
 }
 
 Result<std::optional<std::vector<int64_t>>> NodeConverter::constant_ints(

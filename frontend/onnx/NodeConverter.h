@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "frontend/onnx/TensorImport.h"
+#include "ir/ConstantEvaluator.h"
 #include "ir/Error.h"
 #include "ir/IR.h"
 
@@ -26,6 +27,11 @@ struct GraphBuilder {
   std::set<std::string> used_value_names;        ///< names read by a node or a graph output
   std::set<std::string> node_names;              ///< node names taken so far (incl. the model's)
   std::map<std::string, TensorType> type_hints;  ///< value_info / graph output types
+  /// Evaluates the nodes import folding computes (ImportFolding.h); null: only shape arithmetic
+  /// folds.
+  const ConstantEvaluator* evaluator = nullptr;
+  size_t typed_nodes = 0;  ///< leading nodes whose output types import folding has inferred
+  std::map<const Value*, Tensor> folded;  ///< values import folding has computed
 
   /// `base` or `base_1`, `base_2`, ...: a name neither the model nor the graph uses.
   std::string fresh_value_name(const std::string& base) const;
@@ -62,8 +68,12 @@ class NodeConverter {
   Result<Value*> input(size_t i) const;
   /// Input i, an error naming `role` when absent.
   Result<Value*> required_input(size_t i, const std::string& role) const;
-  /// Contents of input i, which must be a constant; null when absent.
+  /// Contents of input i, which must be a constant or computable from constants and static
+  /// shapes (ImportFolding.h); null when absent.
   Result<const Tensor*> constant_input(size_t i, const std::string& role) const;
+  /// Input i (null when absent), replaced by a constant when import folding can compute it, so
+  /// that shape rules see the values of size operands (Expand's shape, Range's limit).
+  Result<Value*> folded_input(size_t i);
   /// Elements of constant input i as integers; nullopt when absent.
   Result<std::optional<std::vector<int64_t>>> constant_ints(size_t i,
                                                             const std::string& role) const;

@@ -5,6 +5,7 @@
 #include <memory>
 #include <set>
 
+#include "frontend/onnx/ImportFolding.h"
 #include "frontend/onnx/ModelFile.h"
 #include "frontend/onnx/NodeConverter.h"
 #include "frontend/onnx/OnnxTypes.h"
@@ -17,7 +18,10 @@ namespace {
 
 using namespace onnx_import;
 
-constexpr int64_t kMinOpset = 7;
+// Opset 6 is the oldest whose forms of Kiln's ops either match opset 7's or carry attributes the
+// converters reject by name (the legacy `broadcast`/`axis` of Add, Gemm, And ...); opset 1-5
+// forms differ in ways that would import silently wrong (consumed_inputs, string Cast targets).
+constexpr int64_t kMinOpset = 6;
 constexpr int64_t kMaxOpset = 21;
 
 Error file_error(const std::string& file, const std::string& message) {
@@ -128,6 +132,12 @@ Result<Graph> import_onnx_file(const std::string& path) {
 
 Result<Graph> import_onnx_file(const std::string& path,
                                const std::map<std::string, Tensor>& constant_inputs) {
+  return import_onnx_file(path, constant_inputs, nullptr);
+}
+
+Result<Graph> import_onnx_file(const std::string& path,
+                               const std::map<std::string, Tensor>& constant_inputs,
+                               const ConstantEvaluator* evaluator) {
   Result<std::shared_ptr<const onnx::ModelProto>> parsed = read_model_file(path);
   if (!parsed) return parsed.error();
   std::shared_ptr<const onnx::ModelProto> model = *parsed;
@@ -139,6 +149,7 @@ Result<Graph> import_onnx_file(const std::string& path,
   graph.name = onnx_graph.name().empty() ? "main" : onnx_graph.name();
   TensorImporter tensors(model, path);
   GraphBuilder builder{graph, path, *opset, tensors, {}, {}, {}, {}};
+  builder.evaluator = evaluator;
   std::vector<std::string> node_names = assign_node_names(onnx_graph, builder.node_names);
   KILN_RETURN_IF_ERROR(check_supported_ops(*model, node_names, path));
   collect_value_names(onnx_graph, builder);
@@ -151,6 +162,7 @@ Result<Graph> import_onnx_file(const std::string& path,
     KILN_RETURN_IF_ERROR(find_op_converter(proto.op_type())(node));
   }
   KILN_RETURN_IF_ERROR(import_outputs(onnx_graph, builder));
+  forget_import_types(graph);
 
   Status verified = verify_graph(graph);
   if (!verified) {

@@ -4,12 +4,13 @@
 #include <map>
 #include <string>
 
+#include "ir/ConstantEvaluator.h"
 #include "ir/Error.h"
 #include "ir/IR.h"
 
 namespace kiln {
 
-/// Loads an ONNX model file into a Graph. Handles opsets 7-21 of every supported op,
+/// Loads an ONNX model file into a Graph. Handles opsets 6-21 of every supported op,
 /// initializers in all encodings, Constant nodes, inputs that are also initializers, dim_param
 /// symbolic dimensions and external data (resolved inside the model's folder). Weights of
 /// external data and large raw_data are shared, not copied. Every error names the file; a model
@@ -23,5 +24,12 @@ Result<Graph> import_onnx_file(const std::string& path);
 /// inputs). A name that is not a graph input is an error.
 Result<Graph> import_onnx_file(const std::string& path,
                                const std::map<std::string, Tensor>& constant_inputs);
+
+/// Same, with `evaluator` computing the values the importer needs while it converts (Pad's pads,
+/// Split's sizes ...) from constants when the model computes them rather than storing them
+/// (frontend/onnx/ImportFolding.h). Without one, only shape arithmetic on static shapes folds.
+Result<Graph> import_onnx_file(const std::string& path,
+                               const std::map<std::string, Tensor>& constant_inputs,
+                               const ConstantEvaluator* evaluator);
 
 }  // namespace kiln

@@ -39,6 +39,13 @@ ConvertFn find_op_converter(const std::string& op_type) {
       {"MaxUnpool", convert_max_unpool},
       {"Resize", convert_resize},
       {"Upsample", convert_upsample},
+      {"LayerNormalization", convert_layer_normalization},
+      {"Split", convert_split},
+      {"Expand", convert_expand},
+      {"Tile", convert_tile},
+      {"Range", convert_range},
+      {"CastLike", convert_cast_like},
+      {"EyeLike", convert_eye_like},
   };
   auto it = kConverters.find(op_type);
   if (it != kConverters.end()) return it->second;

@@ -6,7 +6,7 @@
 
 namespace kiln::onnx_import {
 
-/// Ops whose ONNX form (opsets 7-21) already is the IR form: inputs, outputs and a fixed set of
+/// Ops whose ONNX form (opsets 6-21) already is the IR form: inputs, outputs and a fixed set of
 /// attributes map one to one (ConvertDirectOps.cpp).
 Status convert_direct_op(NodeConverter& node);
 
@@ -43,6 +43,20 @@ Status convert_resize(NodeConverter& node);
 Status convert_upsample(NodeConverter& node);
 /// MaxUnpool: the optional output_shape input becomes attribute output_shape.
 Status convert_max_unpool(NodeConverter& node);
+/// LayerNormalization: outputs up to the last statistics output used; stash_type as a dtype name.
+Status convert_layer_normalization(NodeConverter& node);
+
+// Ops whose sizes or dtypes come from other operands (ConvertShapeOps.cpp).
+/// Split: sizes as attribute (< 13) or input, else num_outputs parts (the output count < 18).
+Status convert_split(NodeConverter& node);
+/// Expand, Tile, Range: size operands folded to constants at import where the model computes them.
+Status convert_expand(NodeConverter& node);
+Status convert_tile(NodeConverter& node);
+Status convert_range(NodeConverter& node);
+/// CastLike: a Cast to the dtype of input 1.
+Status convert_cast_like(NodeConverter& node);
+/// EyeLike: the dtype enum becomes attribute `to`.
+Status convert_eye_like(NodeConverter& node);
 
 /// True for op types convert_direct_op handles.
 bool is_direct_op(const std::string& op_type);

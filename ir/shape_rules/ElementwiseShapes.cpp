@@ -6,10 +6,42 @@
 namespace kiln::shape_rules {
 namespace {
 
-Status same_as_input(ShapeContext& ctx) {
+// How a unary op maps one known-dims element (symbolic dims are never negative); nullopt where
+// the result is not a dim expression.
+using KnownDimMap = std::optional<Dim> (*)(const Dim&);
+
+std::optional<Dim> keep_dim(const Dim& d) {
+  return d;
+}
+std::optional<Dim> no_dim(const Dim&) {
+  return std::nullopt;
+}
+std::optional<Dim> relu_dim(const Dim& d) {
+  return is_integer_dim(d) && d.value < 0 ? Dim{0, {}} : d;
+}
+std::optional<Dim> abs_dim(const Dim& d) {
+  return is_integer_dim(d) && d.value < 0 ? Dim{-d.value, {}} : d;
+}
+std::optional<Dim> neg_dim(const Dim& d) {
+  if (!is_integer_dim(d)) return std::nullopt;
+  return Dim{-d.value, {}};
+}
+
+// X's type, and its known dims mapped element by element through `map`.
+Status same_as_input(ShapeContext& ctx, KnownDimMap map = keep_dim) {
   KILN_SHAPE_ASSIGN(x, input_type(ctx, 0));
   std::optional<std::vector<Dim>> known = std::nullopt;
-  if (ctx.input_known_dims[0]) known = *ctx.input_known_dims[0];
+  if (ctx.input_known_dims[0]) {
+    known.emplace();
+    for (const Dim& d : *ctx.input_known_dims[0]) {
+      std::optional<Dim> mapped = map(d);
+      if (!mapped) {
+        known.reset();
+        break;
+      }
+      known->push_back(*mapped);
+    }
+  }
   return set_output(ctx, x, known);
 }
 
@@ -61,7 +93,7 @@ Status binary_arithmetic(ShapeContext& ctx, DimOperator op) {
 }  // namespace
 
 Status infer_Relu(ShapeContext& ctx) {
-  return same_as_input(ctx);
+  return same_as_input(ctx, relu_dim);
 }
 Status infer_LeakyRelu(ShapeContext& ctx) {
   return floating_same_as_input(ctx);
@@ -83,17 +115,17 @@ Status infer_Dropout(ShapeContext& ctx) {
 }
 
 // Unary math: Abs, Neg and Sign take any numeric dtype; the others need floating point.
-#define KILN_NUMERIC_UNARY(NAME)           \
+#define KILN_NUMERIC_UNARY(NAME, MAP)      \
   Status infer_##NAME(ShapeContext& ctx) { \
-    return same_as_input(ctx);             \
+    return same_as_input(ctx, MAP);        \
   }
 #define KILN_FLOAT_UNARY(NAME)             \
   Status infer_##NAME(ShapeContext& ctx) { \
     return floating_same_as_input(ctx);    \
   }
-KILN_NUMERIC_UNARY(Abs)
-KILN_NUMERIC_UNARY(Neg)
-KILN_NUMERIC_UNARY(Sign)
+KILN_NUMERIC_UNARY(Abs, abs_dim)
+KILN_NUMERIC_UNARY(Neg, neg_dim)
+KILN_NUMERIC_UNARY(Sign, no_dim)
 KILN_FLOAT_UNARY(Exp)
 KILN_FLOAT_UNARY(Log)
 KILN_FLOAT_UNARY(Sqrt)
@@ -141,7 +173,10 @@ Status infer_IsInf(ShapeContext& ctx) {
 }
 
 Status infer_Clip(ShapeContext& ctx) {
-  return same_as_input(ctx);
+  KILN_SHAPE_ASSIGN(x, input_type(ctx, 0));
+  KILN_RETURN_IF_ERROR(check_scalar_operand(ctx, 1, x));
+  KILN_RETURN_IF_ERROR(check_scalar_operand(ctx, 2, x));
+  return same_as_input(ctx, no_dim);
 }
 
 Status infer_Add(ShapeContext& ctx) {

@@ -1,5 +1,6 @@
 // LayoutShapes.cpp: shape rules of the ops that rearrange a tensor without computing on it
-// (Reshape, Flatten, Transpose, Squeeze, Unsqueeze, DepthToSpace, SpaceToDepth) and Pad.
+// (Reshape, Flatten, Transpose, Squeeze, Unsqueeze, DepthToSpace, SpaceToDepth) and Pad (whose
+// fill may be a run-time input).
 #include <algorithm>
 #include <set>
 
@@ -200,6 +201,7 @@ Status infer_Pad(ShapeContext& ctx) {
   const std::string mode = ctx.attrs->get_string("mode", "constant");
   if (mode != "constant" && mode != "reflect" && mode != "edge" && mode != "wrap")
     return make_error("Pad mode '" + mode + "' is unknown (constant, reflect, edge or wrap)");
+  KILN_RETURN_IF_ERROR(check_scalar_operand(ctx, 1, x));
   std::vector<int64_t> pads = ctx.attrs->get_ints("pads", std::vector<int64_t>(2 * rank, 0));
   if (pads.size() != 2 * rank)
     return make_error("Pad pads " + ints_to_string(pads) + " should hold " +

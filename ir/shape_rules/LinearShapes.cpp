@@ -125,6 +125,12 @@ Status infer_Trilu(ShapeContext& ctx) {
   KILN_SHAPE_ASSIGN(x, input_type(ctx, 0));
   if (x.shape->size() < 2)
     return make_error("Trilu needs an input of rank >= 2, got " + x.to_string());
+  if (has_input(ctx, 1)) {
+    KILN_SHAPE_ASSIGN(k, input_type(ctx, 1));
+    if ((k.dtype != DType::Int64 && k.dtype != DType::Int32) ||
+        static_element_count(*k.shape) != std::optional<int64_t>(1))
+      return make_error("Trilu's k must hold one i64 value but is " + k.to_string());
+  }
   return set_output(ctx, x);
 }
 

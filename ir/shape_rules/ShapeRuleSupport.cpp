@@ -58,6 +58,16 @@ Result<int64_t> normalize_axis(int64_t axis, int64_t rank, const std::string& wh
   return axis < 0 ? axis + rank : axis;
 }
 
+Status check_scalar_operand(const ShapeContext& ctx, size_t index, const TensorType& x) {
+  if (!has_input(ctx, index)) return Status::ok();
+  KILN_SHAPE_ASSIGN(operand, input_type(ctx, index));
+  const std::optional<int64_t> count = static_element_count(*operand.shape);
+  if (operand.dtype != x.dtype || count != std::optional<int64_t>(1))
+    return make_error(input_label(ctx, index) + " must hold one " + dtype_name(x.dtype) +
+                      " value but is " + operand.to_string());
+  return Status::ok();
+}
+
 Status set_output(ShapeContext& ctx, TensorType type, std::optional<std::vector<Dim>> known_dims) {
   ctx.output_types = {std::move(type)};
   ctx.output_known_dims = {std::move(known_dims)};

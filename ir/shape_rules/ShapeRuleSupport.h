@@ -34,6 +34,10 @@ std::optional<std::vector<Dim>> input_dims_values(const ShapeContext& ctx, size_
 /// Maps a possibly negative axis into [0, rank); an error naming `what` when out of range.
 Result<int64_t> normalize_axis(int64_t axis, int64_t rank, const std::string& what);
 
+/// Checks optional input `index`, when present, for one element of `x`'s dtype (a bound or fill
+/// value given at run time, such as Clip's min).
+Status check_scalar_operand(const ShapeContext& ctx, size_t index, const TensorType& x);
+
 /// Sets the single output of ctx to `type` (and optional known dims).
 Status set_output(ShapeContext& ctx, TensorType type,
                   std::optional<std::vector<Dim>> known_dims = std::nullopt);

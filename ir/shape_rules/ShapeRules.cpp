@@ -91,4 +91,20 @@ Status infer_output_types(ShapeContext& ctx) {
   return Status::ok();
 }
 
+Status infer_node_types(Node& node) {
+  ShapeContext ctx = make_shape_context(node);
+  KILN_RETURN_IF_ERROR(infer_output_types(ctx));
+  if (ctx.output_types.size() < node.outputs.size())
+    return make_error(node.op + " has " + std::to_string(node.outputs.size()) +
+                      " outputs but its shape rule describes " +
+                      std::to_string(ctx.output_types.size()));
+  for (size_t i = 0; i < node.outputs.size(); ++i) {
+    Value* output = node.outputs[i];
+    if (!output) continue;
+    output->type = ctx.output_types[i];
+    output->known_dims = ctx.output_known_dims[i];
+  }
+  return Status::ok();
+}
+
 }  // namespace kiln

@@ -1,8 +1,10 @@
-// OnnxOperandFreezing.h: ONNX node tests feed some operands as graph inputs (Clip's bounds, Pad's
-// pads, Squeeze/Unsqueeze/ReduceMean axes, Dropout's ratio and training_mode) that Kiln's IR holds
-// as attributes and so requires to be constant. For those tests the runner imports the model with
-// those graph inputs bound to the test data's values (the importer's constant_inputs overload), as
-// any static compiler would see them.
+// OnnxOperandFreezing.h: ONNX node tests feed some operands as graph inputs (Pad's pads,
+// Squeeze/Unsqueeze/ReduceMean axes, Dropout's ratio and training_mode, Split's sizes) that
+// Kiln's IR holds as attributes, or that its shape rules need at compile time (Expand's shape,
+// Range's operands), and so requires to be known when it compiles. For those tests the runner
+// imports the model with those graph inputs, and the inputs they are computed from, bound to the
+// test data's values (the importer's constant_inputs overload), as any static compiler would see
+// them.
 #pragma once
 
 #include <map>

@@ -3,46 +3,10 @@
 // forms Kiln cannot express are clear errors naming the node.
 #include <gtest/gtest.h>
 
-#include "passes/InferShapes.h"
-#include "tests/frontend/OnnxModelBuilder.h"
+#include "tests/frontend/OnnxImportTestUtil.h"
 
 namespace kiln::testing {
 namespace {
-
-/// A model with input x: f32[2,3,4] and graph output "y".
-onnx::ModelProto model_with_input(int64_t opset) {
-  onnx::ModelProto model = make_model(opset);
-  add_input(model, "x", {int64_t{2}, int64_t{3}, int64_t{4}});
-  add_output(model, "y");
-  return model;
-}
-
-const Node& only_node(const Graph& graph, const std::string& op) {
-  const Node* found = nullptr;
-  for (const auto& node : graph.nodes())
-    if (node->op == op) {
-      EXPECT_EQ(found, nullptr) << "two " << op << " nodes";
-      found = node.get();
-    }
-  EXPECT_NE(found, nullptr) << "no " << op << " node";
-  static const Node kEmpty;
-  return found ? *found : kEmpty;
-}
-
-Graph import_ok(const onnx::ModelProto& model) {
-  Result<Graph> graph = import_model(model);
-  EXPECT_TRUE(graph) << graph.error().to_string();
-  return graph ? std::move(*graph) : Graph();
-}
-
-void expect_node_error(const onnx::ModelProto& model, const std::string& node,
-                       const std::string& fragment) {
-  Result<Graph> graph = import_model(model);
-  ASSERT_FALSE(graph) << "expected an error containing: " << fragment;
-  EXPECT_EQ(graph.error().node, node) << graph.error().to_string();
-  EXPECT_NE(graph.error().file.find("model.onnx"), std::string::npos);
-  EXPECT_NE(graph.error().message.find(fragment), std::string::npos) << graph.error().to_string();
-}
 
 TEST(OnnxOpsetForms, ClipAttributesAndInputs) {
   onnx::ModelProto old_form = model_with_input(7);
@@ -62,10 +26,17 @@ TEST(OnnxOpsetForms, ClipAttributesAndInputs) {
   EXPECT_EQ(node.attrs.get_float("max", 0), 6.0);
   ASSERT_EQ(node.inputs.size(), 1u);
 
+  // A bound known only at run time stays an input of the IR node.
   onnx::ModelProto dynamic = model_with_input(13);
   add_input(dynamic, "lo", {});
-  add_node(dynamic, "Clip", {"x", "lo"}, {"y"}, "clip");
-  expect_node_error(dynamic, "clip", "must be a constant");
+  add_initializer(dynamic, raw_float_tensor("hi", {}, {6}));
+  add_node(dynamic, "Clip", {"x", "lo", "hi"}, {"y"}, "clip");
+  Graph dynamic_graph = import_ok(dynamic);
+  const Node& bounded = only_node(dynamic_graph, "Clip");
+  ASSERT_EQ(bounded.inputs.size(), 2u);
+  EXPECT_EQ(bounded.inputs[1]->name, "lo");
+  EXPECT_FALSE(bounded.attrs.has("min"));
+  EXPECT_EQ(bounded.attrs.get_float("max", 0), 6.0);
 }
 
 TEST(OnnxOpsetForms, SoftmaxBefore13) {
@@ -391,6 +362,20 @@ TEST(OnnxOpsetForms, WrongAttributeTypesAndUnknownAttributes) {
   onnx::ModelProto undefined_input = model_with_input(13);
   add_node(undefined_input, "Add", {"x", "nowhere"}, {"y"}, "add");
   expect_node_error(undefined_input, "add", "'nowhere' is not defined");
+}
+
+TEST(OnnxOpsetForms, Opset6LegacyBroadcastIsRejected) {
+  onnx::ModelProto plain = model_with_input(6);
+  add_initializer(plain, raw_float_tensor("b", {2, 3, 4}, std::vector<float>(24, 1.f)));
+  add_node(plain, "Add", {"x", "b"}, {"y"}, "add");
+  EXPECT_EQ(import_ok(plain).nodes().size(), 1u);
+
+  onnx::ModelProto legacy = model_with_input(6);
+  add_initializer(legacy, raw_float_tensor("b", {3}, {1, 2, 3}));
+  onnx::NodeProto* add = add_node(legacy, "Add", {"x", "b"}, {"y"}, "add");
+  set_int(add, "broadcast", 1);
+  set_int(add, "axis", 1);
+  expect_node_error(legacy, "add", "unsupported attribute 'broadcast'");
 }
 
 }  // namespace

@@ -266,5 +266,33 @@ TEST(FusionHalideTest, MatMulBiasActivationAndChainsMatch) {
   EXPECT_EQ(plan.groups[0].ops, (std::vector<std::string>{"MatMul", "Add", "Sigmoid"}));
 }
 
+// A Clip whose bounds are graph inputs (known only at run time) is still an activation by its
+// Ops.def traits: it fuses into the conv epilogue, reading its bounds there.
+TEST(FusionHalideTest, ConvClipWithRunTimeBoundsMatches) {
+  Graph graph;
+  GraphBuilder b(graph);
+  Value* x = b.input("x", static_shape({2, 3, 9, 11}));
+  Value* lo = b.input("lo", static_shape({}));
+  Value* hi = b.input("hi", static_shape({}));
+  Value* y = b.node("Conv", "conv",
+                    {x, b.constant("w", random_tensor({5, 3, 3, 3}, 31)),
+                     b.constant("b", random_tensor({5}, 32))},
+                    attrs({{"kernel_shape", std::vector<int64_t>{3, 3}}}));
+  b.output(b.node("Clip", "clip", {y, lo, hi}));
+  ASSERT_TRUE(infer_shapes(graph).is_ok());
+  const std::vector<Tensor> inputs = {random_tensor({2, 3, 9, 11}, 33),
+                                      make_float_tensor({}, {-0.25f}),
+                                      make_float_tensor({}, {0.5f})};
+  auto reference = run_reference(graph, inputs);
+  ASSERT_TRUE(reference.is_ok()) << reference.error().message;
+  ASSERT_TRUE(fuse_groups(graph).is_ok());
+  const FusionPlan plan = read_fusion_plan(graph);
+  ASSERT_EQ(plan.groups.size(), 1u);
+  EXPECT_EQ(plan.groups[0].ops, (std::vector<std::string>{"Conv", "Clip"}));
+  auto fused = run_halide_jit(graph, inputs);
+  ASSERT_TRUE(fused.is_ok()) << fused.error().message;
+  expect_close((*fused)[0], (*reference)[0], 1e-5, "conv + clip with run-time bounds");
+}
+
 }  // namespace
 }  // namespace kiln

@@ -233,7 +233,9 @@ TEST(OpTraits, QueriesAnswerTodaysOpSets) {
   EXPECT_EQ(ops_where([](const OpSchema& s) { return s.has(op_flags::kNoOp); }),
             (OpSet{"Identity", "Dropout"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return s.has(op_flags::kFloatInputs); }),
-            (OpSet{"Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization"}));
+            (OpSet{"Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization",
+                   "InstanceNormalization", "LayerNormalization", "LpNormalization", "LRN",
+                   "MeanVarianceNormalization"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return s.has(op_flags::kBoolInputs); }),
             (OpSet{"Not", "And", "Or", "Xor"}));
   EXPECT_TRUE(is_elementwise_op("Add"));

@@ -107,5 +107,29 @@ TEST_F(KerasBadFileTest, MissingFileAndNotKeras) {
   EXPECT_FALSE(looks_like_keras_file(path));
 }
 
+/// The activations fixture's JSON with one textual edit, imported with its weights.
+Result<Graph> edited_activations(const std::string& name, const std::string& from,
+                                 const std::string& to, std::string& path) {
+  std::string text = read_whole(fixture_dir() + "/activations_k2.json");
+  size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  path = write_file(name, text);
+  return import_keras_file(path, fixture_dir() + "/activations_k2.weights.h5");
+}
+
+TEST_F(KerasBadFileTest, LayerFormsKilnCannotExpressNameTheLayer) {
+  std::string path;
+  Result<Graph> inner_axis =
+      edited_activations("ln_axis.json", "\"axis\": -1", "\"axis\": 1", path);
+  expect_error(inner_axis, path, "ln", "only the trailing axes");
+  Result<Graph> rms = edited_activations("ln_rms.json", "\"center\": true",
+                                         "\"center\": true, \"rms_scaling\": true", path);
+  expect_error(rms, path, "ln", "rms_scaling");
+  Result<Graph> permute =
+      edited_activations("permute.json", "\"dims\": [3, 1, 2]", "\"dims\": [3, 3, 2]", path);
+  expect_error(permute, path, "moved", "not a permutation");
+}
+
 }  // namespace
 }  // namespace kiln

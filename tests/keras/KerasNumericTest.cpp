@@ -85,6 +85,15 @@ TEST_F(KerasNumericTest, TransposeAndUpsamplingKeras3Archive) {
   check_case("transpose_keras3");
 }
 
+// PReLU (shared and per-element alpha), the selu activation, LayerNormalization, Permute,
+// Maximum and Minimum.
+TEST_F(KerasNumericTest, ActivationAndNormalizationLayersKeras2JsonWithWeights) {
+  check_case("activations_k2");
+}
+TEST_F(KerasNumericTest, ActivationAndNormalizationLayersKeras3Archive) {
+  check_case("activations_keras3");
+}
+
 TEST_F(KerasNumericTest, MnistKeepsKerasNamesAndNhwcBoundary) {
   Result<Graph> graph = import_keras_file(fixture_dir() + "/mnist_cnn_tfkeras2.h5");
   ASSERT_TRUE(graph.is_ok()) << graph.error().to_string();

@@ -1,6 +1,6 @@
-// ConstantEvaluator.h: how passes evaluate a node whose inputs are all constant without depending
-// on a backend. The CLI injects an evaluator built on the reference interpreter; without one,
-// constant folding only folds shape arithmetic.
+// ConstantEvaluator.h: how passes and the ONNX importer evaluate a node whose inputs are all
+// constant without depending on a backend. The CLI injects an evaluator built on the reference
+// interpreter; without one, constant folding only folds shape arithmetic.
 #pragma once
 
 #include <vector>

@@ -1,9 +1,11 @@
-// ConvertBatchNormalization.cpp: BatchNormalization on any axis, with the Keras 1 weight forms.
+// ConvertNormalizationLayers.cpp: BatchNormalization on any axis, with the Keras 1 weight forms,
+// and LayerNormalization over trailing axes.
 //
 // Keras 1.1 and later store the moving variance (Keras 1 names it running_std, but fills it from
 // the batch variance and feeds it to K.batch_normalization as a variance). Keras 1.0.x stored a
 // true standard deviation and divided by (std + epsilon); such files are converted to the
 // variance giving the same result: var = (std + eps)^2 - eps.
+#include <algorithm>
 #include <cmath>
 
 #include "frontend/keras/LayerConverters.h"
@@ -109,10 +111,80 @@ Result<KerasTensor> convert_batch_normalization(LayerContext& context) {
   return tensor_in_layout(*y, false);
 }
 
+/// LayerNormalization's axes (an int or a list), which must be the trailing ones of a tensor of
+/// `rank`; returns the first of them.
+Result<int64_t> first_trailing_axis(LayerContext& context, int64_t rank) {
+  const json& field = config_field(context.config(), {"axis"});
+  std::vector<int64_t> axes;
+  if (field.is_number_integer()) {
+    axes.push_back(field);
+  } else if (field.is_array()) {
+    for (const json& axis : field) {
+      if (!axis.is_number_integer()) return context.error("unsupported axis " + field.dump());
+      axes.push_back(axis);
+    }
+  } else if (field.is_null()) {
+    axes.push_back(-1);
+  } else {
+    return context.error("unsupported axis " + field.dump());
+  }
+  for (int64_t& axis : axes) {
+    if (axis < 0) axis += rank;
+    if (axis < 1 || axis >= rank) return context.error("axis out of range for the input rank");
+  }
+  std::sort(axes.begin(), axes.end());
+  for (size_t i = 0; i < axes.size(); ++i)
+    if (axes[i] != rank - int64_t(axes.size()) + int64_t(i) || (i > 0 && axes[i] == axes[i - 1]))
+      return context.error("LayerNormalization over axes " + field.dump() +
+                           " is not supported (only the trailing axes of the input)");
+  return axes.front();
+}
+
+// (x - mean) / sqrt(var + epsilon) * gamma + beta over the trailing axes, in Keras's layout.
+Result<KerasTensor> convert_layer_normalization(LayerContext& context) {
+  Result<KerasTensor*> input = context.single_input();
+  if (!input) return input.error();
+  const json& config = context.config();
+  if (config_bool(config, {"rms_scaling"}, false))
+    return context.error("LayerNormalization with rms_scaling is not supported");
+  Result<Value*> view = context.builder.keras_view(**input, context.layer.name);
+  if (!view) return view.error();
+  const int64_t rank = KerasGraphBuilder::rank_of(*view);
+  Result<int64_t> axis = first_trailing_axis(context, rank);
+  if (!axis) return axis.error();
+  std::vector<int64_t> normalized;
+  for (int64_t d = *axis; d < rank; ++d)
+    normalized.push_back(KerasGraphBuilder::static_dim(*view, d));
+  const bool scale = config_bool(config, {"scale"}, true);
+  const bool center = config_bool(config, {"center"}, true);
+  KILN_RETURN_IF_ERROR(
+      context.expect_weight_count((scale ? 1 : 0) + (center ? 1 : 0), "gamma, beta"));
+  size_t index = 0;
+  Value* gamma = context.constant("gamma", make_float_tensor({}, {1.0f}));
+  if (scale) {
+    Result<WeightArray> w = context.weight(index++, "gamma", normalized, 1.0f);
+    if (!w) return w.error();
+    gamma = context.constant("gamma", make_float_tensor(w->dims, w->values));
+  }
+  std::vector<Value*> operands = {*view, gamma};
+  if (center) {
+    Result<WeightArray> w = context.weight(index++, "beta", normalized, 0.0f);
+    if (!w) return w.error();
+    operands.push_back(context.constant("beta", make_float_tensor(w->dims, w->values)));
+  }
+  Attributes attrs;
+  attrs.set("axis", *axis);
+  attrs.set("epsilon", config_number(config, {"epsilon"}, 1e-3));
+  Result<Value*> y = context.add("LayerNormalization", operands, attrs);
+  if (!y) return y.error();
+  return tensor_in_layout(*y, false);
+}
+
 }  // namespace
 
 void register_normalization_layers(LayerConverterTable& table) {
   table["BatchNormalization"] = convert_batch_normalization;
+  table["LayerNormalization"] = convert_layer_normalization;
 }
 
 }  // namespace kiln::keras_import
