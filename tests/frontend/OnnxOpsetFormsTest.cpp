@@ -3,6 +3,7 @@
 // forms Kiln cannot express are clear errors naming the node.
 #include <gtest/gtest.h>
 
+#include "passes/InferShapes.h"
 #include "tests/frontend/OnnxImportTestUtil.h"
 
 namespace kiln::testing {
