@@ -41,6 +41,7 @@ constexpr uint32_t kPiecewise = 1u << 3;       ///< each output element comes fr
 constexpr uint32_t kLayoutAgnostic = 1u << 4;  ///< an Injective image op that serves any layout
 constexpr uint32_t kGlobalWindow = 1u << 5;    ///< a Window op over the whole spatial extent
 constexpr uint32_t kBoolInputs = 1u << 6;      ///< every input must be bool (logical ops)
+constexpr uint32_t kUnsignedInputs = 1u << 7;  ///< every input must be an unsigned integer
 }  // namespace op_flags
 
 /// One row of ir/Ops.def: an op's name, arity and traits.

@@ -3,6 +3,7 @@
 #include "passes/CostAnalysis.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "ir/OpSchema.h"
@@ -32,11 +33,19 @@ int64_t floating_constant_elements(const Value* value) {
   return value->constant->element_count();
 }
 
+/// The weight input of a convolution (Conv, ConvInteger: 1; QLinearConv: 3); nullopt for other
+/// ops.
+std::optional<size_t> conv_weight_input(const std::string& op) {
+  if (op == "Conv" || op == "ConvInteger") return 1;
+  if (op == "QLinearConv") return 3;
+  return std::nullopt;
+}
+
 /// Conv: every output element accumulates (Cin / group) x kernel-area products, which is the
 /// product of the weight dims after the first.
-int64_t conv_macs(const Node& node) {
+int64_t conv_macs(const Node& node, size_t weight_input) {
   const Shape* output = shape_of(node.output(0));
-  const Shape* weight = shape_of(node.input(1));
+  const Shape* weight = shape_of(node.input(weight_input));
   if (output == nullptr || weight == nullptr || weight->empty()) return 0;
   Shape per_output(weight->begin() + 1, weight->end());
   return element_count_for_cost(*output) * element_count_for_cost(per_output);
@@ -53,8 +62,10 @@ int64_t matrix_product_macs(const Node& node) {
 }
 
 int64_t node_macs(const Node& node) {
-  if (node.op == "Conv") return conv_macs(node);
-  if (node.op == "Gemm" || node.op == "MatMul") return matrix_product_macs(node);
+  if (std::optional<size_t> weight = conv_weight_input(node.op)) return conv_macs(node, *weight);
+  if (node.op == "Gemm" || node.op == "MatMul" || node.op == "MatMulInteger" ||
+      node.op == "QLinearMatMul")
+    return matrix_product_macs(node);
   return 0;
 }
 
@@ -76,8 +87,10 @@ std::vector<int64_t> window_kernel(const Node& node, size_t axes) {
     kernel.clear();
     const Shape* input = shape_of(node.input(0));
     for (size_t i = 0; i < axes; ++i) kernel.push_back(dim_for_cost((*input)[i + 2]));
-  } else if (kernel.empty() && node.op == "Conv") {
-    if (const Shape* weight = shape_of(node.input(1)); weight != nullptr && weight->size() > 2) {
+  } else if (std::optional<size_t> weight_input = conv_weight_input(node.op);
+             kernel.empty() && weight_input) {
+    if (const Shape* weight = shape_of(node.input(*weight_input));
+        weight != nullptr && weight->size() > 2) {
       for (size_t i = 2; i < weight->size(); ++i) kernel.push_back(dim_for_cost((*weight)[i]));
     }
   }

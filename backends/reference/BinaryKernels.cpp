@@ -41,6 +41,7 @@ Status map_binary(KernelContext& ctx, const FloatFn& float_fn, const IntFn& int_
       out.set_int(i, *r);
     }
   } else {
+    if (!float_fn) return make_error("needs integer operands");
     NumericView av(a), bv(b);
     for (int64_t i = 0; i < out.element_count(); ++i)
       out.set_double(i, float_fn(av[a_index.input_index(i)], bv[b_index.input_index(i)]));
@@ -115,6 +116,21 @@ Status run_Max(KernelContext& ctx) {
       ctx, [](double x, double y) { return std::isnan(x) || std::isnan(y) ? NAN : std::max(x, y); },
       [](int64_t x, int64_t y) -> Result<int64_t> { return std::max(x, y); },
       [](uint64_t x, uint64_t y) -> Result<uint64_t> { return std::max(x, y); });
+}
+
+// Unsigned shifts; a shift by the dtype's width or more leaves 0 (the store wraps to the width).
+Status run_BitShift(KernelContext& ctx) {
+  const bool left = ctx.attrs().get_string("direction", "") == "LEFT";
+  auto shift = [left](uint64_t x, uint64_t y) -> uint64_t {
+    if (y >= 64) return 0;
+    return left ? x << y : x >> y;
+  };
+  return map_binary(
+      ctx, nullptr,
+      [shift](int64_t x, int64_t y) -> Result<int64_t> {
+        return int64_t(shift(uint64_t(x), uint64_t(y)));
+      },
+      [shift](uint64_t x, uint64_t y) -> Result<uint64_t> { return shift(x, y); });
 }
 
 Status run_Equal(KernelContext& ctx) {

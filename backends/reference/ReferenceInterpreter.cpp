@@ -105,10 +105,12 @@ Result<std::vector<Tensor>> run_node(const Node& node, const std::vector<const T
   }
   Status inferred = infer_output_types(shapes);
   if (!inferred) return with_node(inferred.error(), node);
-  if (shapes.output_types.size() != node.outputs.size())
+  if (shapes.output_types.size() < node.outputs.size())
     return with_node(make_error("shape rule gave " + std::to_string(shapes.output_types.size()) +
                                 " outputs for " + std::to_string(node.outputs.size())),
                      node);
+  // A rule types every output an op can have; a node may leave out trailing optional ones.
+  shapes.output_types.resize(node.outputs.size());
   for (const TensorType& type : shapes.output_types)
     if (!type.is_known() || !is_static(*type.shape))
       return with_node(make_error("shape rule gave a non-concrete output type " + type.to_string()),

@@ -101,6 +101,15 @@ const std::map<std::string, DirectOp>& direct_ops() {
       {"IsNaN", {}},
       {"IsInf", {{{"detect_negative", AttrKind::Int}, {"detect_positive", AttrKind::Int}}, {}}},
       {"Gelu", {{{"approximate", AttrKind::String}}, {}}},
+      {"GatherElements", {{{"axis", AttrKind::Int}}, {}}},
+      {"GatherND", {{{"batch_dims", AttrKind::Int}}, {}}},
+      {"ScatterElements", {{{"axis", AttrKind::Int}, {"reduction", AttrKind::String}}, {}}},
+      {"ScatterND", {{{"reduction", AttrKind::String}}, {}}},
+      {"ReverseSequence", {{{"batch_axis", AttrKind::Int}, {"time_axis", AttrKind::Int}}, {}}},
+      {"Einsum", {{{"equation", AttrKind::String}}, {}}},
+      {"BitShift", {{{"direction", AttrKind::String}}, {}}},
+      {"NegativeLogLikelihoodLoss",
+       {{{"reduction", AttrKind::String}, {"ignore_index", AttrKind::Int}}, {}}},
   };
   return kOps;
 }

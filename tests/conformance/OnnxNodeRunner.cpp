@@ -154,7 +154,8 @@ void print_summary(std::ostream& out, const ConformanceBackend& backend,
 }
 
 const std::set<std::string>& import_only_ops() {
-  static const std::set<std::string> ops = {"Constant", "ConstantOfShape", "Sum", "Mean"};
+  static const std::set<std::string> ops = {"Constant", "ConstantOfShape", "Sum", "Mean",
+                                            "Scatter"};
   return ops;
 }
 

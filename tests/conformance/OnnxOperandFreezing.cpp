@@ -21,7 +21,8 @@ const OperandPositions kAttributeOperands = {
     {"ReduceMean", {1}},      {"ReduceSum", {1}},    {"ReduceMax", {1}},
     {"ReduceMin", {1}},       {"ReduceProd", {1}},   {"ReduceL1", {1}},
     {"ReduceL2", {1}},        {"ReduceLogSum", {1}}, {"ReduceLogSumExp", {1}},
-    {"ReduceSumSquare", {1}}, {"Trilu", {1}},
+    {"ReduceSumSquare", {1}}, {"Trilu", {1}},        {"OneHot", {1}},
+    {"CumSum", {1}},          {"TopK", {1}},
 };
 
 Result<onnx::ModelProto> read_model(const std::string& path) {
