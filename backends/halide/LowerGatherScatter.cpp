@@ -33,6 +33,19 @@ std::pair<Halide::RDom, std::vector<Expr>> domain_over(LoweringContext& ctx, con
   return {r, at};
 }
 
+// The data indices an index tuple names: element j of the tuple at `tuple_at` (the leading
+// dims of `indices`) resolved against data dim `first + j`.
+std::vector<Expr> resolved_tuple(const LoweredValue& indices, const std::vector<Expr>& tuple_at,
+                                 const std::vector<Expr>& data_extents, size_t first, size_t k) {
+  std::vector<Expr> resolved;
+  for (size_t j = 0; j < k; ++j) {
+    std::vector<Expr> element = tuple_at;
+    element.push_back(int(j));
+    resolved.push_back(resolve_index(indices.at(element), data_extents[first + j]));
+  }
+  return resolved;
+}
+
 using Combiner = std::function<Expr(const Expr&, const Expr&)>;
 
 // How an update combines with the element already there.
@@ -79,11 +92,8 @@ Result<NodeLowering> lower_GatherND(LoweringContext& ctx, const Node& node) {
   std::vector<Halide::Var> vars = ctx.make_vars(extents.size());
   std::vector<Expr> tuple_at(vars.begin(), vars.begin() + long(tuple_dims));
   std::vector<Expr> at(vars.begin(), vars.begin() + long(batch_dims));
-  for (size_t j = 0; j < k; ++j) {
-    std::vector<Expr> element = tuple_at;
-    element.push_back(int(j));
-    at.push_back(resolve_index(indices.at(element), data.extents[batch_dims + j]));
-  }
+  for (const Expr& index : resolved_tuple(indices, tuple_at, data.extents, batch_dims, k))
+    at.push_back(index);
   at.insert(at.end(), vars.begin() + long(tuple_dims), vars.end());
   Func f = ctx.make_func(node);
   define_pure(f, vars, data.at(at));
@@ -124,12 +134,7 @@ Result<NodeLowering> lower_ScatterND(LoweringContext& ctx, const Node& node) {
   // ones the element of the addressed slice.
   auto [r, at] = domain_over(ctx, node, updates.extents);
   std::vector<Expr> tuple_at(at.begin(), at.begin() + long(tuple_dims));
-  std::vector<Expr> target;
-  for (size_t j = 0; j < k; ++j) {
-    std::vector<Expr> element = tuple_at;
-    element.push_back(int(j));
-    target.push_back(resolve_index(indices.at(element), data.extents[j]));
-  }
+  std::vector<Expr> target = resolved_tuple(indices, tuple_at, data.extents, 0, k);
   target.insert(target.end(), at.begin() + long(tuple_dims), at.end());
   const std::vector<Expr> place = to_halide_order(target);
   f(place) = combine(f(place), updates.at(at));

@@ -39,6 +39,16 @@ double highest_value(const Halide::Type& type) {
   return type.is_uint() ? std::ldexp(1.0, type.bits()) - 1 : std::ldexp(1.0, type.bits() - 1) - 1;
 }
 
+// The zero point (input 2) at `index`, as `type`; 0 when the node has none.
+Result<Expr> zero_point_at(LoweringContext& ctx, const Node& node, const std::vector<Expr>& index,
+                           const Halide::Type& type) {
+  const Value* zero = node.input(2);
+  if (!zero) return Halide::cast(type, 0);
+  KILN_HALIDE_ASSIGN(z, ctx.value(zero));
+  KILN_HALIDE_ASSIGN(at, parameter_at(node, z, index));
+  return Halide::cast(type, at);
+}
+
 Result<Halide::Type> target_type(const Node& node) {
   std::optional<DType> dtype = parse_dtype_name(node.attrs.get_string("to", ""));
   if (!dtype) return make_error(node.op + " has no valid 'to' attribute");
@@ -53,12 +63,7 @@ Result<NodeLowering> lower_QuantizeLinear(LoweringContext& ctx, const Node& node
   KILN_HALIDE_ASSIGN(type, target_type(node));
   std::vector<Halide::Var> vars = ctx.make_vars(x.rank());
   const std::vector<Expr> here = as_exprs(vars);
-  Expr zero_point = Halide::cast(type, 0);
-  if (const Value* zero = node.input(2)) {
-    KILN_HALIDE_ASSIGN(z, ctx.value(zero));
-    KILN_HALIDE_ASSIGN(z_at, parameter_at(node, z, here));
-    zero_point = z_at;
-  }
+  KILN_HALIDE_ASSIGN(zero_point, zero_point_at(ctx, node, here, type));
   KILN_HALIDE_ASSIGN(scale_at, parameter_at(node, scale, here));
   const Halide::Type real = x.dtype == DType::Float64 ? Halide::Float(64) : Halide::Float(32);
   const Expr quotient = Halide::cast(real, x.at(here)) / Halide::cast(real, scale_at);
@@ -74,12 +79,8 @@ Result<NodeLowering> lower_DequantizeLinear(LoweringContext& ctx, const Node& no
   KILN_HALIDE_ASSIGN(type, target_type(node));
   std::vector<Halide::Var> vars = ctx.make_vars(x.rank());
   const std::vector<Expr> here = as_exprs(vars);
-  Expr shifted = Halide::cast<int32_t>(x.at(here));
-  if (const Value* zero = node.input(2)) {
-    KILN_HALIDE_ASSIGN(z, ctx.value(zero));
-    KILN_HALIDE_ASSIGN(z_at, parameter_at(node, z, here));
-    shifted = shifted - Halide::cast<int32_t>(z_at);
-  }
+  KILN_HALIDE_ASSIGN(zero_point, zero_point_at(ctx, node, here, Halide::Int(32)));
+  const Expr shifted = Halide::cast<int32_t>(x.at(here)) - zero_point;
   KILN_HALIDE_ASSIGN(scale_at, parameter_at(node, scale, here));
   const Halide::Type real = type.bits() == 64 ? type : Halide::Float(32);
   Func f = ctx.make_func(node);

@@ -46,23 +46,31 @@ class AxisParameter {
   int64_t extent_ = 0, inner_ = 1;
 };
 
-}  // namespace
-
-Status run_QuantizeLinear(KernelContext& ctx) {
-  const Tensor& x = ctx.input(0);
+// Inputs 1 and 2 of QuantizeLinear and DequantizeLinear.
+Result<std::pair<AxisParameter, AxisParameter>> scale_and_zero_point(const KernelContext& ctx) {
   Result<AxisParameter> scale = AxisParameter::of(ctx, 1);
   if (!scale) return scale.error();
   Result<AxisParameter> zero = AxisParameter::of(ctx, 2);
   if (!zero) return zero.error();
+  return std::make_pair(*scale, *zero);
+}
+
+}  // namespace
+
+Status run_QuantizeLinear(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  Result<std::pair<AxisParameter, AxisParameter>> parameters = scale_and_zero_point(ctx);
+  if (!parameters) return parameters.error();
+  const auto& [scale, zero] = *parameters;
   const DType dtype = ctx.output_dtype(0);
   const QuantizedRange range = quantized_range(dtype);
   TensorWriter out(dtype, x.dims);
   for (int64_t i = 0; i < x.element_count(); ++i) {
     const double steps =
         x.dtype == DType::Float64
-            ? std::nearbyint(x.element_as_double(i) / scale->value(i))
-            : double(std::nearbyintf(float(x.element_as_double(i)) / float(scale->value(i))));
-    out.set_int(i, saturate(steps, zero->integer(i), range));
+            ? std::nearbyint(x.element_as_double(i) / scale.value(i))
+            : double(std::nearbyintf(float(x.element_as_double(i)) / float(scale.value(i))));
+    out.set_int(i, saturate(steps, zero.integer(i), range));
   }
   ctx.outputs.push_back(out.finish());
   return Status::ok();
@@ -70,18 +78,17 @@ Status run_QuantizeLinear(KernelContext& ctx) {
 
 Status run_DequantizeLinear(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
-  Result<AxisParameter> scale = AxisParameter::of(ctx, 1);
-  if (!scale) return scale.error();
-  Result<AxisParameter> zero = AxisParameter::of(ctx, 2);
-  if (!zero) return zero.error();
+  Result<std::pair<AxisParameter, AxisParameter>> parameters = scale_and_zero_point(ctx);
+  if (!parameters) return parameters.error();
+  const auto& [scale, zero] = *parameters;
   const DType dtype = ctx.output_dtype(0);
   TensorWriter out(dtype, x.dims);
   for (int64_t i = 0; i < x.element_count(); ++i) {
-    const int64_t shifted = x.element_as_int(i) - zero->integer(i);
+    const int64_t shifted = x.element_as_int(i) - zero.integer(i);
     if (dtype == DType::Float64)
-      out.set_double(i, double(shifted) * scale->value(i));
+      out.set_double(i, double(shifted) * scale.value(i));
     else
-      out.set_double(i, double(float(shifted) * float(scale->value(i))));
+      out.set_double(i, double(float(shifted) * float(scale.value(i))));
   }
   ctx.outputs.push_back(out.finish());
   return Status::ok();

@@ -34,6 +34,22 @@ Result<int64_t> index_tuple_length(const ShapeContext& ctx, const TensorType& in
   return last.value;
 }
 
+// The three operands of a scatter: data, integer indices and updates of data's dtype.
+struct ScatterOperands {
+  TensorType data, indices, updates;
+};
+
+Result<ScatterOperands> scatter_operands(const ShapeContext& ctx) {
+  KILN_SHAPE_ASSIGN(data, input_type(ctx, 0));
+  KILN_SHAPE_ASSIGN(indices, input_type(ctx, 1));
+  KILN_SHAPE_ASSIGN(updates, input_type(ctx, 2));
+  KILN_RETURN_IF_ERROR(require_index_dtype(ctx, indices, "indices"));
+  if (updates.dtype != data.dtype)
+    return make_error(ctx.op + " updates " + updates.to_string() + " must have data's dtype (" +
+                      data.to_string() + ")");
+  return ScatterOperands{data, indices, updates};
+}
+
 }  // namespace
 
 // GatherElements(data, indices), axis: the output has the indices' shape; every other dim of the
@@ -84,13 +100,8 @@ Status infer_GatherND(ShapeContext& ctx) {
 // ScatterElements(data, indices, updates), axis, reduction: data's type; indices and updates
 // share a shape of data's rank.
 Status infer_ScatterElements(ShapeContext& ctx) {
-  KILN_SHAPE_ASSIGN(data, input_type(ctx, 0));
-  KILN_SHAPE_ASSIGN(indices, input_type(ctx, 1));
-  KILN_SHAPE_ASSIGN(updates, input_type(ctx, 2));
-  KILN_RETURN_IF_ERROR(require_index_dtype(ctx, indices, "indices"));
-  if (updates.dtype != data.dtype)
-    return make_error("ScatterElements updates " + updates.to_string() +
-                      " must have data's dtype (" + data.to_string() + ")");
+  KILN_SHAPE_ASSIGN(operands, scatter_operands(ctx));
+  const auto& [data, indices, updates] = operands;
   const int64_t rank = static_cast<int64_t>(data.shape->size());
   if (rank < 1 || indices.shape->size() != data.shape->size() ||
       updates.shape->size() != indices.shape->size())
@@ -109,13 +120,8 @@ Status infer_ScatterElements(ShapeContext& ctx) {
 // ScatterND(data, indices, updates), reduction: data's type; updates has the shape
 // indices.shape[:-1] + data.shape[k:].
 Status infer_ScatterND(ShapeContext& ctx) {
-  KILN_SHAPE_ASSIGN(data, input_type(ctx, 0));
-  KILN_SHAPE_ASSIGN(indices, input_type(ctx, 1));
-  KILN_SHAPE_ASSIGN(updates, input_type(ctx, 2));
-  KILN_RETURN_IF_ERROR(require_index_dtype(ctx, indices, "indices"));
-  if (updates.dtype != data.dtype)
-    return make_error("ScatterND updates " + updates.to_string() + " must have data's dtype (" +
-                      data.to_string() + ")");
+  KILN_SHAPE_ASSIGN(operands, scatter_operands(ctx));
+  const auto& [data, indices, updates] = operands;
   const int64_t rank = static_cast<int64_t>(data.shape->size());
   KILN_SHAPE_ASSIGN(k, index_tuple_length(ctx, indices, rank, 0));
   Shape expected(indices.shape->begin(), indices.shape->end() - 1);

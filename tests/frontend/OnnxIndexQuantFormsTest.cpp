@@ -9,32 +9,10 @@
 namespace kiln::testing {
 namespace {
 
-/// A model with input x: f32[2,3,4] and graph output "y".
-onnx::ModelProto model_with_input(int64_t opset) {
-  onnx::ModelProto model = make_model(opset);
-  add_input(model, "x", {int64_t{2}, int64_t{3}, int64_t{4}});
-  add_output(model, "y");
-  return model;
-}
-
 const Node* find_node(const Graph& graph, const std::string& op) {
   for (const auto& node : graph.nodes())
     if (node->op == op) return node.get();
   return nullptr;
-}
-
-Graph import_ok(const onnx::ModelProto& model) {
-  Result<Graph> graph = import_model(model);
-  EXPECT_TRUE(graph) << graph.error().to_string();
-  return graph ? std::move(*graph) : Graph();
-}
-
-void expect_node_error(const onnx::ModelProto& model, const std::string& node,
-                       const std::string& fragment) {
-  Result<Graph> graph = import_model(model);
-  ASSERT_FALSE(graph) << "expected an error containing: " << fragment;
-  EXPECT_EQ(graph.error().node, node) << graph.error().to_string();
-  EXPECT_NE(graph.error().message.find(fragment), std::string::npos) << graph.error().to_string();
 }
 
 /// A one-element tensor of an 8-bit ONNX type (int32_data holds the value).

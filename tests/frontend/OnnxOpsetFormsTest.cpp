@@ -8,14 +8,6 @@
 namespace kiln::testing {
 namespace {
 
-/// A model with input x: f32[2,3,4] and graph output "y".
-onnx::ModelProto model_with_input(int64_t opset) {
-  onnx::ModelProto model = make_model(opset);
-  add_input(model, "x", {int64_t{2}, int64_t{3}, int64_t{4}});
-  add_output(model, "y");
-  return model;
-}
-
 const Node& only_node(const Graph& graph, const std::string& op) {
   const Node* found = nullptr;
   for (const auto& node : graph.nodes())
@@ -26,21 +18,6 @@ const Node& only_node(const Graph& graph, const std::string& op) {
   EXPECT_NE(found, nullptr) << "no " << op << " node";
   static const Node kEmpty;
   return found ? *found : kEmpty;
-}
-
-Graph import_ok(const onnx::ModelProto& model) {
-  Result<Graph> graph = import_model(model);
-  EXPECT_TRUE(graph) << graph.error().to_string();
-  return graph ? std::move(*graph) : Graph();
-}
-
-void expect_node_error(const onnx::ModelProto& model, const std::string& node,
-                       const std::string& fragment) {
-  Result<Graph> graph = import_model(model);
-  ASSERT_FALSE(graph) << "expected an error containing: " << fragment;
-  EXPECT_EQ(graph.error().node, node) << graph.error().to_string();
-  EXPECT_NE(graph.error().file.find("model.onnx"), std::string::npos);
-  EXPECT_NE(graph.error().message.find(fragment), std::string::npos) << graph.error().to_string();
 }
 
 TEST(OnnxOpsetForms, ClipAttributesAndInputs) {
