@@ -34,7 +34,8 @@ Result<int64_t> index_tuple_length(const ShapeContext& ctx, const TensorType& in
   return last.value;
 }
 
-// The three operands of a scatter: data, integer indices and updates of data's dtype.
+// The three operands of a scatter (data, integer indices, updates of data's dtype), checked
+// with its reduction attribute.
 struct ScatterOperands {
   TensorType data, indices, updates;
 };
@@ -47,6 +48,11 @@ Result<ScatterOperands> scatter_operands(const ShapeContext& ctx) {
   if (updates.dtype != data.dtype)
     return make_error(ctx.op + " updates " + updates.to_string() + " must have data's dtype (" +
                       data.to_string() + ")");
+  const std::string reduction = ctx.attrs->get_string("reduction", "none");
+  if (reduction != "none" && reduction != "add" && reduction != "mul" && reduction != "max" &&
+      reduction != "min")
+    return make_error(ctx.op + " reduction must be none, add, mul, max or min, not '" +
+                      reduction + "'");
   return ScatterOperands{data, indices, updates};
 }
 
