@@ -1,7 +1,7 @@
 // LowerLosses.cpp: Halide lowerings of NegativeLogLikelihoodLoss and SoftmaxCrossEntropyLoss.
 // The per-element loss gathers -log_prob[n, target, d...] * weight[target] (0 where the target
-// is ignore_index); "sum" and "mean" reduce it to a scalar in f64 ("mean" divides by the sum of
-// the weights used). SoftmaxCrossEntropyLoss first takes the log-softmax along dim 1, stored.
+// is ignore_index); "sum" and "mean" reduce it to a scalar, accumulating in f32 or wider ("mean"
+// divides by the sum of the weights used). SoftmaxCrossEntropyLoss first takes the log-softmax along dim 1, stored.
 #include "backends/halide/OpLowerings.h"
 
 namespace kiln::halide_lowering {
@@ -49,10 +49,11 @@ Result<NodeLowering> lower_loss(LoweringContext& ctx, const Node& node,
   Halide::RDom r(region, ctx.make_func(node, "r").name());
   std::vector<Expr> element;
   for (size_t i = 0; i < target.rank(); ++i) element.push_back(r[int(target.rank() - 1 - i)]);
-  const Expr total = Halide::sum(Halide::cast<double>(per_element(to_halide_order(element))));
+  const Halide::Type sum_type = type.bits() < 32 ? Halide::Float(32) : type;
+  const Expr total = Halide::sum(Halide::cast(sum_type, per_element(to_halide_order(element))));
   Expr result = total;
   if (reduction == "mean")
-    result = total / Halide::sum(Halide::cast<double>(weights_used(to_halide_order(element))));
+    result = total / Halide::sum(Halide::cast(sum_type, weights_used(to_halide_order(element))));
   Func f = ctx.make_func(node);
   f() = Halide::cast(type, result);
   lowering.outputs.insert(lowering.outputs.begin(), LoweredValue{f, {}, log_probs.dtype});

@@ -1,8 +1,8 @@
 // IntegerLinearKernels.cpp: the integer convolutions and matrix products (ConvInteger,
 // MatMulInteger) and their requantizing forms (QLinearConv, QLinearMatMul). Operands minus
 // their zero points multiply and accumulate exactly in int64, stored as the i32 ONNX defines;
-// requantizing multiplies the accumulator by the f32 multiplier x_scale * w_scale / y_scale in
-// double precision (as ONNX's reference does), rounds half to even and saturates.
+// requantizing multiplies the accumulator (as f32) by the f32 multiplier x_scale * w_scale /
+// y_scale, rounds half to even and saturates, as ONNX Runtime computes it.
 #include <cmath>
 
 #include "backends/reference/KernelContext.h"
@@ -136,7 +136,7 @@ Tensor requantize(const KernelContext& ctx, const IntegerOutput& result, size_t 
   for (size_t i = 0; i < result.acc.size(); ++i) {
     const int64_t channel = ws.element_count() == 1 ? 0 : channel_of(int64_t(i));
     const float multiplier = xs * float(ws.element_as_double(channel)) / ys;
-    const double steps = std::nearbyint(double(result.acc[i]) * double(multiplier));
+    const double steps = double(std::nearbyintf(float(result.acc[i]) * multiplier));
     out.set_int(int64_t(i), saturate(steps, y_zero, range));
   }
   return out.finish();
