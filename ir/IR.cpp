@@ -28,7 +28,8 @@ constexpr DTypeInfo kDTypes[] = {
     {DType::Unknown, "?", 0},   {DType::Float32, "f32", 4}, {DType::Float64, "f64", 8},
     {DType::Float16, "f16", 2}, {DType::Int8, "i8", 1},     {DType::Int16, "i16", 2},
     {DType::Int32, "i32", 4},   {DType::Int64, "i64", 8},   {DType::UInt8, "u8", 1},
-    {DType::Bool, "bool", 1},
+    {DType::Bool, "bool", 1},   {DType::UInt16, "u16", 2},  {DType::UInt32, "u32", 4},
+    {DType::UInt64, "u64", 8},
 };
 
 const DTypeInfo& info(DType dtype) {
@@ -71,6 +72,9 @@ std::optional<DType> parse_dtype_name(const std::string& name) {
 }
 bool is_floating(DType d) {
   return d == DType::Float32 || d == DType::Float64 || d == DType::Float16;
+}
+bool is_unsigned(DType d) {
+  return d == DType::UInt8 || d == DType::UInt16 || d == DType::UInt32 || d == DType::UInt64;
 }
 
 std::string Dim::to_string() const {
@@ -140,6 +144,9 @@ double Tensor::element_as_double(int64_t i) const {
     case DType::Int32: return data.as<int32_t>()[i];
     case DType::Int64: return static_cast<double>(data.as<int64_t>()[i]);
     case DType::UInt8: return data.as<uint8_t>()[i];
+    case DType::UInt16: return data.as<uint16_t>()[i];
+    case DType::UInt32: return data.as<uint32_t>()[i];
+    case DType::UInt64: return static_cast<double>(data.as<uint64_t>()[i]);
     case DType::Bool: return data.as<uint8_t>()[i] ? 1.0 : 0.0;
     case DType::Unknown: break;
   }
@@ -154,6 +161,9 @@ int64_t Tensor::element_as_int(int64_t i) const {
     case DType::Int8: return data.as<int8_t>()[i];
     case DType::UInt8:
     case DType::Bool: return data.as<uint8_t>()[i];
+    case DType::UInt16: return data.as<uint16_t>()[i];
+    case DType::UInt32: return data.as<uint32_t>()[i];
+    case DType::UInt64: return static_cast<int64_t>(data.as<uint64_t>()[i]);
     default: return static_cast<int64_t>(element_as_double(i));
   }
 }

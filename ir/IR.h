@@ -22,8 +22,23 @@
 
 namespace kiln {
 
-/// Element types. Names in IR text: f32 f64 f16 i8 i16 i32 i64 u8 bool (and `?` for unknown).
-enum class DType { Unknown, Float32, Float64, Float16, Int8, Int16, Int32, Int64, UInt8, Bool };
+/// Element types. Names in IR text: f32 f64 f16 i8 i16 i32 i64 u8 u16 u32 u64 bool (and `?` for
+/// unknown). New dtypes go at the end: the runtime ABI's dtype codes follow this order.
+enum class DType {
+  Unknown,
+  Float32,
+  Float64,
+  Float16,
+  Int8,
+  Int16,
+  Int32,
+  Int64,
+  UInt8,
+  Bool,
+  UInt16,
+  UInt32,
+  UInt64,
+};
 
 /// Size of one element in bytes (0 for Unknown).
 size_t dtype_size(DType dtype);
@@ -33,6 +48,8 @@ const char* dtype_name(DType dtype);
 std::optional<DType> parse_dtype_name(const std::string& name);
 /// True for Float32, Float64 and Float16.
 bool is_floating(DType dtype);
+/// True for UInt8, UInt16, UInt32 and UInt64.
+bool is_unsigned(DType dtype);
 
 /// One dimension of a shape: static (value >= 0), symbolic (symbol non-empty) or unknown.
 struct Dim {
@@ -107,7 +124,8 @@ struct Tensor {
   TensorData data;
 
   int64_t element_count() const;
-  /// Element i converted to double / int64 (any dtype).
+  /// Element i converted to double / int64 (any dtype; a u64 above INT64_MAX keeps its bits,
+  /// so integer arithmetic on it wraps as it would in 64 bits).
   double element_as_double(int64_t i) const;
   int64_t element_as_int(int64_t i) const;
 };

@@ -118,6 +118,12 @@ std::optional<std::string> append_constant_element(DType dtype, std::string_view
   if (!is_integer_literal)
     return std::string("expected an integer element for ") + dtype_name(dtype) + ", found '" +
            std::string(text) + "'";
+  if (dtype == DType::UInt64) {  // the one dtype whose range int64 does not hold
+    std::optional<uint64_t> value = parse_whole<uint64_t>(text);
+    if (!value) return "element " + std::string(text) + " does not fit in u64";
+    append_bytes(bytes, *value);
+    return std::nullopt;
+  }
   std::optional<int64_t> value = parse_int64(text);
   if (!value) return "integer " + std::string(text) + " is out of range";
   switch (dtype) {
@@ -132,6 +138,10 @@ std::optional<std::string> append_constant_element(DType dtype, std::string_view
       return std::nullopt;
     case DType::UInt8:
       return append_in_range<uint8_t>(*value, 0, UINT8_MAX, text, dtype, bytes);
+    case DType::UInt16:
+      return append_in_range<uint16_t>(*value, 0, UINT16_MAX, text, dtype, bytes);
+    case DType::UInt32:
+      return append_in_range<uint32_t>(*value, 0, UINT32_MAX, text, dtype, bytes);
     case DType::Bool:
       return append_in_range<uint8_t>(*value, 0, 1, text, dtype, bytes);
     default:

@@ -42,6 +42,7 @@ constexpr uint32_t kLayoutAgnostic = 1u << 4;  ///< an Injective image op that s
 constexpr uint32_t kGlobalWindow = 1u << 5;    ///< a Window op over the whole spatial extent
 constexpr uint32_t kBoolInputs = 1u << 6;      ///< every input must be bool (logical ops)
 constexpr uint32_t kConvolution = 1u << 7;     ///< a convolution: anchors conv fusion and templates
+constexpr uint32_t kUnsignedInputs = 1u << 8;  ///< every input must be an unsigned integer
 }  // namespace op_flags
 
 /// One row of ir/Ops.def: an op's name, arity and traits.

@@ -148,7 +148,8 @@ class Parser {
     } else if (current_.kind == TokenKind::Identifier && parse_dtype_name(current_.text)) {
       type.dtype = *parse_dtype_name(take().text);
     } else {
-      return error_here("expected a dtype (f32, f64, f16, i8, i16, i32, i64, u8, bool or ?)");
+      return error_here(
+          "expected a dtype (f32, f64, f16, i8, i16, i32, i64, u8, u16, u32, u64, bool or ?)");
     }
     KILN_RETURN_IF_ERROR(expect_punct('[', "to start the shape"));
     if (current_.is_punct('*')) {

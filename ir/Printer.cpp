@@ -93,6 +93,8 @@ std::string element_text(const Tensor& tensor, int64_t i) {
       return format_f32(static_cast<float>(tensor.element_as_double(i)));
     case DType::Bool:
       return load<uint8_t>(bytes, i) ? "1" : "0";
+    case DType::UInt64:
+      return std::to_string(load<uint64_t>(bytes, i));
     default:
       return std::to_string(tensor.element_as_int(i));
   }

@@ -9,14 +9,14 @@
 //     %a: f32[*], %b: ?[*] = Op @n (%y)           (several outputs; `_` = omitted input)
 //     output %y
 //   }
-// Types: dtype (f32 f64 f16 i8 i16 i32 i64 u8 bool, `?` unknown) then a shape: `[*]` for unknown
-// rank, else `[d0,d1,...]` where each dim is an integer, a symbol or `?`.
-// Names (%values, @graph/@nodes, symbolic dims) are printed bare when they match
-// [A-Za-z0-9_.:/-]+ not ending in ':' (symbols: [A-Za-z_][A-Za-z0-9_]*), else as double-quoted
-// strings with \" and \\ escapes. Attributes are sorted by name: ints `3`, floats always with
-// '.', 'e', "inf" or "nan" (`0.5`, `1.0`, `1e-05`), strings quoted, lists `[1, 2]`. Float elements and attributes
-// print with enough digits to round-trip exactly (9 significant digits for f32, 17 for f64).
-// Constants are printed in creation order before the nodes.
+// Types: dtype (f32 f64 f16 i8 i16 i32 i64 u8 u16 u32 u64 bool, `?` unknown) then a shape: `[*]`
+// for unknown rank, else `[d0,d1,...]` where each dim is an integer, a symbol or `?`. Names
+// (%values, @graph/@nodes, symbolic dims) are printed bare when they match [A-Za-z0-9_.:/-]+ not
+// ending in ':' (symbols: [A-Za-z_][A-Za-z0-9_]*), else as double-quoted strings with \" and
+// \\ escapes. Attributes are sorted by name: ints `3`, floats always with
+// '.', 'e', "inf" or "nan" (`0.5`, `1.0`, `1e-05`), strings quoted, lists `[1, 2]`. Float elements
+// and attributes print with enough digits to round-trip exactly (9 significant digits for f32, 17
+// for f64). Constants are printed in creation order before the nodes.
 //
 // Details the example leaves open:
 // - Order: graph inputs, constants, nodes, graph outputs; each in its stored order.

@@ -91,7 +91,7 @@ Status check_to_attribute(const Node& node) {
   return Status::ok();
 }
 
-/// Checks dtypes where they are known, by the op's dtype rule and kFloatInputs/kBoolInputs flags;
+/// Checks dtypes where they are known, by the op's dtype rule and its input flags;
 /// unknown dtypes (before inference) are never an error.
 Status check_node_types(const Node& node, const OpSchema& schema) {
   const Value* output = node.output(0);
@@ -103,6 +103,7 @@ Status check_node_types(const Node& node, const OpSchema& schema) {
                                 dtype_name(output->type.dtype));
   const bool floating = schema.has(op_flags::kFloatInputs);
   const bool logical = schema.has(op_flags::kBoolInputs);
+  const bool unsigned_only = schema.has(op_flags::kUnsignedInputs);
 
   // The first dtype-sharing input with a known dtype sets the dtype; the output must follow it.
   const Value* reference = nullptr;
@@ -113,6 +114,9 @@ Status check_node_types(const Node& node, const OpSchema& schema) {
     if (logical && dtype != DType::Bool)
       return node_error(
           node, "input " + describe_value(input) + " must be bool, not " + dtype_name(dtype));
+    if (unsigned_only && !is_unsigned(dtype))
+      return node_error(node, "input " + describe_value(input) +
+                                  " must be an unsigned integer, not " + dtype_name(dtype));
     if (floating && !is_floating(dtype))
       return node_error(node, "input " + describe_value(input) + " must be floating-point, not " +
                                   dtype_name(dtype));

@@ -3,6 +3,7 @@
 #include "passes/CostAnalysis.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "ir/OpSchema.h"
@@ -32,13 +33,21 @@ int64_t floating_constant_elements(const Value* value) {
   return value->constant->element_count();
 }
 
+/// The weight input of a convolution (Conv, ConvTranspose, ConvInteger: 1; QLinearConv: 3);
+/// nullopt for other ops.
+std::optional<size_t> conv_weight_input(const std::string& op) {
+  if (op == "Conv" || op == "ConvTranspose" || op == "ConvInteger") return 1;
+  if (op == "QLinearConv") return 3;
+  return std::nullopt;
+}
+
 /// Convolutions: each element of `side` meets the product of the weight dims after the first.
 /// For Conv `side` is the output (each output accumulates (Cin / group) x kernel-area products);
 /// for ConvTranspose it is the input (each input element feeds (Cout / group) x kernel-area
 /// outputs: the useful multiply-adds, whatever padding the lowering adds to the kernel).
-int64_t convolution_macs(const Node& node, const Value* side) {
+int64_t convolution_macs(const Node& node, const Value* side, size_t weight_input) {
   const Shape* counted = shape_of(side);
-  const Shape* weight = shape_of(node.input(1));
+  const Shape* weight = shape_of(node.input(weight_input));
   if (counted == nullptr || weight == nullptr || weight->empty()) return 0;
   Shape per_element(weight->begin() + 1, weight->end());
   return element_count_for_cost(*counted) * element_count_for_cost(per_element);
@@ -55,9 +64,12 @@ int64_t matrix_product_macs(const Node& node) {
 }
 
 int64_t node_macs(const Node& node) {
-  if (node.op == "Conv") return convolution_macs(node, node.output(0));
-  if (node.op == "ConvTranspose") return convolution_macs(node, node.input(0));
-  if (node.op == "Gemm" || node.op == "MatMul") return matrix_product_macs(node);
+  if (std::optional<size_t> weight = conv_weight_input(node.op))
+    return convolution_macs(node, node.op == "ConvTranspose" ? node.input(0) : node.output(0),
+                            *weight);
+  if (node.op == "Gemm" || node.op == "MatMul" || node.op == "MatMulInteger" ||
+      node.op == "QLinearMatMul")
+    return matrix_product_macs(node);
   return 0;
 }
 
@@ -79,8 +91,10 @@ std::vector<int64_t> window_kernel(const Node& node, size_t axes) {
     kernel.clear();
     const Shape* input = shape_of(node.input(0));
     for (size_t i = 0; i < axes; ++i) kernel.push_back(dim_for_cost((*input)[i + 2]));
-  } else if (kernel.empty() && is_convolution_op(node.op)) {
-    if (const Shape* weight = shape_of(node.input(1)); weight != nullptr && weight->size() > 2) {
+  } else if (std::optional<size_t> weight_input = conv_weight_input(node.op);
+             kernel.empty() && weight_input) {
+    if (const Shape* weight = shape_of(node.input(*weight_input));
+        weight != nullptr && weight->size() > 2) {
       for (size_t i = 2; i < weight->size(); ++i) kernel.push_back(dim_for_cost((*weight)[i]));
     }
   }

@@ -96,13 +96,44 @@ class Fuser {
     return true;
   }
 
-  // Follows pointwise consumers of `current` of the anchor's type, then an optional pool.
+  // A type round trip after `value`: Elementwise ops, each the only reader of the one before
+  // and with constant per-channel parameters only, that leave the anchor's type and come back
+  // to it (QuantizeLinear then DequantizeLinear, a QDQ model's fake quantization; a Cast to f16
+  // and back). Inlined into the stage like an activation, the excursion is never stored.
+  bool take_round_trip(const Value* value, const Value* anchor_out,
+                       std::vector<std::pair<Node*, std::string>>& members) {
+    constexpr int kMaxSteps = 3;
+    std::vector<Node*> run;
+    const Value* current = value;
+    for (int step = 0; step < kMaxSteps; ++step) {
+      std::string why;
+      Node* next = sole_user(current, &why);
+      if (!next || grouped_.count(next) || op_pattern(next->op) != OpPattern::Elementwise ||
+          next->outputs.size() != 1 || next->input(0) != current)
+        return false;
+      for (size_t i = 1; i < next->inputs.size(); ++i)
+        if (next->inputs[i] && !next->inputs[i]->is_constant()) return false;
+      run.push_back(next);
+      current = next->output(0);
+      if (!current || !current->type.shape || current->type.shape != anchor_out->type.shape)
+        return false;
+      if (same_type(current, anchor_out)) {
+        if (run.size() < 2) return false;  // no excursion: an activation's case, not this one
+        for (Node* node : run) members.emplace_back(node, "epilogue");
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Follows pointwise consumers of `current` of the anchor's type (and type round trips), then
+  // an optional pool.
   void grow_epilogue(const Value* anchor_out, std::vector<std::pair<Node*, std::string>>& members,
                      bool allow_pool, bool* pooled) {
     const Value* current = members.back().first->output(0);
     bool residual_taken = false;
     while (true) {
-      if (take_silu(current, members)) {
+      if (take_silu(current, members) || take_round_trip(current, anchor_out, members)) {
         current = members.back().first->output(0);
         continue;
       }

@@ -14,7 +14,9 @@
 //
 // Rules: a convolution (Conv, ConvTranspose: ir/Ops.def's kConvolution) + pointwise epilogue
 // (bias is in the convolution; BatchNormalization, Relu, Clip,
-// LeakyRelu, Sigmoid, Tanh, SiLU x*Sigmoid(x), a residual Add/Sub/Mul/Div of the same shape) +
+// LeakyRelu, Sigmoid, Tanh, SiLU x*Sigmoid(x), a residual Add/Sub/Mul/Div of the same shape, a
+// run of Elementwise ops that leaves the anchor's type and returns to it, such as a QDQ model's
+// QuantizeLinear + DequantizeLinear) +
 // an optional 2-D MaxPool/AveragePool; Gemm/MatMul + the same epilogue; GlobalAveragePool +
 // Flatten/Reshape + Gemm (+ epilogue); chains of two or more pointwise ops. A value inside a group
 // must be read only inside the group and must not be a graph output.

@@ -28,7 +28,10 @@ typedef enum kiln_dtype {
   KILN_DTYPE_I32 = 6,
   KILN_DTYPE_I64 = 7,
   KILN_DTYPE_U8 = 8,
-  KILN_DTYPE_BOOL = 9
+  KILN_DTYPE_BOOL = 9,
+  KILN_DTYPE_U16 = 10,
+  KILN_DTYPE_U32 = 11,
+  KILN_DTYPE_U64 = 12
 } kiln_dtype;
 
 /** Error codes returned by run functions (0 = success). */

@@ -115,12 +115,15 @@ size_t kiln_dtype_size(kiln_dtype dtype) {
   switch (dtype) {
     case KILN_DTYPE_F64:
     case KILN_DTYPE_I64:
+    case KILN_DTYPE_U64:
       return 8;
     case KILN_DTYPE_F32:
     case KILN_DTYPE_I32:
+    case KILN_DTYPE_U32:
       return 4;
     case KILN_DTYPE_F16:
     case KILN_DTYPE_I16:
+    case KILN_DTYPE_U16:
       return 2;
     case KILN_DTYPE_I8:
     case KILN_DTYPE_U8:
@@ -131,9 +134,9 @@ size_t kiln_dtype_size(kiln_dtype dtype) {
 }
 
 const char* kiln_dtype_name(kiln_dtype dtype) {
-  static const char* const names[] = {"?",   "f32", "f64", "f16", "i8",
-                                      "i16", "i32", "i64", "u8",  "bool"};
-  return (dtype >= KILN_DTYPE_F32 && dtype <= KILN_DTYPE_BOOL) ? names[dtype] : "?";
+  static const char* const names[] = {"?",   "f32", "f64",  "f16", "i8",  "i16", "i32",
+                                      "i64", "u8",  "bool", "u16", "u32", "u64"};
+  return (dtype >= KILN_DTYPE_F32 && dtype <= KILN_DTYPE_U64) ? names[dtype] : "?";
 }
 
 int64_t kiln_tensor_element_count(const kiln_model* model, const kiln_tensor_desc* tensor,

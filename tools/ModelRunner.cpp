@@ -43,6 +43,12 @@ DType dtype_from_abi(kiln_dtype dtype) {
       return DType::UInt8;
     case KILN_DTYPE_BOOL:
       return DType::Bool;
+    case KILN_DTYPE_U16:
+      return DType::UInt16;
+    case KILN_DTYPE_U32:
+      return DType::UInt32;
+    case KILN_DTYPE_U64:
+      return DType::UInt64;
   }
   return DType::Unknown;
 }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ir/OpSchema.h"
+#include "backends/halide/StageSchedule.h"
 
 namespace kiln {
 namespace {
@@ -13,21 +14,6 @@ using Halide::Func;
 using Halide::TailStrategy;
 using Halide::Var;
 using Halide::VarOrRVar;
-
-// The pure dims of stage `stage` of `f`, innermost first: all of f's args for the pure stage; for
-// an update, the args its left-hand side indexes with the pure Var itself (the others are
-// reduction or computed indices, which stay serial inside a thread).
-std::vector<Var> stage_pure_vars(const Func& f, int stage) {
-  std::vector<Var> args = f.args();
-  if (stage < 0) return args;
-  std::vector<Var> vars;
-  const std::vector<Halide::Expr> lhs = f.update_args(stage);
-  for (size_t i = 0; i < lhs.size() && i < args.size(); ++i) {
-    const auto* v = lhs[i].as<Halide::Internal::Variable>();
-    if (v && v->name == args[i].name()) vars.push_back(args[i]);
-  }
-  return vars;
-}
 
 // One stage in thread blocks: dims 0 and 1 tiled bx x by (guarded tails: any extent), the outer
 // dims fused into one block dim placed first (CUDA allows 2^31 - 1 blocks along x but only

@@ -8,6 +8,7 @@
 
 #include "backends/halide/ConvShape.h"
 #include "backends/halide/GpuSchedule.h"
+#include "backends/halide/StageSchedule.h"
 #include "ir/GraphQueries.h"
 #include "ir/OpSchema.h"
 
@@ -567,7 +568,7 @@ NodeSchedule choose_schedule(const Graph& graph, const Node& node, const Halide:
 
 void apply_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, bool is_output) {
   apply_helper_schedules(schedule, funcs);
-  for (Func& f : funcs.update_funcs) f.compute_root();
+  for (Func& f : funcs.update_funcs) apply_update_schedule(schedule, f);
   const bool tiled = schedule.kind == ScheduleTemplate::ConvTiled ||
                      schedule.kind == ScheduleTemplate::ConvChannels ||
                      schedule.kind == ScheduleTemplate::GemmTiled ||

@@ -125,7 +125,8 @@ struct NodeFuncs {
   /// ConvChannels: multiply-adds of one output row of one channel block (width x block x
   /// reduction), which sizes the parallel tasks; 0 when unknown.
   int64_t row_macs = 0;
-  std::vector<Halide::Func> update_funcs;    ///< Funcs with update stages that must not be inlined
+  /// Funcs with update stages that must not be inlined (scheduled by apply_update_schedule)
+  std::vector<Halide::Func> update_funcs;
   std::vector<Halide::RVar> reduction_vars;  ///< the accumulator's update loops, innermost first
   /// The Funcs the accumulator's update reads (Conv: input and weights; Gemm/MatMul: A and B),
   /// for GPU schedules that stage tiles of them in shared memory. The last reduction var runs

@@ -1,5 +1,5 @@
 // LowerBinary.cpp: Halide lowerings of the broadcasting binary ops beyond Add/Sub/Mul/Div (Pow,
-// Mod, Min, Max), the comparisons and logical ops (bool out) and Where: pure per-element
+// Mod, Min, Max, BitShift), the comparisons and logical ops (bool out) and Where: pure per-element
 // expressions, so the float ones inline into their consumer or a conv epilogue like Add does.
 #include <functional>
 
@@ -60,17 +60,6 @@ Expr as_bool(const Expr& e) {
   return e.type().is_bool() ? e : e != zero_like(e);
 }
 
-// NaN test on the bits (exponent all ones, mantissa nonzero): Halide 14's is_nan fails to
-// codegen vectors of float16 widened to float32.
-Expr is_nan_bits(const Expr& e) {
-  const int bits = e.type().bits();
-  const Expr u = Halide::reinterpret(Halide::UInt(bits), e);
-  const uint64_t magnitude = (uint64_t(1) << (bits - 1)) - 1;
-  const uint64_t infinity = bits == 16 ? 0x7c00 : bits == 32 ? 0x7f800000 : 0x7ff0000000000000;
-  return (u & Halide::cast(u.type(), Halide::Expr(magnitude))) >
-         Halide::cast(u.type(), Halide::Expr(infinity));
-}
-
 }  // namespace
 
 Result<NodeLowering> lower_Pow(LoweringContext& ctx, const Node& node) {
@@ -108,6 +97,15 @@ Result<NodeLowering> lower_Max(LoweringContext& ctx, const Node& node) {
   return lower_same_type(ctx, node, [](const Expr& a, const Expr& b) {
     if (!a.type().is_float()) return Halide::max(a, b);
     return Halide::select(is_nan_bits(a) || is_nan_bits(b), a + b, Halide::max(a, b));
+  });
+}
+
+// Unsigned shifts; a shift by the dtype's width or more gives 0, as in the reference.
+Result<NodeLowering> lower_BitShift(LoweringContext& ctx, const Node& node) {
+  const bool left = node.attrs.get_string("direction", "") == "LEFT";
+  return lower_same_type(ctx, node, [left](const Expr& a, const Expr& b) {
+    const Expr shifted = left ? a << b : a >> b;
+    return Halide::select(b >= Halide::cast(b.type(), a.type().bits()), zero_like(a), shifted);
   });
 }
 

@@ -95,6 +95,12 @@ Result<Halide::Type> to_halide_type(DType dtype) {
       return Halide::Int(64);
     case DType::UInt8:
       return Halide::UInt(8);
+    case DType::UInt16:
+      return Halide::UInt(16);
+    case DType::UInt32:
+      return Halide::UInt(32);
+    case DType::UInt64:
+      return Halide::UInt(64);
     case DType::Bool:
       return Halide::Bool();
     case DType::Unknown:

@@ -128,6 +128,12 @@ const char* c_type_name(DType dtype) {
       return "int64_t";
     case DType::UInt8:
       return "uint8_t";
+    case DType::UInt16:
+      return "uint16_t";
+    case DType::UInt32:
+      return "uint32_t";
+    case DType::UInt64:
+      return "uint64_t";
     case DType::Bool:
       return "uint8_t";
     case DType::Unknown:
@@ -154,6 +160,12 @@ const char* abi_dtype_name(DType dtype) {
       return "KILN_DTYPE_I64";
     case DType::UInt8:
       return "KILN_DTYPE_U8";
+    case DType::UInt16:
+      return "KILN_DTYPE_U16";
+    case DType::UInt32:
+      return "KILN_DTYPE_U32";
+    case DType::UInt64:
+      return "KILN_DTYPE_U64";
     case DType::Bool:
       return "KILN_DTYPE_BOOL";
     case DType::Unknown:

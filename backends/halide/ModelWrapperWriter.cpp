@@ -38,6 +38,12 @@ HalideTypeCode to_halide_type(DType dtype) {
       return {"halide_type_int", 64};
     case DType::UInt8:
       return {"halide_type_uint", 8};
+    case DType::UInt16:
+      return {"halide_type_uint", 16};
+    case DType::UInt32:
+      return {"halide_type_uint", 32};
+    case DType::UInt64:
+      return {"halide_type_uint", 64};
     case DType::Bool:
       return {"halide_type_uint", 1};
     case DType::Unknown:

@@ -15,6 +15,15 @@ OpLoweringFn find_op_lowering(std::string_view op) {
   return it == kTable.end() ? nullptr : it->second;
 }
 
+Halide::Expr is_nan_bits(const Halide::Expr& e) {
+  const int bits = e.type().bits();
+  const Halide::Expr u = Halide::reinterpret(Halide::UInt(bits), e);
+  const uint64_t magnitude = (uint64_t(1) << (bits - 1)) - 1;
+  const uint64_t infinity = bits == 16 ? 0x7c00 : bits == 32 ? 0x7f800000 : 0x7ff0000000000000;
+  return (u & Halide::cast(u.type(), Halide::Expr(magnitude))) >
+         Halide::cast(u.type(), Halide::Expr(infinity));
+}
+
 NodeLowering single_output(Halide::Func f, std::vector<Halide::Expr> extents, DType dtype) {
   NodeLowering lowering;
   lowering.outputs.push_back(LoweredValue{f, std::move(extents), dtype});

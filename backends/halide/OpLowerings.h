@@ -19,6 +19,10 @@ using OpLoweringFn = Result<NodeLowering> (*)(LoweringContext& ctx, const Node& 
 /// The lowering for `op`, or null for an op Kiln does not know.
 OpLoweringFn find_op_lowering(std::string_view op);
 
+/// NaN test of a floating-point Expr on its bits (exponent all ones, mantissa nonzero): Halide
+/// 14's is_nan fails to codegen vectors of float16 widened to float32.
+Halide::Expr is_nan_bits(const Halide::Expr& e);
+
 /// A one-output lowering whose Func is both the value and the scheduled output.
 NodeLowering single_output(Halide::Func f, std::vector<Halide::Expr> extents, DType dtype);
 

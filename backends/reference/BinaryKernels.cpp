@@ -1,6 +1,6 @@
 // BinaryKernels.cpp: the broadcasting binary ops of ir/Ops.def beyond Add/Sub/Mul/Div (Pow, Mod,
 // Min, Max), the comparisons and logical ops (bool out) and Where. Integer operands stay exact in
-// int64; float operands compute in double and round once to the output dtype.
+// int64 (u64 ones in uint64); float operands compute in double and round once to the output dtype.
 #include <cmath>
 #include <functional>
 
@@ -12,10 +12,13 @@ namespace {
 
 using FloatFn = std::function<double(double, double)>;
 using IntFn = std::function<Result<int64_t>(int64_t, int64_t)>;
+using UIntFn = std::function<Result<uint64_t>(uint64_t, uint64_t)>;
 
 // Maps pairs of broadcast elements of inputs 0 and 1 into the output. Integer outputs of
-// integer inputs take `int_fn`; everything else `float_fn` on the values as doubles.
-Status map_binary(KernelContext& ctx, const FloatFn& float_fn, const IntFn& int_fn) {
+// integer inputs take `int_fn` (two u64 inputs `uint_fn` where given, for ops whose result
+// depends on the order above INT64_MAX); everything else `float_fn` on the values as doubles.
+Status map_binary(KernelContext& ctx, const FloatFn& float_fn, const IntFn& int_fn,
+                  const UIntFn& uint_fn = nullptr) {
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(1);
   std::vector<int64_t> dims = ctx.output_dims(0);
@@ -23,7 +26,14 @@ Status map_binary(KernelContext& ctx, const FloatFn& float_fn, const IntFn& int_
     return make_error("operands do not broadcast to the output shape");
   BroadcastIndexer a_index(a.dims, dims), b_index(b.dims, dims);
   TensorWriter out(ctx.output_dtype(0), dims);
-  if (is_integral(a.dtype) && is_integral(b.dtype) && int_fn) {
+  if (a.dtype == DType::UInt64 && b.dtype == DType::UInt64 && uint_fn) {
+    for (int64_t i = 0; i < out.element_count(); ++i) {
+      Result<uint64_t> r = uint_fn(uint64_t(a.element_as_int(a_index.input_index(i))),
+                                   uint64_t(b.element_as_int(b_index.input_index(i))));
+      if (!r) return r.error();
+      out.set_int(i, int64_t(*r));
+    }
+  } else if (is_integral(a.dtype) && is_integral(b.dtype) && int_fn) {
     for (int64_t i = 0; i < out.element_count(); ++i) {
       Result<int64_t> r = int_fn(a.element_as_int(a_index.input_index(i)),
                                  b.element_as_int(b_index.input_index(i)));
@@ -31,6 +41,7 @@ Status map_binary(KernelContext& ctx, const FloatFn& float_fn, const IntFn& int_
       out.set_int(i, *r);
     }
   } else {
+    if (!float_fn) return make_error("needs integer operands");
     NumericView av(a), bv(b);
     for (int64_t i = 0; i < out.element_count(); ++i)
       out.set_double(i, float_fn(av[a_index.input_index(i)], bv[b_index.input_index(i)]));
@@ -44,7 +55,8 @@ template <typename Compare>
 Status compare(KernelContext& ctx, Compare cmp) {
   return map_binary(
       ctx, [=](double x, double y) { return cmp(x, y) ? 1.0 : 0.0; },
-      [=](int64_t x, int64_t y) -> Result<int64_t> { return cmp(x, y) ? 1 : 0; });
+      [=](int64_t x, int64_t y) -> Result<int64_t> { return cmp(x, y) ? 1 : 0; },
+      [=](uint64_t x, uint64_t y) -> Result<uint64_t> { return cmp(x, y) ? 1 : 0; });
 }
 
 // numpy's integer power (exponent >= 0 by repeated squaring, wrapping like int64).
@@ -85,19 +97,40 @@ Status run_Mod(KernelContext& ctx) {
         const int64_t r = x % y;  // C++: the sign of the dividend, as fmod
         if (fmod) return r;
         return (r != 0 && ((r < 0) != (y < 0))) ? r + y : r;  // Python: the sign of the divisor
+      },
+      [](uint64_t x, uint64_t y) -> Result<uint64_t> {
+        if (y == 0) return make_error("integer Mod by zero");
+        return x % y;
       });
 }
 
 Status run_Min(KernelContext& ctx) {
   return map_binary(
       ctx, [](double x, double y) { return std::isnan(x) || std::isnan(y) ? NAN : std::min(x, y); },
-      [](int64_t x, int64_t y) -> Result<int64_t> { return std::min(x, y); });
+      [](int64_t x, int64_t y) -> Result<int64_t> { return std::min(x, y); },
+      [](uint64_t x, uint64_t y) -> Result<uint64_t> { return std::min(x, y); });
 }
 
 Status run_Max(KernelContext& ctx) {
   return map_binary(
       ctx, [](double x, double y) { return std::isnan(x) || std::isnan(y) ? NAN : std::max(x, y); },
-      [](int64_t x, int64_t y) -> Result<int64_t> { return std::max(x, y); });
+      [](int64_t x, int64_t y) -> Result<int64_t> { return std::max(x, y); },
+      [](uint64_t x, uint64_t y) -> Result<uint64_t> { return std::max(x, y); });
+}
+
+// Unsigned shifts; a shift by the dtype's width or more leaves 0 (the store wraps to the width).
+Status run_BitShift(KernelContext& ctx) {
+  const bool left = ctx.attrs().get_string("direction", "") == "LEFT";
+  auto shift = [left](uint64_t x, uint64_t y) -> uint64_t {
+    if (y >= 64) return 0;
+    return left ? x << y : x >> y;
+  };
+  return map_binary(
+      ctx, nullptr,
+      [shift](int64_t x, int64_t y) -> Result<int64_t> {
+        return int64_t(shift(uint64_t(x), uint64_t(y)));
+      },
+      [shift](uint64_t x, uint64_t y) -> Result<uint64_t> { return shift(x, y); });
 }
 
 Status run_Equal(KernelContext& ctx) {

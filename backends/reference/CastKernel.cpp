@@ -12,7 +12,10 @@ Status run_Cast(KernelContext& ctx) {
   if (!target || *target == DType::Unknown) return make_error("Cast to unknown dtype '" + to + "'");
   TensorWriter out(*target, x.dims);
   for (int64_t i = 0; i < out.element_count(); ++i) {
-    if (is_integral(x.dtype))
+    // A u64 above INT64_MAX reads as a negative int64: to floats it goes by its value.
+    const bool exact_int =
+        is_integral(x.dtype) && !(x.dtype == DType::UInt64 && is_floating(*target));
+    if (exact_int)
       out.set_int(i, x.element_as_int(i));
     else
       out.set_double(i, x.element_as_double(i));

@@ -57,7 +57,10 @@ Status binary_arithmetic(KernelContext& ctx, Arithmetic op) {
           break;
         case Arithmetic::Div:
           if (y == 0) return make_error("integer division by zero");
-          result = (x == INT64_MIN && y == -1) ? x : x / y;
+          if (a.dtype == DType::UInt64)  // the one dtype int64 division would misread
+            result = static_cast<int64_t>(uint64_t(x) / uint64_t(y));
+          else
+            result = (x == INT64_MIN && y == -1) ? x : x / y;
           break;
         case Arithmetic::PRelu:
           result = x >= 0 ? x : static_cast<int64_t>(uint64_t(x) * uint64_t(y));

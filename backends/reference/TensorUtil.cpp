@@ -77,6 +77,9 @@ void TensorWriter::set_double(int64_t i, double value) {
       return store(bytes_, i, float_to_half(static_cast<float>(value)));
     case DType::Bool:
       return store(bytes_, i, static_cast<uint8_t>(value != 0.0));
+    case DType::UInt64:  // above INT64_MAX only a u64 holds the value
+      if (value >= 9.2e18) return store(bytes_, i, value >= 1.8e19 ? UINT64_MAX : uint64_t(value));
+      return set_int(i, double_to_int(value));
     default:
       return set_int(i, double_to_int(value));
   }
@@ -94,6 +97,12 @@ void TensorWriter::set_int(int64_t i, int64_t value) {
       return store(bytes_, i, static_cast<int8_t>(value));
     case DType::UInt8:
       return store(bytes_, i, static_cast<uint8_t>(value));
+    case DType::UInt16:
+      return store(bytes_, i, static_cast<uint16_t>(value));
+    case DType::UInt32:
+      return store(bytes_, i, static_cast<uint32_t>(value));
+    case DType::UInt64:
+      return store(bytes_, i, static_cast<uint64_t>(value));
     case DType::Bool:
       return store(bytes_, i, static_cast<uint8_t>(value != 0));
     case DType::Unknown:

@@ -126,6 +126,15 @@ const std::map<std::string, DirectOp>& direct_ops() {
         {}}},
       {"MeanVarianceNormalization", {{{"axes", AttrKind::Ints}}, {}}},
       {"Size", {}},
+      {"GatherElements", {{{"axis", AttrKind::Int}}, {}}},
+      {"GatherND", {{{"batch_dims", AttrKind::Int}}, {}}},
+      {"ScatterElements", {{{"axis", AttrKind::Int}, {"reduction", AttrKind::String}}, {}}},
+      {"ScatterND", {{{"reduction", AttrKind::String}}, {}}},
+      {"ReverseSequence", {{{"batch_axis", AttrKind::Int}, {"time_axis", AttrKind::Int}}, {}}},
+      {"Einsum", {{{"equation", AttrKind::String}}, {}}},
+      {"BitShift", {{{"direction", AttrKind::String}}, {}}},
+      {"NegativeLogLikelihoodLoss",
+       {{{"reduction", AttrKind::String}, {"ignore_index", AttrKind::Int}}, {}}},
   };
   return kOps;
 }

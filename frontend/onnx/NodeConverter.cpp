@@ -104,6 +104,19 @@ Result<Value*> NodeConverter::required_input(size_t i, const std::string& role) 
   return value;
 }
 
+Result<std::vector<Value*>> NodeConverter::inputs_up_to(
+    size_t count, size_t required, const std::vector<std::string>& roles) const {
+  std::vector<Value*> inputs;
+  for (size_t i = 0; i < count; ++i) {
+    const std::string role = i < roles.size() ? roles[i] : "input " + std::to_string(i);
+    Result<Value*> value = i < required ? required_input(i, role) : input(i);
+    if (!value) return value.error();
+    inputs.push_back(*value);
+  }
+  while (!inputs.empty() && !inputs.back()) inputs.pop_back();
+  return inputs;
+}
+
 Result<const Tensor*> NodeConverter::constant_input(size_t i, const std::string& role) const {
   Result<Value*> value = input(i);
   if (!value) return value.error();
@@ -195,6 +208,16 @@ Result<Value*> NodeConverter::define_output(size_t i) {
   if (builder_.graph.find_value(name))
     return error("value '" + name + "' is defined more than once");
   return builder_.graph.add_value(name);
+}
+
+Result<std::vector<Value*>> NodeConverter::define_outputs(size_t count) {
+  std::vector<Value*> outputs;
+  for (size_t i = 0; i < count; ++i) {
+    Result<Value*> value = define_output(i);
+    if (!value) return value.error();
+    outputs.push_back(*value);
+  }
+  return outputs;
 }
 
 Value* NodeConverter::temporary(const std::string& suffix) {

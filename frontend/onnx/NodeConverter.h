@@ -68,6 +68,10 @@ class NodeConverter {
   Result<Value*> input(size_t i) const;
   /// Input i, an error naming `role` when absent.
   Result<Value*> required_input(size_t i, const std::string& role) const;
+  /// Inputs [0, count), null where omitted, the first `required` ones required (an error naming
+  /// roles[i], else "input i"); trailing omitted inputs are dropped.
+  Result<std::vector<Value*>> inputs_up_to(size_t count, size_t required,
+                                           const std::vector<std::string>& roles = {}) const;
   /// Contents of input i, which must be a constant or computable from constants and static
   /// shapes (ImportFolding.h); null when absent.
   Result<const Tensor*> constant_input(size_t i, const std::string& role) const;
@@ -93,6 +97,8 @@ class NodeConverter {
   Status reject_used_outputs(size_t first, const std::string& what) const;
   /// Creates the IR value for ONNX output i (a fresh name when the output is unnamed).
   Result<Value*> define_output(size_t i);
+  /// The IR values of ONNX outputs [0, count) (see define_output).
+  Result<std::vector<Value*>> define_outputs(size_t count);
   /// A new intermediate value named after this node.
   Value* temporary(const std::string& suffix);
   /// The rank of `value` when known from its type or the model's value_info.

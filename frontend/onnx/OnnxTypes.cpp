@@ -21,6 +21,12 @@ std::optional<DType> dtype_from_onnx(int32_t onnx_type) {
       return DType::Int64;
     case onnx::TensorProto::UINT8:
       return DType::UInt8;
+    case onnx::TensorProto::UINT16:
+      return DType::UInt16;
+    case onnx::TensorProto::UINT32:
+      return DType::UInt32;
+    case onnx::TensorProto::UINT64:
+      return DType::UInt64;
     case onnx::TensorProto::BOOL:
       return DType::Bool;
     default:

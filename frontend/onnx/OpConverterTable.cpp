@@ -46,6 +46,18 @@ ConvertFn find_op_converter(const std::string& op_type) {
       {"Range", convert_range},
       {"CastLike", convert_cast_like},
       {"EyeLike", convert_eye_like},
+      {"Scatter", convert_scatter},
+      {"OneHot", convert_one_hot},
+      {"CumSum", convert_cum_sum},
+      {"TopK", convert_top_k},
+      {"SoftmaxCrossEntropyLoss", convert_softmax_cross_entropy_loss},
+      {"QuantizeLinear", convert_quantize_linear},
+      {"DequantizeLinear", convert_dequantize_linear},
+      {"DynamicQuantizeLinear", convert_dynamic_quantize_linear},
+      {"QLinearConv", convert_qlinear_conv},
+      {"QLinearMatMul", convert_qlinear_mat_mul},
+      {"ConvInteger", convert_conv_integer},
+      {"MatMulInteger", convert_mat_mul_integer},
   };
   auto it = kConverters.find(op_type);
   if (it != kConverters.end()) return it->second;

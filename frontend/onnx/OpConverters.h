@@ -57,6 +57,26 @@ Status convert_range(NodeConverter& node);
 Status convert_cast_like(NodeConverter& node);
 /// EyeLike: the dtype enum becomes attribute `to`.
 Status convert_eye_like(NodeConverter& node);
+// Indexing and loss ops with folded inputs or extra outputs (ConvertIndexingOps.cpp).
+/// Scatter (opsets 9-10): ScatterElements.
+Status convert_scatter(NodeConverter& node);
+/// OneHot: values moved first, the constant depth input folded into attribute depth.
+Status convert_one_hot(NodeConverter& node);
+/// CumSum: the constant axis input folded into attribute axis.
+Status convert_cum_sum(NodeConverter& node);
+/// TopK: k as attribute (< 10) or constant input; largest/sorted from opset 11.
+Status convert_top_k(NodeConverter& node);
+/// SoftmaxCrossEntropyLoss: one or two outputs (the log-probabilities).
+Status convert_softmax_cross_entropy_loss(NodeConverter& node);
+
+// Quantized ops, their output dtype recorded in attribute `to` (ConvertQuantizedOps.cpp).
+Status convert_quantize_linear(NodeConverter& node);
+Status convert_dequantize_linear(NodeConverter& node);
+Status convert_dynamic_quantize_linear(NodeConverter& node);
+Status convert_qlinear_conv(NodeConverter& node);
+Status convert_qlinear_mat_mul(NodeConverter& node);
+Status convert_conv_integer(NodeConverter& node);
+Status convert_mat_mul_integer(NodeConverter& node);
 
 /// True for op types convert_direct_op handles.
 bool is_direct_op(const std::string& op_type);

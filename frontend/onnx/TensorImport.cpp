@@ -17,8 +17,8 @@ Error size_mismatch(const std::string& what, const char* field, int64_t have, in
                     " values but its dims need " + std::to_string(want));
 }
 
-/// Narrows the int32_data field into `element_size`-byte elements (int8/16, uint8, bool and the
-/// raw bits of float16 all travel widened to int32).
+/// Narrows the int32_data field into `element_size`-byte elements (int8/16, uint8/16, bool and
+/// the raw bits of float16 all travel widened to int32).
 std::vector<uint8_t> narrow_int32_data(const google::protobuf::RepeatedField<int32_t>& values,
                                        DType dtype) {
   size_t element_size = dtype_size(dtype);
@@ -92,6 +92,15 @@ Result<Tensor> TensorImporter::import(const onnx::TensorProto& proto, const std:
       return share_field(proto.int64_data(), "int64_data");
     case DType::Int32:
       return share_field(proto.int32_data(), "int32_data");
+    case DType::UInt64:
+      return share_field(proto.uint64_data(), "uint64_data");
+    case DType::UInt32: {  // travels widened in uint64_data
+      if (proto.uint64_data_size() != count)
+        return size_mismatch(what, "uint64_data", proto.uint64_data_size(), count);
+      std::vector<uint32_t> narrow(proto.uint64_data().begin(), proto.uint64_data().end());
+      tensor.data = TensorData::copy_of(narrow.data(), narrow.size() * sizeof(uint32_t));
+      return tensor;
+    }
     default:
       break;
   }

@@ -128,17 +128,29 @@ Result<std::vector<int64_t>> conv_kernel(const ShapeContext& ctx, const Shape& w
 
 }  // namespace
 
+Result<Shape> conv_output_shape(const ShapeContext& ctx, const TensorType& x, const TensorType& w) {
+  if (x.shape->size() < 3)
+    return make_error(ctx.op + " input must have rank >= 3 (N, C, spatial...) but is " +
+                      x.to_string());
+  if (w.shape->size() != x.shape->size())
+    return make_error(ctx.op + " weight " + w.to_string() + " must have the input's rank " +
+                      std::to_string(x.shape->size()) + " (input " + x.to_string() + ")");
+  KILN_RETURN_IF_ERROR(
+      check_conv_channels(ctx, *x.shape, *w.shape, ctx.attrs->get_int("group", 1)));
+  KILN_SHAPE_ASSIGN(kernel, conv_kernel(ctx, *w.shape));
+  KILN_SHAPE_ASSIGN(spatial, window_output_dims(ctx, *x.shape, kernel));
+  Shape out = {(*x.shape)[0], (*w.shape)[0]};
+  out.insert(out.end(), spatial.begin(), spatial.end());
+  return out;
+}
+
 Status infer_Conv(ShapeContext& ctx) {
   KILN_SHAPE_ASSIGN(x, spatial_input(ctx));
   KILN_SHAPE_ASSIGN(w, input_type(ctx, 1));
-  if (w.shape->size() != x.shape->size())
-    return make_error("Conv weight " + w.to_string() + " must have the input's rank " +
-                      std::to_string(x.shape->size()) + " (input " + x.to_string() + ")");
   if (w.dtype != x.dtype)
     return make_error("Conv weight dtype " + std::string(dtype_name(w.dtype)) +
                       " differs from the input dtype " + dtype_name(x.dtype));
-  KILN_RETURN_IF_ERROR(
-      check_conv_channels(ctx, *x.shape, *w.shape, ctx.attrs->get_int("group", 1)));
+  KILN_SHAPE_ASSIGN(out, conv_output_shape(ctx, x, w));
   const Dim& out_channels = (*w.shape)[0];
   if (has_input(ctx, 2)) {
     KILN_SHAPE_ASSIGN(b, input_type(ctx, 2));
@@ -147,10 +159,6 @@ Status infer_Conv(ShapeContext& ctx) {
       return make_error("Conv bias " + b.to_string() + " must be a vector of the " +
                         out_channels.to_string() + " output channels");
   }
-  KILN_SHAPE_ASSIGN(kernel, conv_kernel(ctx, *w.shape));
-  KILN_SHAPE_ASSIGN(spatial, window_output_dims(ctx, *x.shape, kernel));
-  Shape out = {(*x.shape)[0], out_channels};
-  out.insert(out.end(), spatial.begin(), spatial.end());
   return set_output(ctx, TensorType{x.dtype, out});
 }
 

@@ -256,6 +256,17 @@ Status infer_Mod(ShapeContext& ctx) {
 Status infer_Min(ShapeContext& ctx) {
   return same_dtype_pair(ctx);
 }
+// BitShift(X, Y), direction "LEFT" | "RIGHT": unsigned integers of one dtype.
+Status infer_BitShift(ShapeContext& ctx) {
+  KILN_SHAPE_ASSIGN(x, input_type(ctx, 0));
+  if (!is_unsigned(x.dtype))
+    return make_error("BitShift needs unsigned integer inputs but got " + x.to_string());
+  const std::string direction = ctx.attrs->get_string("direction", "");
+  if (direction != "LEFT" && direction != "RIGHT")
+    return make_error("BitShift direction must be \"LEFT\" or \"RIGHT\", not \"" + direction +
+                      "\"");
+  return same_dtype_pair(ctx);
+}
 Status infer_Max(ShapeContext& ctx) {
   return same_dtype_pair(ctx);
 }

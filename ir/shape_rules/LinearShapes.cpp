@@ -58,13 +58,11 @@ Status infer_Gemm(ShapeContext& ctx) {
   return set_output(ctx, TensorType{a.dtype, out});
 }
 
-Status infer_MatMul(ShapeContext& ctx) {
-  KILN_SHAPE_ASSIGN(a, input_type(ctx, 0));
-  KILN_SHAPE_ASSIGN(b, input_type(ctx, 1));
-  KILN_RETURN_IF_ERROR(check_same_dtype(ctx, a, b));
+Result<Shape> matmul_output_shape(const ShapeContext& ctx, const TensorType& a,
+                                  const TensorType& b) {
   Shape sa = *a.shape, sb = *b.shape;
   if (sa.empty() || sb.empty())
-    return make_error("MatMul inputs must have rank >= 1 but got " + a.to_string() + " and " +
+    return make_error(ctx.op + " inputs must have rank >= 1 but got " + a.to_string() + " and " +
                       b.to_string());
   // numpy: a vector operand gains a unit dim for the product and loses it after.
   const bool vector_a = sa.size() == 1, vector_b = sb.size() == 1;
@@ -75,11 +73,19 @@ Status infer_MatMul(ShapeContext& ctx) {
   std::optional<Shape> batch =
       broadcast_shapes(Shape(sa.begin(), sa.end() - 2), Shape(sb.begin(), sb.end() - 2), &conflict);
   if (!batch)
-    return make_error("MatMul batch dims of " + a.to_string() + " and " + b.to_string() +
+    return make_error(ctx.op + " batch dims of " + a.to_string() + " and " + b.to_string() +
                       " do not broadcast (" + conflict + ")");
   Shape out = *batch;
   if (!vector_a) out.push_back(sa[sa.size() - 2]);
   if (!vector_b) out.push_back(sb.back());
+  return out;
+}
+
+Status infer_MatMul(ShapeContext& ctx) {
+  KILN_SHAPE_ASSIGN(a, input_type(ctx, 0));
+  KILN_SHAPE_ASSIGN(b, input_type(ctx, 1));
+  KILN_RETURN_IF_ERROR(check_same_dtype(ctx, a, b));
+  KILN_SHAPE_ASSIGN(out, matmul_output_shape(ctx, a, b));
   return set_output(ctx, TensorType{a.dtype, out});
 }
 

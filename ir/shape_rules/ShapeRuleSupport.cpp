@@ -87,6 +87,9 @@ bool is_integer_dtype(DType dtype) {
     case DType::Int32:
     case DType::Int64:
     case DType::UInt8:
+    case DType::UInt16:
+    case DType::UInt32:
+    case DType::UInt64:
       return true;
     default:
       return false;

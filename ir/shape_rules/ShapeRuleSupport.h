@@ -48,6 +48,13 @@ std::string ints_to_string(const std::vector<int64_t>& values);
 /// True for the integer dtypes whose tensors can hold dims.
 bool is_integer_dtype(DType dtype);
 
+/// The output shape of a convolution of `x` [N, C, spatial...] by `w` [M, C/group, kernel...]
+/// under ctx's window attributes (Conv and its integer forms share it).
+Result<Shape> conv_output_shape(const ShapeContext& ctx, const TensorType& x, const TensorType& w);
+/// The output shape of numpy matmul of `a` by `b` (MatMul and its integer forms share it).
+Result<Shape> matmul_output_shape(const ShapeContext& ctx, const TensorType& a,
+                                  const TensorType& b);
+
 }  // namespace kiln::shape_rules
 
 /// Evaluates a Result-returning expression into `lhs`, returning its error from the enclosing

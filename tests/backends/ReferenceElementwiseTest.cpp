@@ -189,6 +189,26 @@ TEST(ReferenceElementwise, IntegerArithmeticIsExactAndWraps) {
   EXPECT_THAT(ints_of(doubled), ElementsAre(144, 244));
 }
 
+// u64 values above INT64_MAX read as negative int64s: the ops whose result depends on the order
+// or on division compare and divide them as unsigned.
+TEST(ReferenceElementwise, UInt64AboveInt64MaxStaysUnsigned) {
+  const int64_t big = INT64_MIN + 4;  // the bits of 2^63 + 4
+  Tensor a = typed_tensor(DType::UInt64, {2}, {big, 9});
+  Tensor b = typed_tensor(DType::UInt64, {2}, {2, 10});
+  ASSERT_OK_AND_ASSIGN(quotient, run_op("Div", {a, b}));
+  EXPECT_EQ(uint64_t(ints_of(quotient)[0]), (uint64_t(1) << 62) + 2);
+  ASSERT_OK_AND_ASSIGN(larger, run_op("Max", {a, b}));
+  EXPECT_THAT(ints_of(larger), ElementsAre(big, 10));
+  ASSERT_OK_AND_ASSIGN(greater, run_op("Greater", {a, b}));
+  EXPECT_THAT(ints_of(greater), ElementsAre(1, 0));
+  ASSERT_OK_AND_ASSIGN(remainder, run_op("Mod", {a, b}));
+  EXPECT_THAT(ints_of(remainder), ElementsAre(0, 9));
+  Tensor halves = typed_tensor(DType::UInt16, {2}, {65535, 3});
+  ASSERT_OK_AND_ASSIGN(sum, run_op("Add", {halves, halves}));
+  EXPECT_EQ(sum.dtype, DType::UInt16);
+  EXPECT_THAT(ints_of(sum), ElementsAre(65534, 6));
+}
+
 TEST(ReferenceElementwise, IntegerDivisionByZeroIsAnError) {
   Result<Tensor> result = run_op("Div", {make_int64_tensor({1}, {1}), make_int64_tensor({1}, {0})});
   ASSERT_FALSE(result.is_ok());

@@ -80,8 +80,20 @@ inline Tensor typed_tensor(DType dtype, const std::vector<int64_t>& dims,
         break;
       }
       case DType::Int64:
+      case DType::UInt64:
         std::memcpy(&bytes[i * 8], &v, 8);
         break;
+      case DType::UInt32: {
+        uint32_t x = static_cast<uint32_t>(v);
+        std::memcpy(&bytes[i * 4], &x, 4);
+        break;
+      }
+      case DType::Int16:
+      case DType::UInt16: {
+        uint16_t x = static_cast<uint16_t>(v);
+        std::memcpy(&bytes[i * 2], &x, 2);
+        break;
+      }
       case DType::UInt8:
       case DType::Bool:
       case DType::Int8:

@@ -26,7 +26,8 @@ const OperandPositions kAttributeOperands = {
     {"ReduceLogSum", {1}}, {"ReduceLogSumExp", {1}}, {"ReduceSumSquare", {1}},
     {"Split", {1}},        {"Expand", {1}},          {"Tile", {1}},
     {"Range", {0, 1, 2}},  {"MaxUnpool", {2}},       {"Resize", {1, 2, 3}},
-    {"Upsample", {1}},
+    {"Upsample", {1}},     {"OneHot", {1}},          {"CumSum", {1}},
+    {"TopK", {1}},
 };
 
 // Ops that read only their input's type, not its elements: freezing stops at them.

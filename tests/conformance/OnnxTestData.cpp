@@ -46,6 +46,12 @@ std::vector<uint8_t> typed_field_bytes(const onnx::TensorProto& proto, DType dty
     case DType::UInt8:
     case DType::Bool:
       return pack<uint8_t>(proto.int32_data());
+    case DType::UInt16:
+      return pack<uint16_t>(proto.int32_data());
+    case DType::UInt32:
+      return pack<uint32_t>(proto.uint64_data());
+    case DType::UInt64:
+      return pack<uint64_t>(proto.uint64_data());
     case DType::Unknown:
       break;
   }

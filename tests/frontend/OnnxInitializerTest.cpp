@@ -59,6 +59,12 @@ TEST(OnnxInitializers, TypedFieldsOfEveryDtype) {
   for (int32_t v : {-128, 127}) i8.add_int32_data(v);
   onnx::TensorProto u8 = typed_tensor(onnx::TensorProto::UINT8, {2});
   for (int32_t v : {0, 255}) u8.add_int32_data(v);
+  onnx::TensorProto u16 = typed_tensor(onnx::TensorProto::UINT16, {2});
+  for (int32_t v : {0, 65535}) u16.add_int32_data(v);
+  onnx::TensorProto u32 = typed_tensor(onnx::TensorProto::UINT32, {2});
+  for (uint64_t v : {7ull, 4294967295ull}) u32.add_uint64_data(v);
+  onnx::TensorProto u64 = typed_tensor(onnx::TensorProto::UINT64, {2});
+  for (uint64_t v : {1ull, 1ull << 63}) u64.add_uint64_data(v);
   onnx::TensorProto flag = typed_tensor(onnx::TensorProto::BOOL, {3});
   for (int32_t v : {1, 0, 5}) flag.add_int32_data(v);
   onnx::TensorProto f16 = typed_tensor(onnx::TensorProto::FLOAT16, {2});
@@ -77,6 +83,9 @@ TEST(OnnxInitializers, TypedFieldsOfEveryDtype) {
       {i16, DType::Int16, {-300, 300}},
       {i8, DType::Int8, {-128, 127}},
       {u8, DType::UInt8, {0, 255}},
+      {u16, DType::UInt16, {0, 65535}},
+      {u32, DType::UInt32, {7, 4294967295.0}},
+      {u64, DType::UInt64, {1, 9223372036854775808.0}},
       {flag, DType::Bool, {1, 0, 1}},
       {f16, DType::Float16, {1, -2}},
   };

@@ -1,7 +1,9 @@
 // OnnxModelBuilder.h: small helpers for frontend tests that build ONNX ModelProtos in C++ and
-// write them to a private temporary folder, so no binary fixtures need to be committed.
+// write them to a private temporary folder, so no binary fixtures need to be committed, and the
+// expectations the forms tests share (an import succeeds; one fails naming a node).
 #pragma once
 
+#include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 #include <stdlib.h>
 
@@ -155,6 +157,32 @@ inline std::string write_model(const TempDir& dir, const onnx::ModelProto& model
 inline Result<Graph> import_model(const onnx::ModelProto& model) {
   TempDir dir;
   return import_onnx_file(write_model(dir, model));
+}
+
+/// A model with input x: f32[2,3,4] and graph output "y".
+inline onnx::ModelProto model_with_input(int64_t opset) {
+  onnx::ModelProto model = make_model(opset);
+  add_input(model, "x", {int64_t{2}, int64_t{3}, int64_t{4}});
+  add_output(model, "y");
+  return model;
+}
+
+/// Imports `model`, expecting success (an empty graph after a failure).
+inline Graph import_ok(const onnx::ModelProto& model) {
+  Result<Graph> graph = import_model(model);
+  EXPECT_TRUE(graph) << graph.error().to_string();
+  return graph ? std::move(*graph) : Graph();
+}
+
+/// Expects the import of `model` to fail with an error naming `node` and the model file whose
+/// message contains `fragment`.
+inline void expect_node_error(const onnx::ModelProto& model, const std::string& node,
+                              const std::string& fragment) {
+  Result<Graph> graph = import_model(model);
+  ASSERT_FALSE(graph) << "expected an error containing: " << fragment;
+  EXPECT_EQ(graph.error().node, node) << graph.error().to_string();
+  EXPECT_NE(graph.error().file.find("model.onnx"), std::string::npos);
+  EXPECT_NE(graph.error().message.find(fragment), std::string::npos) << graph.error().to_string();
 }
 
 }  // namespace kiln::testing

@@ -3,7 +3,7 @@
 // unfused Halide agree within 1e-5 relative (to the output's largest magnitude) and both agree
 // with the reference within the backend's usual 1e-4. Small hand-made graphs cover the fusion
 // shapes the models lack (SiLU, LeakyRelu, Clip, Elu, average pool, MatMul + bias, pointwise
-// chains).
+// chains, QDQ round trips).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -16,10 +16,12 @@
 #include "backends/halide/HalideJit.h"
 #include "backends/reference/ReferenceInterpreter.h"
 #include "frontend/onnx/OnnxImporter.h"
+#include "passes/ChooseLayout.h"
 #include "passes/FuseGroups.h"
 #include "passes/FusionPlan.h"
 #include "passes/PassManager.h"
 #include "passes/Pipeline.h"
+#include "tests/backends/ReferenceTestUtil.h"
 #include "tests/halide/HalideTestUtil.h"
 
 namespace kiln {
@@ -245,6 +247,35 @@ TEST(FusionHalideTest, ConvTransposeEpiloguesFuse) {
     EXPECT_EQ(plan.groups[0].ops, (std::vector<std::string>{"ConvTranspose", "Add", "Relu"}))
         << name;
   }
+// A QDQ model's fake quantization (QuantizeLinear + DequantizeLinear between float convs) joins
+// the conv epilogue, channels-last storage included, and computes what the reference does.
+TEST(FusionHalideTest, ConvQuantizeDequantizeRoundTripsFuse) {
+  Graph graph;
+  GraphBuilder b(graph);
+  Value* x = b.input("x", static_shape({1, 8, 9, 10}));
+  Value* scale = b.constant("scale", make_float_tensor({}, {0.05f}));
+  Value* zero = b.constant("zero", kiln::testing::typed_tensor(DType::UInt8, {}, {100}));
+  Value* y = x;
+  for (int layer = 0; layer < 2; ++layer) {
+    const std::string n = std::to_string(layer);
+    y = b.node("Conv", "conv" + n,
+               {y, b.constant("w" + n, random_tensor({8, 8, 3, 3}, 30 + layer)),
+                b.constant("b" + n, random_tensor({8}, 32 + layer))},
+               attrs({{"kernel_shape", std::vector<int64_t>{3, 3}},
+                      {"pads", std::vector<int64_t>{1, 1, 1, 1}}}));
+    y = b.node("Relu", "relu" + n, {y});
+    y = b.node("QuantizeLinear", "q" + n, {y, scale, zero}, attrs({{"to", std::string("u8")}}));
+    y = b.node("DequantizeLinear", "dq" + n, {y, scale, zero}, attrs({{"to", std::string("f32")}}));
+  }
+  b.output(y);
+  ASSERT_TRUE(infer_shapes(graph).is_ok());
+  ASSERT_TRUE(choose_layout(graph).is_ok());
+  check_equivalence(graph, "conv qdq");
+  const FusionPlan plan = read_fusion_plan(graph);
+  ASSERT_EQ(plan.groups.size(), 2u);
+  for (const auto& group : plan.groups)
+    EXPECT_EQ(group.ops,
+              (std::vector<std::string>{"Conv", "Relu", "QuantizeLinear", "DequantizeLinear"}));
 }
 
 TEST(FusionHalideTest, MatMulBiasActivationAndChainsMatch) {

@@ -18,8 +18,14 @@ TEST(IRTypes, DTypeTable) {
   EXPECT_EQ(dtype_size(DType::Int64), 8u);
   EXPECT_EQ(dtype_size(DType::Unknown), 0u);
   for (DType dtype : {DType::Float32, DType::Float64, DType::Float16, DType::Int8, DType::Int16,
-                      DType::Int32, DType::Int64, DType::UInt8, DType::Bool, DType::Unknown})
+                      DType::Int32, DType::Int64, DType::UInt8, DType::Bool, DType::UInt16,
+                      DType::UInt32, DType::UInt64, DType::Unknown})
     EXPECT_EQ(parse_dtype_name(dtype_name(dtype)), dtype);
+  EXPECT_EQ(dtype_size(DType::UInt16), 2u);
+  EXPECT_EQ(dtype_size(DType::UInt32), 4u);
+  EXPECT_EQ(dtype_size(DType::UInt64), 8u);
+  EXPECT_TRUE(is_unsigned(DType::UInt64));
+  EXPECT_FALSE(is_unsigned(DType::Int64));
   EXPECT_EQ(parse_dtype_name("float"), std::nullopt);
   EXPECT_TRUE(is_floating(DType::Float16));
   EXPECT_FALSE(is_floating(DType::Int32));

@@ -73,6 +73,14 @@ TEST(NumberText, ConstantElementsCheckRange) {
             "element 32768 does not fit in i16");
   EXPECT_EQ(append_constant_element(DType::UInt8, "-1", true, bytes),
             "element -1 does not fit in u8");
+  EXPECT_EQ(append_constant_element(DType::UInt16, "65536", true, bytes),
+            "element 65536 does not fit in u16");
+  EXPECT_EQ(append_constant_element(DType::UInt32, "-1", true, bytes),
+            "element -1 does not fit in u32");
+  EXPECT_EQ(append_constant_element(DType::UInt64, "-1", true, bytes),
+            "element -1 does not fit in u64");
+  EXPECT_EQ(append_constant_element(DType::UInt64, "18446744073709551616", true, bytes),
+            "element 18446744073709551616 does not fit in u64");
   EXPECT_EQ(append_constant_element(DType::Int32, "1.0", false, bytes),
             "expected an integer element for i32, found '1.0'");
   EXPECT_EQ(append_constant_element(DType::Float32, "1e40", false, bytes),

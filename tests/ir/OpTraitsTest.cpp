@@ -3,6 +3,7 @@
 // queries of ir/OpSchema.h answer today's op sets.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -110,9 +111,16 @@ TEST(OpTraits, DTypeRulesFitThePatternAndArity) {
         break;
     }
     if (rule == DTypeRule::FirstInputIndexed) EXPECT_NE(schema.max_inputs, 1) << what;
-    if (rule == DTypeRule::FromAttribute) EXPECT_EQ(schema.max_inputs, 1) << what;
     if (rule == DTypeRule::Select) EXPECT_GE(schema.min_inputs, 2) << what;
   }
+}
+
+// The input-0 dtype and `to` an Elementwise FromAttribute op converts between: Cast any pair, the
+// quantized ops floats to integers (QuantizeLinear) and back (DequantizeLinear).
+std::pair<DType, DType> from_attribute_conversion(const std::string& op) {
+  if (op == "QuantizeLinear") return {DType::Float32, DType::Int8};
+  if (op == "DequantizeLinear") return {DType::UInt8, DType::Float64};
+  return {DType::Float32, DType::Float64};
 }
 
 // Elementwise ops keep input 0's shape (other inputs are per-channel parameters); their output
@@ -121,14 +129,16 @@ TEST(OpTraits, ElementwiseShapeRulesKeepTheShape) {
   for (const OpSchema& schema : all_op_schemas()) {
     if (schema.pattern != OpPattern::Elementwise) continue;
     RuleInputs in;
-    const DType input_dtype = schema.has(op_flags::kBoolInputs) ? DType::Bool : DType::Float32;
+    DType input_dtype = schema.has(op_flags::kBoolInputs) ? DType::Bool : DType::Float32;
+    const auto [converted_from, converted_to] = from_attribute_conversion(schema.name);
+    if (schema.dtype_rule == DTypeRule::FromAttribute) input_dtype = converted_from;
     in.types.push_back(TensorType{input_dtype, static_shape({2, 3, 4, 5})});
     for (int i = 1; i < schema.min_inputs; ++i)
       in.types.push_back(TensorType{DType::Float32, static_shape({3})});
     DType expected = DType::Float32;
     if (schema.dtype_rule == DTypeRule::FromAttribute) {
-      in.attrs.set("to", std::string("f64"));
-      expected = DType::Float64;
+      in.attrs.set("to", std::string(dtype_name(converted_to)));
+      expected = converted_to;
     } else if (schema.dtype_rule == DTypeRule::Bool) {
       expected = DType::Bool;
     }
@@ -145,15 +155,17 @@ TEST(OpTraits, BroadcastShapeRulesBroadcast) {
   for (const OpSchema& schema : all_op_schemas()) {
     if (schema.pattern != OpPattern::Broadcast) continue;
     RuleInputs in;
-    in.attrs.set("fmod", int64_t(1));  // Mod of floats is C's fmod
+    in.attrs.set("fmod", int64_t(1));                // Mod of floats is C's fmod
+    in.attrs.set("direction", std::string("LEFT"));  // BitShift
     const std::vector<std::vector<int64_t>> shapes = {{2, 1, 4}, {3, 1}, {4}};
+    const DType operand = schema.has(op_flags::kUnsignedInputs) ? DType::UInt32 : DType::Float32;
     for (int i = 0; i < schema.min_inputs; ++i) {
       const bool condition =
           (schema.dtype_rule == DTypeRule::Select && i == 0) || schema.has(op_flags::kBoolInputs);
-      in.types.push_back(TensorType{condition ? DType::Bool : DType::Float32,
+      in.types.push_back(TensorType{condition ? DType::Bool : operand,
                                     static_shape(shapes[size_t(i) % shapes.size()])});
     }
-    const DType expected = schema.dtype_rule == DTypeRule::Bool ? DType::Bool : DType::Float32;
+    const DType expected = schema.dtype_rule == DTypeRule::Bool ? DType::Bool : operand;
     auto outputs = in.infer(schema);
     ASSERT_TRUE(outputs.is_ok()) << describe(schema) << ": " << outputs.error().message;
     EXPECT_EQ((*outputs)[0], (TensorType{expected, static_shape({2, 3, 4})}))
@@ -222,12 +234,12 @@ TEST(OpTraits, QueriesAnswerTodaysOpSets) {
                    "Gelu"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return is_binary_broadcast_op(s.name); }),
             (OpSet{"Add", "Sub", "Mul", "Div", "PRelu", "Pow", "Mod", "Min", "Max", "Equal", "Less",
-                   "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor"}));
+                   "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "BitShift"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return is_view_op(s.name); }),
             (OpSet{"Flatten", "Reshape", "Squeeze", "Unsqueeze"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return is_window_op(s.name); }),
             (OpSet{"Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "LpPool",
-                   "MaxPoolIndices", "Resize", "ConvTranspose"}));
+                   "MaxPoolIndices", "Resize", "ConvTranspose", "QLinearConv", "ConvInteger"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return is_convolution_op(s.name); }),
             (OpSet{"Conv", "ConvTranspose"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return s.has(op_flags::kNoOp); }),
@@ -235,12 +247,71 @@ TEST(OpTraits, QueriesAnswerTodaysOpSets) {
   EXPECT_EQ(ops_where([](const OpSchema& s) { return s.has(op_flags::kFloatInputs); }),
             (OpSet{"Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization",
                    "InstanceNormalization", "LayerNormalization", "LpNormalization", "LRN",
-                   "MeanVarianceNormalization"}));
+                   "MeanVarianceNormalization", "DynamicQuantizeLinear"}));
   EXPECT_EQ(ops_where([](const OpSchema& s) { return s.has(op_flags::kBoolInputs); }),
             (OpSet{"Not", "And", "Or", "Xor"}));
+  EXPECT_EQ(ops_where([](const OpSchema& s) { return s.has(op_flags::kUnsignedInputs); }),
+            (OpSet{"BitShift"}));
   EXPECT_TRUE(is_elementwise_op("Add"));
   EXPECT_TRUE(is_elementwise_op("Cast"));
   EXPECT_FALSE(is_elementwise_op("Transpose"));
+}
+
+// FromAttribute ops give output 0 the dtype attribute `to` names, and refuse one their operands
+// cannot produce. Each has valid operands here, so a new FromAttribute op needs an entry.
+TEST(OpTraits, FromAttributeShapeRulesFollowTo) {
+  struct Case {
+    std::vector<TensorType> inputs;
+    DType to;
+    std::vector<int64_t> expected_shape;
+    DType refused;  ///< a `to` the rule must reject (Unknown: none)
+  };
+  auto t = [](DType dtype, std::vector<int64_t> dims) {
+    return TensorType{dtype, static_shape(dims)};
+  };
+  const DType u8 = DType::UInt8, f32 = DType::Float32;
+  const std::map<std::string, Case> cases = {
+      {"Cast", {{t(f32, {2, 3})}, DType::Float64, {2, 3}, DType::Unknown}},
+      {"QuantizeLinear",
+       {{t(f32, {2, 3}), t(f32, {}), t(DType::Int8, {})}, DType::Int8, {2, 3}, f32}},
+      {"DequantizeLinear", {{t(u8, {2, 3}), t(f32, {3}), t(u8, {3})}, f32, {2, 3}, DType::Int32}},
+      {"DynamicQuantizeLinear", {{t(f32, {2, 3})}, u8, {2, 3}, DType::Int8}},
+      {"QLinearConv",
+       {{t(u8, {1, 2, 5, 5}), t(f32, {}), t(u8, {}), t(u8, {3, 2, 3, 3}), t(f32, {3}), t(u8, {3}),
+         t(f32, {}), t(DType::Int8, {})},
+        DType::Int8,
+        {1, 3, 3, 3},
+        f32}},
+      {"QLinearMatMul",
+       {{t(u8, {2, 3}), t(f32, {}), t(u8, {}), t(u8, {3, 4}), t(f32, {}), t(u8, {}), t(f32, {}),
+         t(u8, {})},
+        u8,
+        {2, 4},
+        f32}},
+      {"ConvInteger", {{t(u8, {1, 2, 5, 5}), t(u8, {3, 2, 3, 3})}, DType::Int32, {1, 3, 3, 3}, u8}},
+      {"MatMulInteger",
+       {{t(DType::Int8, {2, 3}), t(DType::Int8, {3, 4})}, DType::Int32, {2, 4}, f32}},
+  };
+  for (const OpSchema& schema : all_op_schemas()) {
+    if (schema.dtype_rule != DTypeRule::FromAttribute) continue;
+    auto found = cases.find(schema.name);
+    ASSERT_NE(found, cases.end()) << schema.name << " needs a case here";
+    const Case& c = found->second;
+    for (DType to : {c.to, c.refused}) {
+      if (to == DType::Unknown) continue;
+      RuleInputs in;
+      in.types = c.inputs;
+      in.attrs.set("to", std::string(dtype_name(to)));
+      auto outputs = in.infer(schema);
+      if (to == c.refused) {
+        EXPECT_FALSE(outputs.is_ok()) << schema.name << " accepted to = " << dtype_name(to);
+        continue;
+      }
+      ASSERT_TRUE(outputs.is_ok()) << schema.name << ": " << outputs.error().message;
+      EXPECT_EQ((*outputs)[0], (TensorType{c.to, static_shape(c.expected_shape)}))
+          << schema.name << " gave " << (*outputs)[0].to_string();
+    }
+  }
 }
 
 TEST(OpTraits, UnknownOpsAreOpaqueWithoutFlags) {

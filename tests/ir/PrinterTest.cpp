@@ -113,6 +113,9 @@ TEST(Printer, ConstantsOfEveryDtype) {
   graph.add_constant("i32", make_tensor<int32_t>(DType::Int32, {1}, {70000}));
   graph.add_constant("i64", make_int64_tensor({}, {-9007199254740993}));
   graph.add_constant("u8", make_tensor<uint8_t>(DType::UInt8, {1}, {255}));
+  graph.add_constant("u16", make_tensor<uint16_t>(DType::UInt16, {1}, {65535}));
+  graph.add_constant("u32", make_tensor<uint32_t>(DType::UInt32, {1}, {4294967295u}));
+  graph.add_constant("u64", make_tensor<uint64_t>(DType::UInt64, {1}, {18446744073709551615ull}));
   graph.add_constant("bool", make_tensor<uint8_t>(DType::Bool, {2}, {1, 0}));
   graph.add_constant("none", make_float_tensor({0, 4}, {}));
   EXPECT_EQ(graph_to_string(graph),
@@ -125,6 +128,9 @@ TEST(Printer, ConstantsOfEveryDtype) {
             "  const %i32: i32[1] = [70000]\n"
             "  const %i64: i64[] = [-9007199254740993]\n"
             "  const %u8: u8[1] = [255]\n"
+            "  const %u16: u16[1] = [65535]\n"
+            "  const %u32: u32[1] = [4294967295]\n"
+            "  const %u64: u64[1] = [18446744073709551615]\n"
             "  const %bool: bool[2] = [1, 0]\n"
             "  const %none: f32[0,4] = []\n"
             "}\n");

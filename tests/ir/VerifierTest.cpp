@@ -241,6 +241,18 @@ TEST(Verifier, IndexAndShapeDtypes) {
                  "c", "attribute 'to' is not a dtype name");
 }
 
+TEST(Verifier, UnsignedShiftsAndQuantizedOutputs) {
+  expect_invalid(parse_or_die("graph @g {\n  input %a: i32[2]\n  input %b: i32[2]\n"
+                              "  %c: i32[2] = BitShift @shift (%a, %b) {direction = \"LEFT\"}\n"
+                              "  output %c\n}\n"),
+                 "shift", "BitShift: input %a must be an unsigned integer, not i32");
+  // The quantized ops' output dtype is their `to`, whatever their operands are.
+  expect_invalid(parse_or_die("graph @g {\n  input %x: f32[2]\n  const %s: f32[] = [0.5]\n"
+                              "  %q: i8[2] = QuantizeLinear @q (%x, %s) {to = \"u8\"}\n"
+                              "  output %q\n}\n"),
+                 "q", "output %q is i8 but 'to' is u8");
+}
+
 TEST(Verifier, ValuesFromAnotherGraph) {
   Graph other;
   Value* foreign = other.add_value("foreign", f32({1}));

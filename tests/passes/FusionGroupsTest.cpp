@@ -119,6 +119,28 @@ TEST(FusionGroupsTest, SiluAndGraphOutputs) {
   EXPECT_EQ(plan.totals.kernels_after, 2);
 }
 
+// A QDQ model's QuantizeLinear + DequantizeLinear leaves f32 and comes back: the pair joins the
+// conv epilogue (never stored as u8); a lone QuantizeLinear, which does not come back, does not.
+TEST(FusionGroupsTest, QuantizeDequantizeRoundTripJoinsTheConvEpilogue) {
+  Graph graph = parse_and_fuse(R"(graph @g {
+  input %x: f32[1,2,4,4]
+  const %w: f32[2,2,1,1] = [1.0, 0.0, 0.0, 1.0]
+  const %s: f32[] = [0.1]
+  const %z: u8[] = [128]
+  %c: ?[*] = Conv @conv (%x, %w) {kernel_shape = [1, 1]}
+  %r: ?[*] = Relu @relu (%c)
+  %q: ?[*] = QuantizeLinear @q (%r, %s, %z) {to = "u8"}
+  %d: ?[*] = DequantizeLinear @dq (%q, %s, %z) {to = "f32"}
+  %c2: ?[*] = Conv @conv2 (%d, %w) {kernel_shape = [1, 1]}
+  %q2: ?[*] = QuantizeLinear @q2 (%c2, %s, %z) {to = "u8"}
+  output %q2
+})");
+  const FusionPlan plan = read_fusion_plan(graph);
+  ASSERT_EQ(plan.groups.size(), 1u);
+  EXPECT_EQ(plan.groups[0].ops, (Ops{"Conv", "Relu", "QuantizeLinear", "DequantizeLinear"}));
+  EXPECT_EQ(plan.groups[0].schedule, "conv_epilogue");
+}
+
 // Elu is an activation by its Ops.def traits (Elementwise, FirstInput), like Relu: it joins a
 // conv epilogue alone or after a BatchNormalization.
 TEST(FusionGroupsTest, ConvEluAndConvBatchNormEluAreConvEpilogues) {
