@@ -83,7 +83,10 @@ inline void expect_tensors_close(const std::vector<Tensor>& expected,
     int mismatches = 0;
     for (int64_t k = 0; k < expected[i].element_count() && mismatches < 5; ++k) {
       const double e = expected[i].element_as_double(k), a = actual[i].element_as_double(k);
-      if (std::fabs(e - a) > kRelativeTolerance * std::fabs(e) + kAbsoluteTolerance) {
+      // Equal values (infinities included) and NaN against NaN match; a NaN against a number
+      // fails, since no comparison with NaN is true.
+      if (e == a || (std::isnan(e) && std::isnan(a))) continue;
+      if (!(std::fabs(e - a) <= kRelativeTolerance * std::fabs(e) + kAbsoluteTolerance)) {
         ADD_FAILURE() << "output " << name << " element " << k << ": reference " << e << ", halide "
                       << a;
         ++mismatches;
