@@ -24,6 +24,13 @@ def default_node_modules():
     return os.path.join(peers, "node_modules")
 
 
+# onnxruntime-node tensor types and the numpy dtypes of their raw bytes (bool: one byte each).
+ORT_NUMPY_TYPES = {"float32": numpy.float32, "float64": numpy.float64, "float16": numpy.float16,
+                   "int8": numpy.int8, "uint8": numpy.uint8, "int16": numpy.int16,
+                   "uint16": numpy.uint16, "int32": numpy.int32, "uint32": numpy.uint32,
+                   "int64": numpy.int64, "uint64": numpy.uint64, "bool": numpy.bool_}
+
+
 class OrtUnavailable(RuntimeError):
     """The peer cannot run here (no Node, no onnxruntime-node, or the worker failed)."""
 
@@ -76,6 +83,26 @@ class OrtPeer:
         path = os.path.join(scratch, f"ort_input_{os.getpid()}.bin")
         numpy.ascontiguousarray(array, dtype=numpy.float32).tofile(path)
         self.request("input", id=session, shape=list(array.shape), file=path)
+
+    def set_named_input(self, session, name, array, scratch):
+        """Sets input `name` of the session (float32), keeping the other inputs set by name."""
+        path = os.path.join(scratch, f"ort_input_{os.getpid()}.bin")
+        numpy.ascontiguousarray(array, dtype=numpy.float32).tofile(path)
+        self.request("input", id=session, name=name, shape=list(array.shape), file=path)
+
+    def run_all_outputs(self, session, scratch):
+        """Runs once; returns every output as (name, numpy array), in the session's order."""
+        folder = os.path.join(scratch, f"ort_outputs_{os.getpid()}")
+        os.makedirs(folder, exist_ok=True)
+        reply = self.request("run", id=session, runs=1, outputs_dir=folder)
+        outputs = []
+        for entry in reply["outputs"]:
+            dtype = ORT_NUMPY_TYPES.get(entry["type"])
+            if dtype is None:
+                raise RuntimeError(f"ORT output '{entry['name']}' has type {entry['type']}")
+            array = numpy.fromfile(entry["file"], dtype=dtype).reshape(entry["dims"])
+            outputs.append((entry["name"], array))
+        return outputs
 
     def run(self, session, runs=1):
         """Runs the session `runs` times; returns the per-run milliseconds (timed in Node)."""

@@ -13,9 +13,16 @@
 //   {"cmd": "input", "id": "S", "shape": [dims], "file": "PATH"}  (raw little-endian float32)
 //   {"cmd": "input", "id": "S", "shape": [dims], "base64": "..."}  (the same bytes, base64)
 //       -> {"ok", "elements"}; sets the first (only) input of session S
+//   {"cmd": "input", "id": "S", "name": "X", "shape": [dims], "file": "PATH"}
+//       -> {"ok", "elements"}; sets input X (float32) and keeps the inputs set before by name, so
+//       a model with several inputs gets one such request per input
 //   {"cmd": "run", "id": "S", "runs": N, "output_file": "PATH"}  (output_file optional)
 //       -> {"ok", "ms": [per-run milliseconds], "output_shape"}; each run is timed around
 //       `await session.run(feeds)`; the first output of the last run is written as raw float32
+//   {"cmd": "run", "id": "S", "runs": 1, "outputs_dir": "DIR"}
+//       -> also {"outputs": [{"name", "type", "dims", "file"}]}: every output of the last run,
+//       in the session's output order, written to DIR/<index>.bin as its raw little-endian
+//       elements ("float32", "int64", "uint8", "bool" (one byte each), ...)
 //   {"cmd": "close", "id": "S"} -> {"ok"}
 //   {"cmd": "quit"} -> {"ok"}, then the worker exits (it also exits at end of input)
 //
@@ -86,7 +93,14 @@ const handlers = {
     if (elements !== data.length) {
       throw new Error(`shape [${shape}] has ${elements} elements, the data ${data.length}`);
     }
-    entry.feeds = {[entry.inputName]: new ort.Tensor('float32', data, shape)};
+    if (request.name !== undefined) {
+      if (!entry.session.inputNames.includes(request.name)) {
+        throw new Error(`the model has no input named '${request.name}'`);
+      }
+      entry.feeds = {...(entry.feeds || {}), [request.name]: new ort.Tensor('float32', data, shape)};
+    } else {
+      entry.feeds = {[entry.inputName]: new ort.Tensor('float32', data, shape)};
+    }
     return {elements};
   },
 
@@ -107,7 +121,20 @@ const handlers = {
       fs.writeFileSync(request.output_file,
                        Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     }
-    return {ms, output_shape: output.dims};
+    const reply = {ms, output_shape: output.dims};
+    if (request.outputs_dir) {
+      reply.outputs = entry.session.outputNames.map((name, index) => {
+        const tensor = results[name];
+        const file = `${request.outputs_dir}/${index}.bin`;
+        const data = tensor.data;
+        const bytes = tensor.type === 'bool'
+            ? Buffer.from(Uint8Array.from(data, (v) => (v ? 1 : 0)))
+            : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+        fs.writeFileSync(file, bytes);
+        return {name, type: tensor.type, dims: tensor.dims, file};
+      });
+    }
+    return reply;
   },
 
   async close(request) {
