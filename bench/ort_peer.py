@@ -71,10 +71,11 @@ class OrtPeer:
             raise RuntimeError(f"ORT {cmd}: {reply.get('error')}")
         return reply
 
-    def load(self, session, model_path, threads):
-        """Opens `model_path` as `session` with `threads` intra-op threads."""
+    def load(self, session, model_path, threads, optimization="all"):
+        """Opens `model_path` as `session` with `threads` intra-op threads and ORT's graph
+        optimization level `optimization` ("disabled", "basic", "extended" or "all")."""
         reply = self.request("load", id=session, model=os.path.abspath(model_path),
-                             threads=threads)
+                             threads=threads, optimization=optimization)
         self.sessions.add(session)
         return reply
 

@@ -10,6 +10,8 @@
 //       Session options: graph optimization "all", intra-op threads N, inter-op threads 1,
 //       sequential execution, idle pool threads sleep instead of spinning (they would otherwise
 //       steal the cores from the engine timed next).
+//       An optional "optimization": "disabled" | "basic" | "extended" | "all" sets the graph
+//       optimization level instead ("disabled" runs the graph as written: no QDQ fusion).
 //   {"cmd": "input", "id": "S", "shape": [dims], "file": "PATH"}  (raw little-endian float32)
 //   {"cmd": "input", "id": "S", "shape": [dims], "base64": "..."}  (the same bytes, base64)
 //       -> {"ok", "elements"}; sets the first (only) input of session S
@@ -68,10 +70,11 @@ const handlers = {
     const threads = Number(request.threads) || 1;
     const options = {
       executionProviders: ['cpu'],
-      graphOptimizationLevel: 'all',
+      graphOptimizationLevel: request.optimization || 'all',
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
+      logSeverityLevel: 3,  // errors only: real files log a warning per unused initializer
       extra: {session: {intra_op: {allow_spinning: '0'}, inter_op: {allow_spinning: '0'}}},
     };
     const start = process.hrtime.bigint();
