@@ -247,6 +247,8 @@ TEST(FusionHalideTest, ConvTransposeEpiloguesFuse) {
     EXPECT_EQ(plan.groups[0].ops, (std::vector<std::string>{"ConvTranspose", "Add", "Relu"}))
         << name;
   }
+}
+
 // A QDQ model's fake quantization (QuantizeLinear + DequantizeLinear between float convs) joins
 // the conv epilogue, channels-last storage included, and computes what the reference does.
 TEST(FusionHalideTest, ConvQuantizeDequantizeRoundTripsFuse) {
