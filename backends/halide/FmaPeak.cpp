@@ -8,12 +8,14 @@
 #include <algorithm>
 #include <chrono>
 
+#include "backends/halide/HostTarget.h"
+
 namespace kiln {
 
 double measure_fma_peak_gflops() {
   static const double peak = [] {
     try {
-      const Halide::Target target = Halide::get_host_target();
+      const Halide::Target target = kiln::host_target();
       const int lanes = std::max(1, target.natural_vector_size(Halide::Float(32)));
       const int chains = target.has_feature(Halide::Target::AVX512) ? 24 : 12;
       const int steps = 1 << 14;

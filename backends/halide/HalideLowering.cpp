@@ -9,6 +9,7 @@
 #include "backends/halide/GpuSchedule.h"
 #include "backends/halide/GroupSchedule.h"
 #include "backends/halide/HalideAutoscheduler.h"
+#include "backends/halide/HostTarget.h"
 #include "backends/halide/LoweringContext.h"
 #include "backends/halide/OpLowerings.h"
 #include "backends/halide/ParallelFor.h"
@@ -299,10 +300,11 @@ int KernelProgram::distinct_kernels() const {
 }
 
 Result<Halide::Target> parse_halide_target(const std::string& spec) {
-  if (spec.empty() || spec == "host") return Halide::get_host_target();
+  if (spec.empty() || spec == "host") return host_target();
   if (!Halide::Target::validate_target_string(spec))
     return make_error("invalid Halide target '" + spec + "'");
   Halide::Target target(spec);
+  if (spec.rfind("host", 0) == 0) target = without_features_the_host_lacks(target);
   // Without a capability Halide compiles for sm_20, which no current driver runs: name one.
   // Compute capability 8.0 (A100) PTX runs on every GPU from Ampere on (a newer GPU's driver
   // JITs it); older GPUs need an explicit -cuda_capability_NN. Halide 14 knows up to 86.

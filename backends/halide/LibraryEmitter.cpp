@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "backends/halide/HalideLowering.h"
+#include "backends/halide/HostTarget.h"
 #include "backends/halide/MemoryPlan.h"
 #include "backends/halide/ModelHeaderWriter.h"
 #include "backends/halide/ModelInterface.h"
@@ -42,7 +43,7 @@ std::vector<std::string> wrapper_c_flags() {
 }
 
 bool runs_on_host(const Halide::Target& target) {
-  Halide::Target host = Halide::get_host_target();
+  Halide::Target host = kiln::host_target();
   return target.arch == host.arch && target.bits == host.bits && target.os == host.os;
 }
 
@@ -233,9 +234,10 @@ Result<LibraryArtifacts> emit_native_library(const Graph& graph, const LibraryOp
     KILN_RETURN_IF_ERROR(move_into(wrapper, artifacts.wrapper_source));
     KILN_RETURN_IF_ERROR(move_into(kernel_archive, artifacts.pipeline_library));
     // The wrapper includes Halide's runtime header; ship it so the cross toolchain needs no Halide.
-    fs::copy_file(fs::path(KILN_HALIDE_INCLUDE_DIR) / "HalideRuntime.h", out_dir / "HalideRuntime.h",
-                  fs::copy_options::overwrite_existing, error);
-    if (error) return Error{(out_dir / "HalideRuntime.h").string(), "", "cannot write: " + error.message()};
+    fs::copy_file(fs::path(KILN_HALIDE_INCLUDE_DIR) / "HalideRuntime.h",
+                  out_dir / "HalideRuntime.h", fs::copy_options::overwrite_existing, error);
+    if (error)
+      return Error{(out_dir / "HalideRuntime.h").string(), "", "cannot write: " + error.message()};
     KILN_RETURN_IF_ERROR(move_into(blob_file, artifacts.weights_file));
     return artifacts;
   }

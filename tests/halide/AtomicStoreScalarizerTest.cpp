@@ -10,6 +10,7 @@
 
 #include "backends/halide/AtomicStoreScalarizer.h"
 #include "backends/halide/HalideAutoscheduler.h"
+#include "backends/halide/HostTarget.h"
 
 namespace kiln {
 namespace {
@@ -94,7 +95,7 @@ struct SmallGemm {
     a.set(av);
     b.set(bv);
     c.set(cv);
-    Halide::Buffer<float> result = pipeline.realize({n, 3}, Halide::get_host_target());
+    Halide::Buffer<float> result = pipeline.realize({n, 3}, kiln::host_target());
     double worst = 0;
     for (int y = 0; y < 3; ++y)
       for (int x = 0; x < n; ++x) {
@@ -132,7 +133,7 @@ struct SmallSoftmax {
     for (int y = 0; y < 3; ++y)
       for (int x = 0; x < n; ++x) av(x, y) = 3.0f * std::sin(0.37f * float(x) + float(y));
     a.set(av);
-    Halide::Buffer<float> result = pipeline.realize({n, 3}, Halide::get_host_target());
+    Halide::Buffer<float> result = pipeline.realize({n, 3}, kiln::host_target());
     double worst = 0;
     for (int y = 0; y < 3; ++y) {
       double top = -1e30, total = 0;
@@ -156,7 +157,7 @@ class CoresOverride {
 };
 
 TEST(AtomicStoreScalarizer, Li2018SmallReductionsCompileAndMatchOnAnyCoreCount) {
-  const Halide::Target target = Halide::get_host_target();
+  const Halide::Target target = kiln::host_target();
   for (int cores : {1, 2, 4, 16, 64}) {
     SCOPED_TRACE("cores " + std::to_string(cores));
     CoresOverride override_cores(cores);
@@ -177,7 +178,7 @@ TEST(AtomicStoreScalarizer, Li2018SmallReductionsCompileAndMatchOnAnyCoreCount) 
 }
 
 TEST(AtomicStoreScalarizer, WithoutThePassHalide14RejectsLi2018sGemmSchedule) {
-  const Halide::Target target = Halide::get_host_target();
+  const Halide::Target target = kiln::host_target();
   {  // loads the plugin
     SmallGemm warm(16, 16);
     Halide::Pipeline pipeline(warm.out);

@@ -10,6 +10,7 @@
 #include <iterator>
 
 #include "backends/halide/GpuSchedule.h"
+#include "backends/halide/HostTarget.h"
 #include "backends/halide/KernelSchedule.h"
 #include "passes/PassManager.h"
 #include "tests/halide/HalideTestUtil.h"
@@ -59,7 +60,7 @@ TEST(GpuSchedule, CudaTargetsNameACapability) {
   Result<Halide::Target> opencl = parse_halide_target("host-opencl");
   ASSERT_TRUE(opencl.is_ok());
   EXPECT_TRUE(is_gpu_target(*opencl));
-  EXPECT_FALSE(is_gpu_target(Halide::get_host_target()));
+  EXPECT_FALSE(is_gpu_target(kiln::host_target()));
 }
 
 TEST(GpuSchedule, DefaultBlocksCoverSmallExtents) {

@@ -12,8 +12,8 @@
 #include <sstream>
 #include <thread>
 
-
 #include "backends/halide/HalideAutoscheduler.h"
+#include "backends/halide/HostTarget.h"
 #include "backends/halide/KernelCompiler.h"
 #include "passes/PassManager.h"
 #include "tests/halide/HalideTestUtil.h"
@@ -78,7 +78,7 @@ TEST(HalideAutoscheduler, EveryPluginSchedulesEveryKernelAndMatchesQuietly) {
     ScheduleOptions options;
     options.autoscheduler = name;
     options.estimate_batch = 2;
-    Result<KernelPartition> p = partition_kernels(graph, Halide::get_host_target(), options);
+    Result<KernelPartition> p = partition_kernels(graph, kiln::host_target(), options);
     ASSERT_TRUE(p.is_ok()) << p.error().to_string();
     for (const KernelPlan& k : p->kernels)
       EXPECT_EQ(k.schedule.to_string(), "autoscheduler(" + name + ")") << k.name;
@@ -92,7 +92,7 @@ TEST(HalideAutoscheduler, EverySpaceListsThePluginsAndRecordsApply) {
   Graph graph;
   build_small_cnn(graph);
   ASSERT_TRUE(run_passes(graph, default_passes(true)).is_ok());
-  const Halide::Target target = Halide::get_host_target();
+  const Halide::Target target = kiln::host_target();
   Result<KernelPartition> p = partition_kernels(graph, target, {});
   ASSERT_TRUE(p.is_ok()) << p.error().to_string();
   for (const KernelPlan& k : p->kernels) {
@@ -122,7 +122,7 @@ TEST(HalideAutoscheduler, FailuresAreErrorsNamingKernelAndPlugin) {
   Halide::Var x("x");
   f(x) = x * 2;
   Halide::Pipeline pipeline(f);
-  const Halide::Target target = Halide::get_host_target();
+  const Halide::Target target = kiln::host_target();
   Status missing = run_halide_autoscheduler(pipeline, "nosuch2000", target, "kernel7");
   ASSERT_FALSE(missing.is_ok());
   EXPECT_NE(missing.error().message.find("kernel 'kernel7'"), std::string::npos);
@@ -155,7 +155,7 @@ TEST(HalideAutoscheduler, ACompileRunsThePluginOnlyForKernelsTheCacheLacks) {
   ASSERT_TRUE(run_passes(graph, default_passes(true)).is_ok());
   ScheduleOptions options;
   options.autoscheduler = "li2018";
-  const Halide::Target target = Halide::get_host_target();
+  const Halide::Target target = kiln::host_target();
   const std::filesystem::path dir = std::filesystem::path(testing::TempDir()) / "kiln_as_cache";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir / "scratch");
@@ -244,7 +244,7 @@ TEST(HalideAutoscheduler, Adams2019IsDeterministicOnSeveralThreads) {
     BeamSize() { ::setenv("HL_BEAM_SIZE", "4", 1); }
     ~BeamSize() { ::unsetenv("HL_BEAM_SIZE"); }
   } narrow_beam;
-  const Halide::Target target = Halide::get_host_target();
+  const Halide::Target target = kiln::host_target();
   const std::vector<std::pair<int, int>> shapes = {{4, 8}, {3, 12}, {2, 16}, {5, 10}};
   std::vector<std::string> alone(shapes.size()), together(shapes.size());
   for (size_t i = 0; i < shapes.size(); ++i) {
@@ -263,8 +263,7 @@ TEST(HalideAutoscheduler, Adams2019IsDeterministicOnSeveralThreads) {
   for (std::thread& t : threads) t.join();
   for (size_t i = 0; i < shapes.size(); ++i) {
     ASSERT_TRUE(results[i].is_ok()) << results[i].error().message;
-    EXPECT_EQ(canonical_schedule(together[i]), canonical_schedule(alone[i]))
-        << "shape " << i;
+    EXPECT_EQ(canonical_schedule(together[i]), canonical_schedule(alone[i])) << "shape " << i;
   }
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/halide/HostTarget.h"
 #include "backends/halide/WeightPacking.h"
 #include "passes/PassManager.h"
 #include "tests/halide/HalideTestUtil.h"
@@ -28,10 +29,10 @@ void check_channels_graph(const std::function<void(GraphBuilder&)>& build, const
     GraphBuilder b(graph);
     build(b);
     ASSERT_TRUE(run_passes(graph, default_passes(fuse)).is_ok());
-    Result<KernelProgram> lowered = lower_kernels(graph, Halide::get_host_target());
+    Result<KernelProgram> lowered = lower_kernels(graph, kiln::host_target());
     ASSERT_TRUE(lowered.is_ok()) << lowered.error().to_string();
     const std::string schedules = schedule_summary(*lowered);
-    if (Halide::get_host_target().natural_vector_size(Halide::Float(32)) <= 16)
+    if (kiln::host_target().natural_vector_size(Halide::Float(32)) <= 16)
       EXPECT_NE(schedules.find("conv_channels"), std::string::npos) << schedules;
     std::vector<int64_t> dims;
     for (const Dim& d : input) dims.push_back(d.value);

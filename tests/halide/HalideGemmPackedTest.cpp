@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/halide/HostTarget.h"
 #include "passes/PassManager.h"
 #include "tests/halide/HalideTestUtil.h"
 
@@ -32,10 +33,10 @@ TEST(HalideGemmPacked, DenseLayersMatchReferenceAtEveryBatch) {
                attrs({{"alpha", 0.5}, {"beta", 2.0}}));
     b.output(b.node("Sigmoid", "sig", {y}));
     ASSERT_TRUE(run_passes(graph, default_passes(fuse)).is_ok());
-    Result<KernelProgram> lowered = lower_kernels(graph, Halide::get_host_target());
+    Result<KernelProgram> lowered = lower_kernels(graph, kiln::host_target());
     ASSERT_TRUE(lowered.is_ok()) << lowered.error().to_string();
     const std::string schedules = schedule_summary(*lowered);
-    if (Halide::get_host_target().natural_vector_size(Halide::Float(32)) <= 16)
+    if (kiln::host_target().natural_vector_size(Halide::Float(32)) <= 16)
       EXPECT_NE(schedules.find("gemm_packed"), std::string::npos) << schedules;
     expect_matches_reference(graph, {{random_tensor({1, 70}, 5)},
                                      {random_tensor({3, 70}, 6)},

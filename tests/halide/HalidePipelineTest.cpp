@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "backends/halide/HalideLowering.h"
+#include "backends/halide/HostTarget.h"
 #include "tests/halide/HalideTestUtil.h"
 
 namespace kiln::halide_test {
@@ -56,7 +57,7 @@ TEST(HalidePipeline, ParametersAndAotArguments) {
   Graph graph;
   build_small_cnn(graph);
   ASSERT_TRUE(infer_shapes(graph).is_ok());
-  Result<KernelProgram> program = lower_kernels(graph, Halide::get_host_target());
+  Result<KernelProgram> program = lower_kernels(graph, kiln::host_target());
   ASSERT_TRUE(program.is_ok()) << program.error().to_string();
   // Weights are parameters, not baked in; constants read only at compile time are not.
   ASSERT_EQ(program->weights.size(), 4u);
@@ -74,7 +75,7 @@ TEST(HalidePipeline, ParametersAndAotArguments) {
   // The arguments suffice for an ahead-of-time build of each kernel.
   const std::string dir = std::string(KILN_BINARY_DIR) + "/halide_test_aot";
   std::filesystem::create_directories(dir);
-  Halide::Target target = Halide::get_host_target().with_feature(Halide::Target::NoRuntime);
+  Halide::Target target = kiln::host_target().with_feature(Halide::Target::NoRuntime);
   for (LoweredKernel& kernel : program->kernels) {
     if (kernel.representative != &kernel - program->kernels.data()) continue;
     const std::string object = dir + "/" + kernel.function + ".o";
@@ -171,7 +172,7 @@ TEST(HalidePipeline, UnlowerableNodeIsNamedInTheError) {
   Value* starts = b.input("starts", static_shape({1}), DType::Int64);
   b.output(b.node("Slice", "dynamic_slice", {x, starts, b.ints("ends", {3})}));
   (void)infer_shapes(graph);  // the rule may leave the sliced dim unknown; lowering must still fail
-  Result<KernelProgram> lowered = lower_kernels(graph, Halide::get_host_target());
+  Result<KernelProgram> lowered = lower_kernels(graph, kiln::host_target());
   ASSERT_FALSE(lowered.is_ok());
   EXPECT_EQ(lowered.error().node, "dynamic_slice_node");
   EXPECT_NE(lowered.error().message.find("constant"), std::string::npos) << lowered.error().message;

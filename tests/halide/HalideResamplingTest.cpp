@@ -2,6 +2,7 @@
 // coordinate mode, integral factors (no tables), long antialiased filters (separable stages),
 // a symbolic batch, and 4-D values stored channels-innermost inside a model.
 #include "backends/halide/HalideLowering.h"
+#include "backends/halide/HostTarget.h"
 #include "passes/PassManager.h"
 #include "tests/halide/HalideTestUtil.h"
 
@@ -101,7 +102,7 @@ TEST(HalideResampling, IntegralNearestFactorsNeedNoTables) {
   b.output(b.node("Resize", "up", {x}, resize_attrs("nearest", "half_pixel", {1, 1, 2, 3})));
   b.output(b.node("Resize", "down", {x}, resize_attrs("nearest", "asymmetric", {1, 1, 0.5, 0.5})));
   expect_matches_reference(graph, {{random_tensor({1, 2, 4, 6}, 9)}});
-  Result<KernelProgram> lowered = lower_kernels(graph, Halide::get_host_target());
+  Result<KernelProgram> lowered = lower_kernels(graph, kiln::host_target());
   ASSERT_TRUE(lowered.is_ok()) << lowered.error().to_string();
   EXPECT_TRUE(lowered->weights.empty()) << "a nearest resize by integral factors read a table";
 }

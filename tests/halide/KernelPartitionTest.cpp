@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <set>
 
+#include "backends/halide/HostTarget.h"
 #include "backends/halide/MemoryPlan.h"
 #include "frontend/onnx/OnnxImporter.h"
 #include "passes/PassManager.h"
@@ -44,7 +45,7 @@ TEST(KernelPartition, IdenticalBlocksShareTasksAndFunctions) {
   Graph graph;
   build_three_blocks(graph);
   ASSERT_TRUE(run_passes(graph, default_passes(true)).is_ok());
-  Result<KernelProgram> program = lower_kernels(graph, Halide::get_host_target());
+  Result<KernelProgram> program = lower_kernels(graph, kiln::host_target());
   ASSERT_TRUE(program.is_ok()) << program.error().to_string();
   const KernelPartition& p = program->partition;
   ASSERT_EQ(p.kernels.size(), 8u);  // conv1+relu1 and conv2+add+relu2, four times
@@ -72,7 +73,7 @@ TEST(KernelPartition, InlineProducersAreRecomputedInsideTheirConsumer) {
                          attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}}));
   b.output(pooled);
   ASSERT_TRUE(infer_shapes(graph).is_ok());
-  Result<KernelPartition> p = partition_kernels(graph, Halide::get_host_target(), {});
+  Result<KernelPartition> p = partition_kernels(graph, kiln::host_target(), {});
   ASSERT_TRUE(p.is_ok()) << p.error().to_string();
   // The Mul feeds a pool, which rereads it, so it is stored: two kernels.
   ASSERT_EQ(p->kernels.size(), 2u);
@@ -85,7 +86,7 @@ TEST(KernelPartition, InlineProducersAreRecomputedInsideTheirConsumer) {
   Value* t = c.node("Transpose", "t", {y});
   c.output(c.node("Relu", "r", {t}));
   ASSERT_TRUE(infer_shapes(chain).is_ok());
-  Result<KernelPartition> q = partition_kernels(chain, Halide::get_host_target(), {});
+  Result<KernelPartition> q = partition_kernels(chain, kiln::host_target(), {});
   ASSERT_TRUE(q.is_ok()) << q.error().to_string();
   ASSERT_EQ(q->kernels.size(), 1u);  // the transpose is an index remap inlined into the relu
   EXPECT_EQ(q->kernels[0].inlined.size(), 1u);
@@ -102,7 +103,7 @@ TEST(KernelPartition, OutputsThatAreInputsOrRepeatedGetCopyKernels) {
   b.output(r);
   b.output(x);
   ASSERT_TRUE(infer_shapes(graph).is_ok());
-  Result<KernelPartition> p = partition_kernels(graph, Halide::get_host_target(), {});
+  Result<KernelPartition> p = partition_kernels(graph, kiln::host_target(), {});
   ASSERT_TRUE(p.is_ok()) << p.error().to_string();
   ASSERT_EQ(p->kernels.size(), 3u);
   EXPECT_TRUE(p->kernels[1].copy_of && p->kernels[2].copy_of);
@@ -121,9 +122,9 @@ TEST(KernelPartition, ChannelsLastIntermediatesCrossKernelsInThatLayout) {
                     attrs({{"pads", Ints{1, 1, 1, 1}}, {"group", int64_t{32}}}));
   b.output(b.node("GlobalAveragePool", "gap", {d}));
   ASSERT_TRUE(run_passes(graph, default_passes(false)).is_ok());
-  Result<KernelPartition> p = partition_kernels(graph, Halide::get_host_target(), {});
+  Result<KernelPartition> p = partition_kernels(graph, kiln::host_target(), {});
   ASSERT_TRUE(p.is_ok()) << p.error().to_string();
-  if (Halide::get_host_target().natural_vector_size(Halide::Float(32)) >= 4) {
+  if (kiln::host_target().natural_vector_size(Halide::Float(32)) >= 4) {
     int channels_last = 0;
     for (const BoundaryTensor& t : p->tensors) channels_last += t.channels_last ? 1 : 0;
     EXPECT_GE(channels_last, 1);
@@ -139,7 +140,7 @@ TEST(KernelPartition, ArenaSharesBytesBetweenTensorsThatAreNotAliveTogether) {
     x = b.node("Softmax", "s" + std::to_string(i), {x});  // a chain: two alive at once
   b.output(x);
   ASSERT_TRUE(infer_shapes(graph).is_ok());
-  Result<KernelPartition> p = partition_kernels(graph, Halide::get_host_target(), {});
+  Result<KernelPartition> p = partition_kernels(graph, kiln::host_target(), {});
   ASSERT_TRUE(p.is_ok()) << p.error().to_string();
   ASSERT_EQ(p->intermediate_count, 5);
   const ArenaPlan one = plan_arena(*p, 1);
@@ -164,7 +165,7 @@ TEST(KernelPartition, RecordsApplyByTaskAndIllegalOnesNameTheKnob) {
   Graph graph;
   build_three_blocks(graph);
   ASSERT_TRUE(run_passes(graph, default_passes(true)).is_ok());
-  const Halide::Target target = Halide::get_host_target();
+  const Halide::Target target = kiln::host_target();
   Result<KernelPartition> p = partition_kernels(graph, target, {});
   ASSERT_TRUE(p.is_ok()) << p.error().to_string();
   KernelSchedule chosen = p->kernels[2].schedule;
@@ -211,15 +212,15 @@ TEST_P(DefaultSchedulesTest, DefaultsAreLegalInTheirSpace) {
     ASSERT_TRUE(p.is_ok()) << p.error().to_string();
     for (const KernelPlan& kernel : p->kernels) {
       Status legal = check_kernel_schedule(*graph, kernel, kernel.schedule, *target, {});
-      EXPECT_TRUE(legal.is_ok()) << spec << " " << kernel.name << " "
-                                 << kernel.schedule.to_string() << ": " << legal.error().message;
+      EXPECT_TRUE(legal.is_ok()) << spec << " " << kernel.name << " " << kernel.schedule.to_string()
+                                 << ": " << legal.error().message;
     }
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, DefaultSchedulesTest,
-                         ::testing::Values("mnist_cnn", "resnet18", "mobilenet_v2",
-                                           "squeezenet1_0", "shufflenet_v2"));
+                         ::testing::Values("mnist_cnn", "resnet18", "mobilenet_v2", "squeezenet1_0",
+                                           "shufflenet_v2"));
 
 }  // namespace
 }  // namespace kiln::halide_test

@@ -1,0 +1,20 @@
+// HostTarget.h: the Halide target of the machine Kiln runs on, with the CPU features Halide 14
+// misreads removed, so that code compiled for "host" never holds an instruction the CPU lacks.
+#pragma once
+
+#include <Halide.h>
+
+namespace kiln {
+
+/// Halide::get_host_target() less the features this CPU does not have. Halide 14 names
+/// AVX512_SapphireRapids for every CPU with AVX512-VNNI and AVX512-BF16, AMD Zen 4 included,
+/// and then lets LLVM use AVX-VNNI (the VEX-encoded dot products), which Zen 4 lacks: its code
+/// dies with SIGILL in integer kernels. Where CPUID reports no AVX-VNNI the target steps down to
+/// AVX512_Cannonlake.
+Halide::Target host_target();
+
+/// `target` with the same correction, for targets whose features came from the host ("host",
+/// "host-opencl", ...); a target the user spelled out feature by feature is left alone.
+Halide::Target without_features_the_host_lacks(Halide::Target target);
+
+}  // namespace kiln
