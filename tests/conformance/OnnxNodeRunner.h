@@ -69,6 +69,10 @@ CaseOutcome run_node_test(const std::string& name, const ConformanceBackend& bac
 /// Runs every node test on `backend`.
 ConformanceTotals run_all_node_tests(const ConformanceBackend& backend);
 
+/// Runs the node tests `names` on `backend`.
+ConformanceTotals run_node_tests(const std::vector<std::string>& names,
+                                 const ConformanceBackend& backend);
+
 /// Prints "N passed, N failed, N skipped", the ops that caused skips, and each failure.
 void print_summary(std::ostream& out, const ConformanceBackend& backend,
                    const ConformanceTotals& totals);
