@@ -272,6 +272,7 @@ TEST(OpTraits, FromAttributeShapeRulesFollowTo) {
   const DType u8 = DType::UInt8, f32 = DType::Float32;
   const std::map<std::string, Case> cases = {
       {"Cast", {{t(f32, {2, 3})}, DType::Float64, {2, 3}, DType::Unknown}},
+      {"EyeLike", {{t(f32, {2, 3})}, DType::Int32, {2, 3}, DType::Unknown}},
       {"QuantizeLinear",
        {{t(f32, {2, 3}), t(f32, {}), t(DType::Int8, {})}, DType::Int8, {2, 3}, f32}},
       {"DequantizeLinear", {{t(u8, {2, 3}), t(f32, {3}), t(u8, {3})}, f32, {2, 3}, DType::Int32}},
