@@ -343,6 +343,14 @@ static int plan_arena_for(struct arena* a, const int64_t* symbol_values) {
           if (e > 2147483647 || symbol_values[t->sym[d][s]] > 2147483647) e = -1;
           if (e > 0) e *= symbol_values[t->sym[d][s]];
         }
+      /* Libraries run tensors whose every dim is at least 1 (as for inputs, ir/ModelLimits.h). */
+      if (e == 0) {
+        char message[512];
+        snprintf(message, sizeof message,
+                 "intermediate tensor '%s' has a zero dim, which compiled libraries do not run",
+                 t->name);
+        return fail(KILN_ERROR_INVALID_ARGUMENT, message);
+      }
       /* Halide indexes a buffer with 32-bit offsets: refuse before allocating anything. */
       if (e < 1 || e > 2147483647 || bytes > ((uint64_t)1 << 62) / (uint64_t)e ||
           elements * (uint64_t)e > 2147483647) {

@@ -14,7 +14,10 @@
 #include <memory>
 
 #include "backends/halide/LibraryEmitter.h"
+#include "backends/reference/ReferenceEvaluator.h"
 #include "kiln_runtime.h"
+#include "passes/PassManager.h"
+#include "passes/Pipeline.h"
 #include "tests/conformance/OnnxNodeRunner.h"
 #include "tools/device_host/DeviceHostProcess.h"
 
@@ -43,9 +46,14 @@ struct ModelCloser {
   void operator()(kiln_model* model) const { kiln_model_close(model); }
 };
 
-// Compiles `graph` for host-opencl and runs it once in kiln-device-host. The node tests have
-// static shapes, so each output's dtype and dims come from the graph.
-Result<std::vector<Tensor>> run_opencl(const Graph& graph, const std::vector<Tensor>& inputs) {
+// Compiles `graph` for host-opencl as `kiln compile` does (the default passes, then the
+// library) and runs it once in kiln-device-host. The node tests have static shapes, so each
+// output's dtype and dims come from the graph.
+Result<std::vector<Tensor>> run_opencl(Graph& graph, const std::vector<Tensor>& inputs) {
+  static const ReferenceEvaluator evaluator;
+  PassContext context;
+  context.evaluator = &evaluator;
+  KILN_RETURN_IF_ERROR(run_passes(graph, default_pipeline(), context));
   static std::atomic<int> counter{0};
   const fs::path dir = work_dir() / ("case" + std::to_string(counter++));
   LibraryOptions options;
