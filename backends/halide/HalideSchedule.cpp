@@ -179,6 +179,13 @@ void store_channels_last(Func f) {
   f.reorder_storage(a[2], a[0], a[1], a[3]);
 }
 
+// A root Func's update definitions (ScatterND, ScatterElements: writes at indices read from
+// data) run serially, in their order, as the ops' semantics need; marking them so keeps Halide
+// from warning that they were forgotten.
+void keep_updates_serial(Func f) {
+  for (int u = 0; u < f.num_update_definitions(); ++u) f.update(u).unscheduled();
+}
+
 void apply_root(const NodeSchedule& s, Func f, bool store) {
   if (store) f.compute_root();
   std::vector<Var> args = f.args();
@@ -577,9 +584,11 @@ void apply_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, bool is_outp
   switch (schedule.kind) {
     case ScheduleTemplate::Inline:
       if (is_output) apply_root(schedule, funcs.output, false);
+      if (is_output) keep_updates_serial(funcs.output);
       return;
     case ScheduleTemplate::Root:
       apply_root(schedule, funcs.output, !is_output);
+      keep_updates_serial(funcs.output);
       return;
     case ScheduleTemplate::ConvTiled:
       if (funcs.accumulator.defined() && funcs.output.args().size() >= 3) {

@@ -25,7 +25,10 @@ void apply_update_schedule(const NodeSchedule& schedule, Halide::Func f) {
   apply_root_schedule(pure, f, /*store=*/true);
   for (int u = 0; u < f.num_update_definitions(); ++u) {
     const std::vector<Halide::Var> vars = stage_pure_vars(f, u);
-    if (vars.empty()) continue;
+    if (vars.empty()) {  // a scatter: every index comes from data, so it runs serially, in order
+      f.update(u).unscheduled();
+      continue;
+    }
     Halide::Stage stage = f.update(u);
     std::vector<Halide::VarOrRVar> order = {vars[0]};
     for (const Halide::RVar& r : f.rvars(u)) order.push_back(r);
