@@ -1,4 +1,4 @@
-// Hdf5Reader.cpp: the libhdf5 calls behind Hdf5File, with every handle closed on every path.
+// Hdf5Reader.cpp: the libhdf5 calls behind Hdf5Reader, with every handle closed on every path.
 #include "frontend/keras/Hdf5Reader.h"
 
 #include <algorithm>
@@ -81,24 +81,24 @@ Result<std::vector<std::string>> read_string_elements(hid_t attribute, hid_t typ
 
 }  // namespace
 
-Hdf5File::Hdf5File(hid_t file, std::string display_name, std::vector<uint8_t> image)
+Hdf5Reader::Hdf5Reader(hid_t file, std::string display_name, std::vector<uint8_t> image)
     : file_(file), display_name_(std::move(display_name)), image_(std::move(image)) {}
 
-Hdf5File::~Hdf5File() {
+Hdf5Reader::~Hdf5Reader() {
   if (file_ >= 0) H5Fclose(file_);
 }
 
-Result<std::shared_ptr<Hdf5File>> Hdf5File::open(const std::string& path) {
+Result<std::shared_ptr<Hdf5Reader>> Hdf5Reader::open(const std::string& path) {
   silence_hdf5_errors();
   if (H5Fis_hdf5(path.c_str()) <= 0)
     return Error{path, "", "not a readable HDF5 file (missing, truncated or corrupt)"};
   hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (file < 0) return Error{path, "", "cannot open the HDF5 file (truncated or corrupt?)"};
-  return std::shared_ptr<Hdf5File>(new Hdf5File(file, path, {}));
+  return std::shared_ptr<Hdf5Reader>(new Hdf5Reader(file, path, {}));
 }
 
-Result<std::shared_ptr<Hdf5File>> Hdf5File::open_image(std::vector<uint8_t> image,
-                                                       const std::string& display_name) {
+Result<std::shared_ptr<Hdf5Reader>> Hdf5Reader::open_image(std::vector<uint8_t> image,
+                                                           const std::string& display_name) {
   silence_hdf5_errors();
   Handle access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   // The core driver reads the image in place; the buffer outlives the file through image_.
@@ -107,10 +107,10 @@ Result<std::shared_ptr<Hdf5File>> Hdf5File::open_image(std::vector<uint8_t> imag
     return Error{display_name, "", "cannot read the HDF5 image (empty or corrupt)"};
   hid_t file = H5Fopen(display_name.c_str(), H5F_ACC_RDONLY, access.get());
   if (file < 0) return Error{display_name, "", "not a readable HDF5 file (truncated or corrupt?)"};
-  return std::shared_ptr<Hdf5File>(new Hdf5File(file, display_name, std::move(image)));
+  return std::shared_ptr<Hdf5Reader>(new Hdf5Reader(file, display_name, std::move(image)));
 }
 
-bool Hdf5File::exists(const std::string& path) const {
+bool Hdf5Reader::exists(const std::string& path) const {
   std::string prefix;
   for (const std::string& part : split_path(path)) {
     prefix += "/" + part;
@@ -119,7 +119,7 @@ bool Hdf5File::exists(const std::string& path) const {
   return true;
 }
 
-bool Hdf5File::is_group(const std::string& path) const {
+bool Hdf5Reader::is_group(const std::string& path) const {
   if (!exists(path)) return false;
   H5O_info_t info;
   if (H5Oget_info_by_name(file_, path.empty() ? "/" : path.c_str(), &info, H5P_DEFAULT) < 0)
@@ -127,7 +127,7 @@ bool Hdf5File::is_group(const std::string& path) const {
   return info.type == H5O_TYPE_GROUP;
 }
 
-std::vector<std::string> Hdf5File::children(const std::string& path) const {
+std::vector<std::string> Hdf5Reader::children(const std::string& path) const {
   std::vector<std::string> names;
   if (!is_group(path)) return names;
   Handle group(H5Gopen2(file_, path.empty() ? "/" : path.c_str(), H5P_DEFAULT), H5Gclose);
@@ -147,13 +147,13 @@ std::vector<std::string> Hdf5File::children(const std::string& path) const {
   return names;
 }
 
-bool Hdf5File::has_attribute(const std::string& path, const std::string& name) const {
+bool Hdf5Reader::has_attribute(const std::string& path, const std::string& name) const {
   if (!exists(path)) return false;
   return H5Aexists_by_name(file_, path.empty() ? "/" : path.c_str(), name.c_str(), H5P_DEFAULT) > 0;
 }
 
-Result<std::vector<std::string>> Hdf5File::string_list_attribute(const std::string& path,
-                                                                 const std::string& name) const {
+Result<std::vector<std::string>> Hdf5Reader::string_list_attribute(const std::string& path,
+                                                                   const std::string& name) const {
   std::string what = "attribute '" + name + "' of '" + (path.empty() ? "/" : path) + "'";
   if (!has_attribute(path, name)) {
     // Keras splits attributes over 64 KiB into name0, name1, ...
@@ -184,8 +184,8 @@ Result<std::vector<std::string>> Hdf5File::string_list_attribute(const std::stri
   return strings;
 }
 
-Result<std::string> Hdf5File::string_attribute(const std::string& path,
-                                               const std::string& name) const {
+Result<std::string> Hdf5Reader::string_attribute(const std::string& path,
+                                                 const std::string& name) const {
   Result<std::vector<std::string>> strings = string_list_attribute(path, name);
   if (!strings) return strings.error();
   if (strings->size() != 1)
@@ -193,7 +193,7 @@ Result<std::string> Hdf5File::string_attribute(const std::string& path,
   return strings->front();
 }
 
-Result<WeightArray> Hdf5File::read_floats(const std::string& path) const {
+Result<WeightArray> Hdf5Reader::read_floats(const std::string& path) const {
   if (!exists(path)) return Error{display_name_, "", "missing dataset '" + path + "'"};
   Handle dataset(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
   if (!dataset.valid()) return Error{display_name_, "", "'" + path + "' is not a dataset"};

@@ -1,5 +1,6 @@
-// Hdf5Reader.h: a small read-only view of an HDF5 file (libhdf5 C API) holding just what the
-// Keras weight layouts need: groups, string attributes and float datasets.
+// Hdf5Reader.h: a small read-only view of an HDF5 file through libhdf5's C API, in this process,
+// holding just what the Keras weight layouts need: groups, string attributes and float datasets.
+// Importers use Hdf5File (Hdf5File.h), which runs this reader in a child process.
 #pragma once
 
 #include <hdf5.h>
@@ -21,18 +22,18 @@ struct WeightArray {
   std::vector<float> values;
 };
 
-/// An open HDF5 file. Every failure is an Error naming `display_name`; libhdf5's own error
-/// printing is silenced.
-class Hdf5File {
+/// An HDF5 file open in this process. Every failure is an Error naming `display_name`; libhdf5's
+/// own error printing is silenced. A corrupt file can still crash libhdf5 itself.
+class Hdf5Reader {
  public:
   /// Opens a file on disk.
-  static Result<std::shared_ptr<Hdf5File>> open(const std::string& path);
+  static Result<std::shared_ptr<Hdf5Reader>> open(const std::string& path);
   /// Opens an in-memory file image (a model.weights.h5 read out of a .keras zip).
-  static Result<std::shared_ptr<Hdf5File>> open_image(std::vector<uint8_t> image,
-                                                      const std::string& display_name);
-  ~Hdf5File();
-  Hdf5File(const Hdf5File&) = delete;
-  Hdf5File& operator=(const Hdf5File&) = delete;
+  static Result<std::shared_ptr<Hdf5Reader>> open_image(std::vector<uint8_t> image,
+                                                        const std::string& display_name);
+  ~Hdf5Reader();
+  Hdf5Reader(const Hdf5Reader&) = delete;
+  Hdf5Reader& operator=(const Hdf5Reader&) = delete;
 
   const std::string& display_name() const { return display_name_; }
   /// True when an object (group or dataset) exists at `path`.
@@ -52,7 +53,7 @@ class Hdf5File {
   Result<WeightArray> read_floats(const std::string& path) const;
 
  private:
-  Hdf5File(hid_t file, std::string display_name, std::vector<uint8_t> image);
+  Hdf5Reader(hid_t file, std::string display_name, std::vector<uint8_t> image);
   hid_t file_;
   std::string display_name_;
   std::vector<uint8_t> image_;  ///< keeps an in-memory image alive while the file is open

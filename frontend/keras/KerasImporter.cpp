@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "frontend/keras/Hdf5File.h"
 #include "frontend/keras/KerasArchive.h"
 #include "frontend/keras/KerasGraphImport.h"
 #include "ir/FilePrefix.h"
@@ -54,6 +55,23 @@ class Hdf5WeightSource : public WeightSource {
   std::shared_ptr<Hdf5File> file_;
 };
 
+/// The HDF5 files one import opened, to ask afterwards whether a reader process failed.
+using OpenedFiles = std::vector<std::shared_ptr<Hdf5File>>;
+
+Result<std::shared_ptr<Hdf5File>> open_hdf5(const std::string& path, OpenedFiles& opened) {
+  Result<std::shared_ptr<Hdf5File>> file = Hdf5File::open(path);
+  if (file) opened.push_back(*file);
+  return file;
+}
+
+/// The import's result, unless an HDF5 reader process crashed or hung on the way: then its
+/// error, which explains the answers the importer went without.
+Result<Graph> unless_a_reader_failed(Result<Graph> result, const OpenedFiles& opened) {
+  for (const std::shared_ptr<Hdf5File>& file : opened)
+    if (file->failure()) return *file->failure();
+  return result;
+}
+
 /// The keras_version attribute of an HDF5 file, or "".
 std::string hdf5_keras_version(const Hdf5File& file) {
   if (!file.has_attribute("", "keras_version")) return "";
@@ -63,13 +81,14 @@ std::string hdf5_keras_version(const Hdf5File& file) {
 
 /// The weights of an explicit weights file, or of the model file itself.
 Result<std::shared_ptr<Hdf5File>> open_weights(const std::string& weights_path,
-                                               std::shared_ptr<Hdf5File> own) {
+                                               std::shared_ptr<Hdf5File> own, OpenedFiles& opened) {
   if (weights_path.empty()) return own;
-  return Hdf5File::open(weights_path);
+  return open_hdf5(weights_path, opened);
 }
 
-Result<Graph> import_hdf5_model(const std::string& path, const std::string& weights_path) {
-  Result<std::shared_ptr<Hdf5File>> file = Hdf5File::open(path);
+Result<Graph> import_hdf5_model(const std::string& path, const std::string& weights_path,
+                                OpenedFiles& opened) {
+  Result<std::shared_ptr<Hdf5File>> file = open_hdf5(path, opened);
   if (!file) return file.error();
   if (!(*file)->has_attribute("", "model_config"))
     return Error{path, "",
@@ -79,13 +98,14 @@ Result<Graph> import_hdf5_model(const std::string& path, const std::string& weig
   if (!config) return config.error();
   Result<KerasModel> model = parse_keras_model(*config, path, hdf5_keras_version(**file));
   if (!model) return model.error();
-  Result<std::shared_ptr<Hdf5File>> weights = open_weights(weights_path, *file);
+  Result<std::shared_ptr<Hdf5File>> weights = open_weights(weights_path, *file, opened);
   if (!weights) return weights.error();
   Hdf5WeightSource source(*weights);
   return build_keras_graph(*model, &source, path);
 }
 
-Result<Graph> import_keras_archive(const std::string& path, const std::string& weights_path) {
+Result<Graph> import_keras_archive(const std::string& path, const std::string& weights_path,
+                                   OpenedFiles& opened) {
   Result<std::optional<std::vector<uint8_t>>> config =
       read_zip_member(path, "config.json", kMaxJsonMemberBytes);
   if (!config) return config.error();
@@ -112,28 +132,30 @@ Result<Graph> import_keras_archive(const std::string& path, const std::string& w
         read_zip_member(path, "model.weights.h5", kMaxWeightsMemberBytes);
     if (!image) return image.error();
     if (!*image) return Error{path, "", "the archive has no model.weights.h5"};
-    Result<std::shared_ptr<Hdf5File>> opened =
+    Result<std::shared_ptr<Hdf5File>> image_file =
         Hdf5File::open_image(std::move(**image), path + ":model.weights.h5");
-    if (!opened) return opened.error();
-    weights_file = *opened;
+    if (!image_file) return image_file.error();
+    weights_file = *image_file;
+    opened.push_back(weights_file);
   } else {
-    Result<std::shared_ptr<Hdf5File>> opened = Hdf5File::open(weights_path);
-    if (!opened) return opened.error();
-    weights_file = *opened;
+    Result<std::shared_ptr<Hdf5File>> file = open_hdf5(weights_path, opened);
+    if (!file) return file.error();
+    weights_file = *file;
   }
   Hdf5WeightSource source(weights_file);
   return build_keras_graph(*model, &source, path);
 }
 
-Result<Graph> import_json_model(const std::string& path, const std::string& weights_path) {
+Result<Graph> import_json_model(const std::string& path, const std::string& weights_path,
+                                OpenedFiles& opened) {
   Result<std::string> text = read_text(path);
   if (!text) return text.error();
   std::string version;
   std::shared_ptr<Hdf5File> weights_file;
   if (!weights_path.empty()) {
-    Result<std::shared_ptr<Hdf5File>> opened = Hdf5File::open(weights_path);
-    if (!opened) return opened.error();
-    weights_file = *opened;
+    Result<std::shared_ptr<Hdf5File>> file = open_hdf5(weights_path, opened);
+    if (!file) return file.error();
+    weights_file = *file;
     version = hdf5_keras_version(*weights_file);
   }
   // The JSON's own keras_version wins over the weights file's (old weights files have none).
@@ -156,18 +178,20 @@ Result<Graph> import_keras_file(const std::string& path, const std::string& weig
     return Error{path, "", "no such file (or not a regular file)"};
   if (!weights_path.empty() && !std::filesystem::is_regular_file(weights_path, error))
     return Error{weights_path, "", "no such weights file (or not a regular file)"};
+  OpenedFiles opened;
   switch (detect_format(path)) {
     case KerasFormat::Hdf5:
-      return import_hdf5_model(path, weights_path);
+      return unless_a_reader_failed(import_hdf5_model(path, weights_path, opened), opened);
     case KerasFormat::Zip:
-      return import_keras_archive(path, weights_path);
+      return unless_a_reader_failed(import_keras_archive(path, weights_path, opened), opened);
     case KerasFormat::Json:
-      return import_json_model(path, weights_path);
+      return unless_a_reader_failed(import_json_model(path, weights_path, opened), opened);
     case KerasFormat::Unknown:
       break;
   }
   std::string extension = std::filesystem::path(path).extension().string();
-  if (extension == ".json") return import_json_model(path, weights_path);  // names the JSON error
+  if (extension == ".json")  // names the JSON error
+    return unless_a_reader_failed(import_json_model(path, weights_path, opened), opened);
   return Error{path, "", "not a Keras model (expected model JSON, HDF5 or a .keras zip)"};
 }
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "frontend/keras/Hdf5Reader.h"
+#include "frontend/keras/Hdf5File.h"
 #include "ir/Error.h"
 
 namespace kiln::keras_import {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "frontend/keras/Hdf5Reader.h"
+#include "frontend/keras/Hdf5File.h"
 #include "frontend/keras/KerasGraphBuilder.h"
 #include "frontend/keras/KerasModelConfig.h"
 
