@@ -193,6 +193,23 @@ Result<std::string> Hdf5Reader::string_attribute(const std::string& path,
   return strings->front();
 }
 
+int64_t Hdf5Reader::claimed_float_bytes(const std::string& path) const {
+  if (!exists(path)) return 0;
+  Handle dataset(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!dataset.valid()) return 0;
+  Handle space(H5Dget_space(dataset.get()), H5Sclose);
+  int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0) return 0;
+  std::vector<hsize_t> dims(static_cast<size_t>(rank));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  int64_t bytes = sizeof(float);
+  for (hsize_t dim : dims)
+    if (dim > static_cast<hsize_t>(INT64_MAX) ||
+        __builtin_mul_overflow(bytes, static_cast<int64_t>(dim), &bytes))
+      return INT64_MAX;
+  return bytes;
+}
+
 Result<WeightArray> Hdf5Reader::read_floats(const std::string& path) const {
   if (!exists(path)) return Error{display_name_, "", "missing dataset '" + path + "'"};
   Handle dataset(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);

@@ -51,6 +51,9 @@ class Hdf5Reader {
                                                          const std::string& name) const;
   /// Reads a numeric dataset as float32.
   Result<WeightArray> read_floats(const std::string& path) const;
+  /// The bytes a numeric dataset at `path` claims as float32 (what read_floats would read),
+  /// or 0 where it is missing, not numeric or unreadable; saturates at INT64_MAX.
+  int64_t claimed_float_bytes(const std::string& path) const;
 
  private:
   Hdf5Reader(hid_t file, std::string display_name, std::vector<uint8_t> image);

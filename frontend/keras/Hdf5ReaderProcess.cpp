@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -17,7 +18,19 @@
 namespace kiln::keras_import {
 namespace {
 
-enum class Op : uint8_t { Exists, IsGroup, Children, HasAttribute, StringList, String, ReadFloats };
+enum class Op : uint8_t {
+  Exists,
+  IsGroup,
+  Children,
+  HasAttribute,
+  StringList,
+  String,
+  ReadFloats,
+  ClaimedFloatBytes
+};
+
+/// The slowest rate a dataset is expected to be read and decompressed at (bytes per second).
+constexpr int64_t kSlowestReadBytesPerSecond = 50'000'000;
 
 /// Appends values to a message.
 class MessageWriter {
@@ -191,6 +204,9 @@ std::string answer(const Hdf5Reader& reader, const std::string& request) {
     case Op::ReadFloats:
       write_result(out, reader.read_floats(path), write_array);
       break;
+    case Op::ClaimedFloatBytes:
+      out.u64(static_cast<uint64_t>(reader.claimed_float_bytes(path)));
+      break;
   }
   return out.bytes();
 }
@@ -281,11 +297,12 @@ Error Hdf5ReaderProcess::stop(const std::string& what) {
   return Error{display_name_, "", message};
 }
 
-Result<std::string> Hdf5ReaderProcess::call(const std::string& bytes) {
+Result<std::string> Hdf5ReaderProcess::call(const std::string& bytes, int64_t extra_seconds) {
   if (socket_ < 0) return Error{display_name_, "", "the HDF5 reader process has ended"};
   std::string reply;
   bool timed_out = false;  // stop() tells a timeout by our SIGKILL
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(answer_seconds_);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(answer_seconds_ + extra_seconds);
   if (!send_frame(socket_, bytes) || !receive_frame(socket_, reply, &deadline, &timed_out))
     return stop("reading this file");
   return reply;
@@ -346,7 +363,14 @@ Result<Result<std::string>> Hdf5ReaderProcess::string_attribute(const std::strin
 }
 
 Result<Result<WeightArray>> Hdf5ReaderProcess::read_floats(const std::string& path) {
-  Result<std::string> reply = call(request(Op::ReadFloats, path).bytes());
+  // First the size the dataset claims (answered without reading it), for the time to allow.
+  Result<std::string> size = call(request(Op::ClaimedFloatBytes, path).bytes());
+  if (!size) return size.error();
+  MessageReader size_in(*size);
+  const int64_t claimed = static_cast<int64_t>(
+      std::min<uint64_t>(size_in.u64(), uint64_t{1} << 31));  // read_floats refuses more
+  Result<std::string> reply =
+      call(request(Op::ReadFloats, path).bytes(), claimed / kSlowestReadBytesPerSecond);
   if (!reply) return reply.error();
   MessageReader in(*reply);
   if (in.u8() != 1) return Result<WeightArray>(Error{display_name_, "", in.text()});

@@ -3,6 +3,7 @@
 // behaviour (the fuzz build's UBSan and ASan would stop on it).
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
 #include <string>
 
@@ -64,6 +65,35 @@ TEST(KerasFuzzReproducersTest, DatasetClaimingFarMoreThanItStores) {
   EXPECT_NE(graph.error().message.find("claims 1783628640 bytes but stores only 864"),
             std::string::npos)
       << graph.error().message;
+}
+
+// keras-h5 crash-c6a0d13244d5446aa586c85036e5e64448a1a976 (kept as found): a legacy .h5 on
+// which libhdf5 1.10.8 itself segfaults. The reader runs in a child process, so the import
+// returns one error naming the file and the signal, and this process goes on.
+TEST(KerasFuzzReproducersTest, FileThatCrashesLibhdf5) {
+  const std::string path = std::string(KILN_SOURCE_DIR) +
+                           "/tests/keras/fuzz_reproducers/keras-h5-libhdf5-segv-c6a0d132.h5";
+  Result<Graph> graph = import_keras_file(path);
+  ASSERT_FALSE(graph);
+  EXPECT_EQ(graph.error().file, path);
+  EXPECT_NE(graph.error().message.find("libhdf5 crashed reading this file (signal 11"),
+            std::string::npos)
+      << graph.error().message;
+}
+
+// keras-h5 timeout-04a65f1620139dcae4a62f060f59dc57e79d91bb (kept as found): a legacy .h5 on
+// which libhdf5 1.10.8 loops forever. The reader process is killed after its 5 s per answer.
+TEST(KerasFuzzReproducersTest, FileThatHangsLibhdf5) {
+  const std::string path = std::string(KILN_SOURCE_DIR) +
+                           "/tests/keras/fuzz_reproducers/keras-h5-libhdf5-hang-04a65f16.h5";
+  const auto started = std::chrono::steady_clock::now();
+  Result<Graph> graph = import_keras_file(path);
+  ASSERT_FALSE(graph);
+  EXPECT_EQ(graph.error().file, path);
+  EXPECT_NE(graph.error().message.find("libhdf5 did not finish reading this file within 5 s"),
+            std::string::npos)
+      << graph.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
 }
 
 // keras-json crash-3a7a0b7b3154afc84db009be600be4c73c47d9ff: a Sequential model whose "config"
