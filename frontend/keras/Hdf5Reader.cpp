@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 
 #include "ir/ModelLimits.h"
 
@@ -79,7 +80,41 @@ Result<std::vector<std::string>> read_string_elements(hid_t attribute, hid_t typ
   return strings;
 }
 
+/// A dataset's dims and the bytes they claim as float32 (none when past 2^63).
+struct DatasetShape {
+  std::vector<int64_t> dims;
+  std::optional<int64_t> float_bytes;
+};
+
+/// The shape of an open dataset, or none when libhdf5 cannot read it.
+std::optional<DatasetShape> dataset_shape(hid_t dataset) {
+  Handle space(H5Dget_space(dataset), H5Sclose);
+  int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0) return std::nullopt;
+  std::vector<hsize_t> dims(static_cast<size_t>(rank));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  DatasetShape shape;
+  int64_t bytes = sizeof(float);
+  bool overflow = false;
+  for (hsize_t dim : dims) {
+    shape.dims.push_back(static_cast<int64_t>(dim));
+    overflow |= dim > static_cast<hsize_t>(INT64_MAX) ||
+                __builtin_mul_overflow(bytes, static_cast<int64_t>(dim), &bytes);
+  }
+  if (!overflow) shape.float_bytes = bytes;
+  return shape;
+}
+
 }  // namespace
+
+int64_t Hdf5Reader::claimed_float_bytes(const std::string& path) const {
+  if (!exists(path)) return 0;
+  Handle dataset(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!dataset.valid()) return 0;
+  std::optional<DatasetShape> shape = dataset_shape(dataset.get());
+  if (!shape) return 0;
+  return shape->float_bytes.value_or(INT64_MAX);
+}
 
 Hdf5Reader::Hdf5Reader(hid_t file, std::string display_name, std::vector<uint8_t> image)
     : file_(file), display_name_(std::move(display_name)), image_(std::move(image)) {}
@@ -193,23 +228,6 @@ Result<std::string> Hdf5Reader::string_attribute(const std::string& path,
   return strings->front();
 }
 
-int64_t Hdf5Reader::claimed_float_bytes(const std::string& path) const {
-  if (!exists(path)) return 0;
-  Handle dataset(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!dataset.valid()) return 0;
-  Handle space(H5Dget_space(dataset.get()), H5Sclose);
-  int rank = H5Sget_simple_extent_ndims(space.get());
-  if (rank < 0) return 0;
-  std::vector<hsize_t> dims(static_cast<size_t>(rank));
-  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
-  int64_t bytes = sizeof(float);
-  for (hsize_t dim : dims)
-    if (dim > static_cast<hsize_t>(INT64_MAX) ||
-        __builtin_mul_overflow(bytes, static_cast<int64_t>(dim), &bytes))
-      return INT64_MAX;
-  return bytes;
-}
-
 Result<WeightArray> Hdf5Reader::read_floats(const std::string& path) const {
   if (!exists(path)) return Error{display_name_, "", "missing dataset '" + path + "'"};
   Handle dataset(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), H5Dclose);
@@ -218,22 +236,15 @@ Result<WeightArray> Hdf5Reader::read_floats(const std::string& path) const {
   H5T_class_t type_class = H5Tget_class(type.get());
   if (type_class != H5T_FLOAT && type_class != H5T_INTEGER)
     return Error{display_name_, "", "dataset '" + path + "' is not numeric"};
-  Handle space(H5Dget_space(dataset.get()), H5Sclose);
-  int rank = H5Sget_simple_extent_ndims(space.get());
-  if (rank < 0) return Error{display_name_, "", "cannot read the shape of '" + path + "'"};
-  std::vector<hsize_t> dims(static_cast<size_t>(rank));
-  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  std::optional<DatasetShape> shape = dataset_shape(dataset.get());
+  if (!shape) return Error{display_name_, "", "cannot read the shape of '" + path + "'"};
   WeightArray array;
   array.name = path;
+  array.dims = shape->dims;
   // The dims are checked before anything is allocated: HDF5 stores a dataset lazily, so a
   // small file may claim terabytes (or store no data at all).
-  int64_t bytes = sizeof(float);
-  bool overflow = false;
-  for (hsize_t dim : dims) {
-    array.dims.push_back(static_cast<int64_t>(dim));
-    overflow |= dim > static_cast<hsize_t>(INT64_MAX) ||
-                __builtin_mul_overflow(bytes, static_cast<int64_t>(dim), &bytes);
-  }
+  const bool overflow = !shape->float_bytes;
+  const int64_t bytes = shape->float_bytes.value_or(0);
   if (overflow || bytes > kMaxTensorBytes)
     return Error{display_name_, "",
                  "dataset '" + path + "' claims " +
