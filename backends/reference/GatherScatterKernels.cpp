@@ -133,6 +133,7 @@ Status run_GatherND(KernelContext& ctx) {
   // element within the addressed slice.
   const std::vector<int64_t> out_dims = ctx.output_dims(0);
   const size_t tuple_dims = indices.dims.size() - 1;
+  const std::vector<int64_t> index_strides = row_major_strides(indices.dims);
   TensorWriter out(data.dtype, out_dims);
   for (int64_t i = 0; i < out.element_count(); ++i) {
     const std::vector<int64_t> at = coordinates_of(i, out_dims);
@@ -140,7 +141,7 @@ Status run_GatherND(KernelContext& ctx) {
     for (size_t d = 0; d < batch_dims; ++d) source[d] = at[d];
     std::vector<int64_t> tuple_at(at.begin(), at.begin() + long(tuple_dims));
     tuple_at.push_back(0);
-    const int64_t tuple = flat_index(tuple_at, row_major_strides(indices.dims));
+    const int64_t tuple = flat_index(tuple_at, index_strides);
     for (size_t j = 0; j < k; ++j) {
       Result<int64_t> index = resolve_index(indices.element_as_int(tuple + int64_t(j)),
                                             data.dims[batch_dims + j], "GatherND");
@@ -216,13 +217,14 @@ Status run_OneHot(KernelContext& ctx) {
   Result<int64_t> axis =
       normalize_axis(ctx.attrs().get_int("axis", -1), static_cast<int64_t>(out_dims.size()));
   if (!axis) return axis.error();
+  const std::vector<int64_t> index_strides = row_major_strides(indices.dims);
   TensorWriter out(values.dtype, out_dims);
   for (int64_t i = 0; i < out.element_count(); ++i) {
     std::vector<int64_t> at = coordinates_of(i, out_dims);
     const int64_t position = at[size_t(*axis)];
     at.erase(at.begin() + *axis);
     // Float indices truncate toward zero, as ONNX's reference casts them.
-    double raw = indices.element_as_double(flat_index(at, row_major_strides(indices.dims)));
+    double raw = indices.element_as_double(flat_index(at, index_strides));
     int64_t index = std::isfinite(raw) ? static_cast<int64_t>(raw) : depth;
     if (index < 0) index += depth;
     out.copy_element(values, index == position ? 1 : 0, i);
