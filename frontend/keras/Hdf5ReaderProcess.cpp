@@ -252,6 +252,9 @@ Result<std::unique_ptr<Hdf5ReaderProcess>> Hdf5ReaderProcess::start(
     ::close(sockets[0]);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the importer
     if (::getppid() != parent) ::_exit(0);
+    // A crash in libhdf5 ends the child by its signal, which the parent names: no handler the
+    // importing process installed (a crash reporter, a sanitizer's report-and-exit) runs here.
+    for (int fatal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) ::signal(fatal, SIG_DFL);
     serve(sockets[1], open_reader);
   }
   ::close(sockets[1]);
