@@ -101,6 +101,24 @@ TEST(Hdf5ReaderProcess, ACrashWhileOpeningIsAnError) {
       << process.error().message;
 }
 
+// A crash reporter or a sanitizer in the importing process installs its own SIGSEGV handler,
+// which would turn the child's crash into an ordinary exit; the child restores the default.
+TEST(Hdf5ReaderProcess, ACrashIsNamedEvenWhenTheImporterHandlesSignals) {
+  struct sigaction reporter {}, previous {};
+  reporter.sa_handler = [](int) { ::_exit(3); };
+  ASSERT_EQ(::sigaction(SIGSEGV, &reporter, &previous), 0);
+  Result<std::unique_ptr<Hdf5ReaderProcess>> process = Hdf5ReaderProcess::start(
+      []() -> Result<std::shared_ptr<Hdf5Reader>> {
+        ::raise(SIGSEGV);
+        return Error{"", "", "unreachable"};
+      },
+      "hostile.h5");
+  ::sigaction(SIGSEGV, &previous, nullptr);
+  ASSERT_FALSE(process);
+  EXPECT_NE(process.error().message.find("(signal 11"), std::string::npos)
+      << process.error().message;
+}
+
 TEST(Hdf5ReaderProcess, AHangIsKilledAtTheTimeLimit) {
   const auto started = std::chrono::steady_clock::now();
   Result<std::unique_ptr<Hdf5ReaderProcess>> process = Hdf5ReaderProcess::start(
