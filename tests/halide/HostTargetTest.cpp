@@ -12,11 +12,12 @@
 namespace kiln {
 namespace {
 
-TEST(HostTarget, NamesSapphireRapidsOnlyWithAvxVnni) {
+TEST(HostTarget, NamesSapphireRapidsOnlyWithAvxVnniAndAvx512Fp16) {
 #if defined(__x86_64__)
   unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
   const bool avx_vnni = __get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) && ((eax >> 4) & 1u);
-  if (!avx_vnni)
+  const bool avx512_fp16 = __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && ((edx >> 23) & 1u);
+  if (!avx_vnni || !avx512_fp16)
     EXPECT_FALSE(host_target().has_feature(Halide::Target::AVX512_SapphireRapids))
         << host_target().to_string();
   // The step down keeps the rest of AVX-512.
