@@ -79,6 +79,17 @@ size_t spatial_axes(const Value* value) {
   return shape != nullptr && shape->size() >= 3 ? shape->size() - 2 : 0;
 }
 
+/// a * b and a + b of non-negative extents, held at INT64_MAX instead of overflowing (a deep
+/// enough stack of strided windows would pass it).
+int64_t saturating_mul(int64_t a, int64_t b) {
+  int64_t product = 0;
+  return __builtin_mul_overflow(a, b, &product) ? INT64_MAX : product;
+}
+int64_t saturating_add(int64_t a, int64_t b) {
+  int64_t sum = 0;
+  return __builtin_add_overflow(a, b, &sum) ? INT64_MAX : sum;
+}
+
 ReceptiveField unit_field(size_t axes) {
   return ReceptiveField{std::vector<int64_t>(axes, 1), std::vector<int64_t>(axes, 1)};
 }
@@ -122,16 +133,31 @@ ReceptiveField window_field(const Node& node, const ReceptiveField& in) {
   const bool transposed = node.op == "ConvTranspose";
   for (size_t i = 0; i < axes; ++i) {
     const int64_t reads = transposed ? (spans[i] + strides[i] - 1) / strides[i] : spans[i];
-    out.size[i] = in.size[i] + (reads - 1) * in.jump[i];
-    out.jump[i] =
-        transposed ? std::max<int64_t>(1, in.jump[i] / strides[i]) : in.jump[i] * strides[i];
+    out.size[i] = saturating_add(in.size[i], saturating_mul(reads - 1, in.jump[i]));
+    out.jump[i] = transposed ? std::max<int64_t>(1, in.jump[i] / strides[i])
+                             : saturating_mul(in.jump[i], strides[i]);
   }
   return out;
 }
 
-/// Element-wise maximum of the inputs' fields, aligned on the trailing (spatial) axes so that
-/// rank changes such as a channel shuffle's 5-D reshape keep the height and width fields.
-ReceptiveField merged_input_field(const Node& node, size_t axes,
+/// Whether `input` is broadcast along the spatial axis `from_back` places before the end of its
+/// shape: its extent there is 1 and `output`'s is not (a squeeze-excite scale multiplied onto the
+/// feature map it was pooled from).
+bool broadcast_along(const Value* input, const Value* output, size_t from_back) {
+  const Shape* in = shape_of(input);
+  const Shape* out = shape_of(output);
+  if (in == nullptr || out == nullptr || in->size() <= from_back || out->size() <= from_back)
+    return false;
+  const Dim& in_dim = (*in)[in->size() - 1 - from_back];
+  const Dim& out_dim = (*out)[out->size() - 1 - from_back];
+  return in_dim.is_static() && in_dim.value == 1 && !(out_dim.is_static() && out_dim.value == 1);
+}
+
+/// Element-wise maximum of the inputs' fields for `output`, aligned on the trailing (spatial)
+/// axes so that rank changes such as a channel shuffle's 5-D reshape keep the height and width
+/// fields. An input broadcast along an axis adds its field's size there but not its jump: it
+/// has one position, so it sets no step between neighbouring outputs.
+ReceptiveField merged_input_field(const Node& node, const Value* output, size_t axes,
                                   const std::map<const Value*, ReceptiveField>& fields) {
   ReceptiveField out = unit_field(axes);
   for (const Value* input : node.inputs) {
@@ -143,7 +169,8 @@ ReceptiveField merged_input_field(const Node& node, size_t axes,
       size_t out_axis = axes - 1 - i;
       size_t in_axis = in.size.size() - 1 - i;
       out.size[out_axis] = std::max(out.size[out_axis], in.size[in_axis]);
-      out.jump[out_axis] = std::max(out.jump[out_axis], in.jump[in_axis]);
+      if (!broadcast_along(input, output, i))
+        out.jump[out_axis] = std::max(out.jump[out_axis], in.jump[in_axis]);
     }
   }
   return out;
@@ -181,7 +208,7 @@ CostReport analyze_costs(const Graph& graph) {
       report.receptive_fields[output] =
           window && axes == input_field->second.size.size()
               ? window_field(*node, input_field->second)
-              : merged_input_field(*node, axes, report.receptive_fields);
+              : merged_input_field(*node, output, axes, report.receptive_fields);
     }
     if (window && node->output(0) != nullptr) {
       auto found = report.receptive_fields.find(node->output(0));

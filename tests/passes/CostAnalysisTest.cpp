@@ -2,6 +2,8 @@
 // small graphs built by hand with their types filled in (no shape inference needed).
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 #include "passes/CostAnalysis.h"
 
 namespace kiln {
@@ -130,6 +132,51 @@ TEST(CostAnalysis, ReceptiveFieldGrowsThroughPoolsAndGlobalPool) {
   EXPECT_EQ(report.nodes[2].receptive_field->jump, (std::vector<int64_t>{4, 4}));
   // The global pool sees its whole 4x4 input: 5 + (4 - 1) * 4.
   EXPECT_EQ(report.nodes[3].receptive_field->size, (std::vector<int64_t>{17, 17}));
+}
+
+// EfficientNet's squeeze-excite blocks multiply a globally pooled scale back onto the feature
+// map: the product sees the whole input but keeps the feature map's jump. (Taking the pooled
+// branch's jump made it grow by the map's size per block, past int64 within 16 blocks.)
+TEST(CostAnalysis, BroadcastScaleKeepsTheFeatureMapsJump) {
+  Graph graph;
+  Value* x = activation(graph, "x", batch_shape({2, 8, 8}));
+  graph.inputs.push_back(x);
+  Value* features = x;
+  for (int block = 0; block < 24; ++block) {
+    const std::string id = std::to_string(block);
+    Value* gap = activation(graph, "gap" + id, batch_shape({2, 1, 1}));
+    graph.add_node("gap" + id, "GlobalAveragePool", {features}, {gap});
+    Value* scaled = activation(graph, "scaled" + id, batch_shape({2, 8, 8}));
+    graph.add_node("mul" + id, "Mul", {features, gap}, {scaled});
+    features = scaled;
+  }
+  graph.outputs.push_back(features);
+
+  CostReport report = analyze_costs(graph);
+  EXPECT_EQ(report.receptive_fields.at(features).jump, (std::vector<int64_t>{1, 1}));
+  // Each pool adds (8 - 1) steps of one pixel to its input's field.
+  EXPECT_EQ(report.receptive_fields.at(features).size, (std::vector<int64_t>{1 + 7 * 24, 1 + 7 * 24}));
+}
+
+// A stack of strided windows deeper than int64 can count holds the field at INT64_MAX.
+TEST(CostAnalysis, DeepStridedStacksSaturateInsteadOfOverflowing) {
+  Graph graph;
+  Value* x = activation(graph, "x", batch_shape({1, 4, 4}));
+  graph.inputs.push_back(x);
+  Value* current = x;
+  for (int layer = 0; layer < 70; ++layer) {
+    Value* pooled = activation(graph, "p" + std::to_string(layer), batch_shape({1, 4, 4}));
+    graph.add_node("pool" + std::to_string(layer), "MaxPool", {current}, {pooled},
+                   ints({{"kernel_shape", {3, 3}}, {"strides", {2, 2}}}));
+    current = pooled;
+  }
+  graph.outputs.push_back(current);
+
+  CostReport report = analyze_costs(graph);
+  EXPECT_EQ(report.receptive_fields.at(current).jump,
+            (std::vector<int64_t>{INT64_MAX, INT64_MAX}));
+  EXPECT_EQ(report.receptive_fields.at(current).size,
+            (std::vector<int64_t>{INT64_MAX, INT64_MAX}));
 }
 
 }  // namespace
