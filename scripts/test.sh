@@ -17,6 +17,8 @@ jobs="$(nproc)"
 launcher=()
 if command -v ccache >/dev/null; then
   launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  # Units compiled against the precompiled Halide.h are cached only with this sloppiness.
+  export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros}"
 fi
 
 # Builds build-asan/ with -fsanitize=address,undefined (gcc, -O1) and runs the tiers matching $1 there.
