@@ -22,6 +22,10 @@ CommandAction register_run_command(CLI::App& app);
 /// `kiln bench`: times a compiled library or a model on random inputs (tools/BenchCommand.cpp).
 CommandAction register_bench_command(CLI::App& app);
 
+/// `kiln target [TARGET]`: the CPU facts the default schedules derive from
+/// (tools/TargetCommand.cpp).
+CommandAction register_target_command(CLI::App& app);
+
 /// `kiln tune MODEL -o RECORDS`: tunes each kernel's schedule; `kiln tune --report RECORDS`
 /// summarises records (tools/TuneCommand.cpp).
 CommandAction register_tune_command(CLI::App& app);

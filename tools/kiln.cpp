@@ -17,6 +17,7 @@ constexpr kiln::cli::CommandRegistration kCommands[] = {
     kiln::cli::register_run_command,            // kiln run
     kiln::cli::register_bench_command,          // kiln bench
     kiln::cli::register_tune_command,           // kiln tune
+    kiln::cli::register_target_command,         // kiln target
     kiln::cli::register_tune_worker_command,    // hidden: the tuner's measurement worker
     kiln::cli::register_tune_compiler_command,  // hidden: the tuner's compile worker
 };

@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "backends/halide/HostTarget.h"
+#include "backends/halide/MachineModel.h"
 
 namespace kiln {
 
@@ -17,7 +18,8 @@ double measure_fma_peak_gflops() {
     try {
       const Halide::Target target = kiln::host_target();
       const int lanes = std::max(1, target.natural_vector_size(Halide::Float(32)));
-      const int chains = target.has_feature(Halide::Target::AVX512) ? 24 : 12;
+      // As many independent accumulators as a register tile may hold (MachineModel.h).
+      const int chains = schedule_facts(machine_model(target)).accumulator_budget;
       const int steps = 1 << 14;
       Halide::Var x("x"), xo("xo"), xi("xi");
       Halide::RDom r(0, steps);

@@ -16,6 +16,8 @@
 
 #include "backends/halide/AtomicStoreScalarizer.h"
 #include "backends/halide/CerrCapture.h"
+#include "backends/halide/HostTarget.h"
+#include "backends/halide/MachineModel.h"
 
 namespace kiln {
 namespace {
@@ -45,22 +47,6 @@ std::string load_once(const std::string& name) {
   }
   load_errors()[name] = error;
   return error;
-}
-
-// The size of the largest cache of cpu0 in bytes ("32768K" style sysfs text), 0 if unknown.
-uint64_t last_level_cache_bytes() {
-  uint64_t best = 0;
-  for (int index = 0; index < 8; ++index) {
-    std::ifstream in("/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/size");
-    std::string text;
-    if (!(in >> text) || text.empty()) continue;
-    uint64_t value = std::strtoull(text.c_str(), nullptr, 10);
-    const char unit = text.back();
-    if (unit == 'K') value <<= 10;
-    if (unit == 'M') value <<= 20;
-    best = std::max(best, value);
-  }
-  return best;
 }
 
 // Bytes of memory one Adams2019 run may take: its beam search over ResNet-18's first kernel
@@ -137,10 +123,13 @@ Halide::MachineParams autoscheduler_machine_params() {
   int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   if (const char* env = std::getenv("KILN_AUTOSCHEDULER_CORES"); env && std::atoi(env) > 0)
     cores = std::atoi(env);
-  uint64_t cache = last_level_cache_bytes();
+  // The cache one core can count on: its L2 and its share of the L3 (MachineModel.h; a VM's
+  // reported L3 of hundreds of MB is capped there).
+  const MachineModel& machine = machine_model(host_target());
+  uint64_t cache = uint64_t(machine.l2_bytes + machine.l3_share_bytes);
   if (const char* env = std::getenv("KILN_AUTOSCHEDULER_CACHE_BYTES"); env && std::atoll(env) > 0)
     cache = std::strtoull(env, nullptr, 10);
-  return Halide::MachineParams(cores, cache ? cache : (16ull << 20), 40.0f);
+  return Halide::MachineParams(cores, cache, 40.0f);
 }
 
 Status run_halide_autoscheduler(Halide::Pipeline& pipeline, const std::string& name,

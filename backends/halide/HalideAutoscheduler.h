@@ -27,8 +27,9 @@ namespace kiln {
 std::string halide_autoscheduler_plugin(const std::string& name);
 
 /// The machine the autoschedulers plan for: this machine's cores ($KILN_AUTOSCHEDULER_CORES
-/// overrides the count), its last-level cache in bytes (from sysfs; 16 MiB when unknown;
-/// $KILN_AUTOSCHEDULER_CACHE_BYTES overrides it) and Halide's default load/compute balance of 40.
+/// overrides the count), the cache one core can count on in bytes (its L2 plus its share of the
+/// L3, from the host's MachineModel; $KILN_AUTOSCHEDULER_CACHE_BYTES overrides it) and Halide's
+/// default load/compute balance of 40.
 Halide::MachineParams autoscheduler_machine_params();
 
 /// Loads the plugin of `name` (once per process) and runs it on `pipeline`, whose inputs,

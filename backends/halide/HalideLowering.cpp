@@ -11,6 +11,7 @@
 #include "backends/halide/HalideAutoscheduler.h"
 #include "backends/halide/HostTarget.h"
 #include "backends/halide/LoweringContext.h"
+#include "backends/halide/MachineModel.h"
 #include "backends/halide/OpLowerings.h"
 #include "backends/halide/ParallelFor.h"
 #include "ir/OpSchema.h"
@@ -362,6 +363,9 @@ Result<KernelProgram> lower_kernels(const Graph& graph, const Halide::Target& ta
       if (plan.schedule.is_autoscheduled())  // what else the autoscheduler's choice depends on
         schedule_key += " " + autoscheduler_machine_params().to_string() +
                         " batch=" + std::to_string(options.estimate_batch);
+      // What the lowering takes from the machine model beyond the schedule's own knobs.
+      schedule_key +=
+          " task_macs=" + std::to_string(schedule_facts(machine_model(target)).min_task_macs);
       kernel.cache_key = stable_hash(plan.task + "\n" + schedule_key + "\n" + target.to_string() +
                                      "\n" + build_id);
       kernel.function = "kiln_k_" + kernel.cache_key.substr(0, 20);

@@ -8,6 +8,7 @@
 
 #include "backends/halide/ConvShape.h"
 #include "backends/halide/GpuSchedule.h"
+#include "backends/halide/MachineModel.h"
 #include "backends/halide/StageSchedule.h"
 #include "ir/GraphQueries.h"
 #include "ir/OpSchema.h"
@@ -88,8 +89,9 @@ bool stores_channels_last(const Graph& graph, const Node& node) {
 // The ConvChannels tiling of a 2-D f32 convolution (a dense or depthwise Conv, a dense
 // ConvTranspose) with static output channels and width; nullopt when the template does not apply
 // (other convolutions keep ConvTiled). The tile maximises the useful share of its work: whole
-// channel blocks, columns not recomputed by a shifted last tile, and enough accumulators (half
-// the register file or more) to hide latency.
+// channel blocks, columns not recomputed by a shifted last tile, and enough accumulators to hide
+// the FMA latency and keep operand loads below the FMA rate: half the accumulator budget, and at
+// least latency x pipes (backends/halide/MachineModel.h, docs/MACHINE_MODEL.md).
 std::optional<NodeSchedule> conv_channels_tiling(const Node& node, const Halide::Target& target,
                                                  const ScheduleOptions& options) {
   const std::optional<ConvShape> shape = channel_blockable_conv(node);
@@ -106,9 +108,9 @@ std::optional<NodeSchedule> conv_channels_tiling(const Node& node, const Halide:
   }
   if (vw < 4 || channels < vw || width < 1) return std::nullopt;
 
-  const bool wide_registers = target.has_feature(Halide::Target::AVX512) ||
-                              target.arch == Halide::Target::ARM;  // 32 vector registers
-  const int budget = wide_registers ? 28 : 12;
+  const ScheduleFacts facts = schedule_facts(machine_model(target));
+  const int budget = facts.accumulator_budget;
+  const double enough_accumulators = std::max(budget / 2.0, double(facts.accumulators_in_flight));
   NodeSchedule best;
   double best_score = -1;
   for (int tc : {2, 4, 1}) {
@@ -117,7 +119,7 @@ std::optional<NodeSchedule> conv_channels_tiling(const Node& node, const Halide:
     const double channel_share = double(channels) / double((channels + block - 1) / block * block);
     for (int tx = std::min<int64_t>(budget / tc, width); tx >= 1; --tx) {
       const double column_share = double(width) / double((width + tx - 1) / tx * tx);
-      const double register_share = std::min(1.0, double(tc * tx) / (budget / 2.0));
+      const double register_share = std::min(1.0, double(tc * tx) / enough_accumulators);
       const double score = channel_share * column_share * register_share;
       if (score > best_score + 1e-9 ||
           (score > best_score - 1e-9 && tc * tx > best.tile_channels * best.tile_x)) {
@@ -154,11 +156,6 @@ void vectorize_inner(Halide::Stage stage, const VarOrRVar& v, int width, bool sh
 void vectorize_tile(Halide::Stage stage, const VarOrRVar& v, int width) {
   if (width > 1) stage.vectorize(v, width, TailStrategy::RoundUp);
 }
-
-// The least work per parallel task of a ConvChannels conv, in multiply-adds: about 5 us at
-// 200 GFLOP/s, far above Halide's per-task cost (about a microsecond), and small enough that
-// a ResNet-18 3x3 row (56 x 32 x 576 = 1.03 M) is still one task.
-constexpr int64_t kMinTaskMacs = int64_t{1} << 20;
 
 TailStrategy tail_of(const NodeSchedule& s) {
   return s.shift_tails ? TailStrategy::ShiftInwards : TailStrategy::GuardWithIf;
@@ -223,13 +220,15 @@ void apply_conv_channels(const NodeSchedule& s, NodeFuncs& funcs, bool store) {
   Var xo("xo"), xi("xi"), co("co"), ci("ci");
   out.split(c, co, ci, s.channel_block(), TailStrategy::GuardWithIf)
       .split(x, xo, xi, std::max(1, s.tile_x), TailStrategy::ShiftInwards);
-  // A parallel task is a run of rows holding at least kMinTaskMacs multiply-adds: one row of a
-  // 1x1 conv with a short reduction (MobileNetV2's expand convs: 112 px x 32 channels x 16) is
-  // well under a microsecond of work, less than Halide's cost of handing out a task.
+  // A parallel task is a run of rows holding at least the target's min_task_macs multiply-adds
+  // (ScheduleFacts: 10 us of peak work): one row of a 1x1 conv with a short reduction
+  // (MobileNetV2's expand convs: 112 px x 32 channels x 16) is well under a microsecond of work,
+  // less than Halide's cost of handing out a task.
   Var yo("yo"), yi("yi");
+  const int64_t task_macs = funcs.min_task_macs;
   const int rows_per_task =
-      s.parallel && funcs.row_macs > 0
-          ? int(std::min<int64_t>(1024, (kMinTaskMacs + funcs.row_macs - 1) / funcs.row_macs))
+      s.parallel && funcs.row_macs > 0 && task_macs > 0
+          ? int(std::min<int64_t>(1024, (task_macs + funcs.row_macs - 1) / funcs.row_macs))
           : 1;
   Var row = y;
   if (rows_per_task > 1) {

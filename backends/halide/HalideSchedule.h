@@ -125,6 +125,9 @@ struct NodeFuncs {
   /// ConvChannels: multiply-adds of one output row of one channel block (width x block x
   /// reduction), which sizes the parallel tasks; 0 when unknown.
   int64_t row_macs = 0;
+  /// ConvChannels: the least multiply-adds per parallel task on the target (ScheduleFacts of
+  /// its MachineModel); rows are grouped into tasks of at least this much work. 0: a row a task.
+  int64_t min_task_macs = 0;
   /// Funcs with update stages that must not be inlined (scheduled by apply_update_schedule)
   std::vector<Halide::Func> update_funcs;
   std::vector<Halide::RVar> reduction_vars;  ///< the accumulator's update loops, innermost first

@@ -4,6 +4,7 @@
 // match (see conv_channels below).
 #include <algorithm>
 
+#include "backends/halide/MachineModel.h"
 #include "backends/halide/OpLowerings.h"
 #include "backends/halide/SpatialWindow.h"
 #include "backends/halide/WeightPacking.h"
@@ -93,6 +94,7 @@ Result<NodeLowering> conv_channels(LoweringContext& ctx, const Node& node,
     const int64_t reduction =
         depthwise ? kernel_h * kernel_w : in_channels_per_group * kernel_h * kernel_w;
     lowering.funcs.row_macs = (*result->type.shape)[3].value * block * reduction;
+    lowering.funcs.min_task_macs = schedule_facts(machine_model(ctx.target())).min_task_macs;
   }
   return lowering;
 }

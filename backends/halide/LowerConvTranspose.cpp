@@ -13,6 +13,7 @@
 #include <algorithm>
 
 #include "backends/halide/ConvShape.h"
+#include "backends/halide/MachineModel.h"
 #include "backends/halide/OpLowerings.h"
 #include "backends/halide/SpatialWindow.h"
 #include "backends/halide/WeightPacking.h"
@@ -254,6 +255,7 @@ Result<NodeLowering> channels_form(LoweringContext& ctx, const Node& node, Trans
   if (result->type.shape && (*result->type.shape)[3].is_static())
     lowering.funcs.row_macs =
         (*result->type.shape)[3].value * block * in_channels * rows.taps * columns.taps;
+  lowering.funcs.min_task_macs = schedule_facts(machine_model(ctx.target())).min_task_macs;
   return lowering;
 }
 

@@ -122,15 +122,18 @@ def main():
         check([args.kiln, "bench", model, "--batch", "1048576", "--backend", "reference"], 2,
               [model, "--batch 1048576 needs 4194304000000 bytes"], failures)
         check([args.kiln], 1, ["subcommand is required"], failures)
+        check([args.kiln, "target", "x86-64-linux-avx9"], 2,
+              ["invalid Halide target 'x86-64-linux-avx9'"], failures)
+        check([args.kiln, "target", "--format", "yaml"], 1, ["--format"], failures)
         check([args.kiln, "compile", model, "-o", "out", "--no-such-flag"], 1,
               ["--no-such-flag"], failures)
     names = subcommands(args.kiln)
-    for name in ["inspect", "compile", "run", "bench", "tune"]:
+    for name in ["inspect", "compile", "run", "bench", "tune", "target"]:
         if name not in names:
             failures.append(f"kiln --help does not list '{name}'")
     for name in [None] + names:
         check_help(args.kiln, name, failures)
-    return kiln_e2e.finish(len(BAD_OPTIONS) + 3 + len(names) + 1, failures)
+    return kiln_e2e.finish(len(BAD_OPTIONS) + 5 + len(names) + 1, failures)
 
 
 if __name__ == "__main__":
