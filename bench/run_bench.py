@@ -157,7 +157,21 @@ def onednn_version():
     return f"oneDNN {found.group(1)}" if found else "oneDNN"
 
 
-def machine_info(ort, ort_problem, compile_only=False):
+def machine_model(kiln):
+    """One line of `kiln target --format json`: the facts the default schedules derived from."""
+    try:
+        run = subprocess.run([kiln, "target", "--format", "json"], capture_output=True, text=True,
+                             timeout=60)
+        m = json.loads(run.stdout)
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return "unknown (`kiln target` failed)"
+    return (f"{m['f32_lanes']} f32 lanes, {m['vector_registers']} vector registers, "
+            f"{m['fma_pipes']} FMA pipes, {m['ghz']:.2f} GHz, L1d {m['l1d_bytes'] >> 10} KiB, "
+            f"L2 {m['l2_bytes'] >> 10} KiB, L3 share {m['l3_share_bytes'] >> 10} KiB "
+            f"(`kiln target`, from {m['source']})")
+
+
+def machine_info(ort, ort_problem, compile_only=False, kiln=None):
     cpu = platform.processor() or "unknown"
     try:
         with open("/proc/cpuinfo") as cpuinfo:
@@ -178,11 +192,14 @@ def machine_info(ort, ort_problem, compile_only=False):
         ort_text = "ONNX Runtime not used (--compile-only)"
     else:
         ort_text = f"ONNX Runtime unavailable ({ort_problem})"
-    return {"CPU": cpu, "Cores (os.cpu_count)": os.cpu_count(), "Memory": memory,
+    info = {"CPU": cpu, "Cores (os.cpu_count)": os.cpu_count(), "Memory": memory,
             "OS": f"{platform.system()} {platform.release()}",
             "Date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M %Z").strip(),
             "Software": f"PyTorch {torch.__version__} ({onednn_version()}), {ort_text}, "
                         f"Python {platform.python_version()}"}
+    if kiln:
+        info["Machine model"] = machine_model(kiln)
+    return info
 
 
 def ensure_model(models_dir, name):
@@ -493,7 +510,8 @@ def main():
                      "Quick (smoke) mode: few runs, subset of models; not a real measurement.")
     command = " ".join(["/usr/bin/python3", "bench/run_bench.py"] +
                        [shlex.quote(argument) for argument in sys.argv[1:]])
-    text = report.results_markdown(machine_info(ort, ort_problem, args.compile_only), peak,
+    text = report.results_markdown(machine_info(ort, ort_problem, args.compile_only, args.kiln),
+                                   peak,
                                    results, compile_stats_by_model, crosscheck, command, notes,
                                    compile_only=args.compile_only)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
