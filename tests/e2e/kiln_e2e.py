@@ -4,9 +4,31 @@ running a command that must succeed, the relative error measure, and the closing
 tests/e2e/test_*.py)."""
 import argparse
 import os
+import re
 import subprocess
 
 import numpy as np
+
+
+# AddressSanitizer's own notice when code switches stacks (Halide's thread pool and the
+# autoschedulers use swapcontext); printed only by the sanitized build (KILN_SANITIZE=1).
+ASAN_SWAPCONTEXT = re.compile(r"^==\d+==WARNING: ASan doesn't fully support makecontext/swapcontext")
+
+
+def sanitized():
+    """Whether the tests run against the build of `scripts/test.sh --sanitize`."""
+    return os.environ.get("KILN_SANITIZE") == "1"
+
+
+def without_sanitizer_notices(lines):
+    """`lines` less ASan's swapcontext notice where the build is sanitized."""
+    return [l for l in lines if not (sanitized() and ASAN_SWAPCONTEXT.match(l))]
+
+
+def sanitizer_flags():
+    """C compiler flags for a test program that loads the sanitized build's libraries: ASan's
+    runtime must come first in the process, so such programs are built with it too."""
+    return ["-fsanitize=address,undefined"] if sanitized() else []
 
 
 def parse_args(add_arguments=None):

@@ -33,6 +33,7 @@ import time
 
 import numpy as np
 
+import kiln_e2e
 from kiln_e2e import finish, parse_args, relative_max_error, run, run_outputs
 
 PLUGINS = ["mullapudi2016", "li2018", "adams2019"]
@@ -48,8 +49,10 @@ def plugins_for(name):
 
 
 def not_kiln_lines(stderr):
-    """Lines of a compile's stderr that are not Kiln's own progress."""
-    return [line for line in stderr.splitlines() if line.strip() and not line.startswith("[kiln]")]
+    """Lines of a compile's stderr that are not Kiln's own progress (nor, in a sanitized build,
+    ASan's swapcontext notice)."""
+    return kiln_e2e.without_sanitizer_notices(
+        [line for line in stderr.splitlines() if line.strip() and not line.startswith("[kiln]")])
 
 
 def main():

@@ -21,6 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(SOURCE, "bench"))
 
+import kiln_e2e  # noqa: E402
 import report  # noqa: E402
 
 
@@ -36,6 +37,20 @@ def table_rows(text, header_start):
     return rows[0], rows[2:]
 
 
+def python_env_for_kiln_libraries():
+    """The environment for a Python process that loads Kiln's runtime with ctypes. Under
+    `scripts/test.sh --sanitize` that runtime is built with ASan, whose runtime must be the first
+    library of the process: it is preloaded, and leak checking is off (the interpreter and
+    PyTorch keep their allocations to the end by design)."""
+    env = dict(os.environ)
+    if kiln_e2e.sanitized():
+        libasan = subprocess.run(["gcc", "-print-file-name=libasan.so"], capture_output=True,
+                                 text=True).stdout.strip()
+        env["LD_PRELOAD"] = libasan
+        env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
+    return env
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--kiln", required=True)
@@ -47,7 +62,8 @@ def main():
         command = [sys.executable, os.path.join(SOURCE, "bench", "run_bench.py"), "--quick",
                    "--models", "mnist_cnn", "--kiln", args.kiln, "--model-dir", args.models,
                    "--out", results, "--work", os.path.join(work, "libs")]
-        run = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        run = subprocess.run(command, capture_output=True, text=True, timeout=300,
+                             env=python_env_for_kiln_libraries())
         print(run.stdout[-3000:], run.stderr[-3000:])
         if run.returncode != 0:
             print(f"FAIL: run_bench.py exited with {run.returncode}")

@@ -12,6 +12,7 @@ import sys
 import tempfile
 
 import numpy as np
+import kiln_e2e
 from kiln_e2e import finish, parse_args
 
 CRASH_SIGNS = ["Traceback", "terminate called", "Segmentation", "Aborted", "core dumped"]
@@ -68,7 +69,8 @@ def main():
                 command = command + ["--output-dir", out_dir]
             result = subprocess.run([kiln] + command, capture_output=True, text=True, timeout=120)
             # Progress lines ([kiln] ...) may precede the error line.
-            lines = [l for l in result.stderr.splitlines() if not l.startswith("[kiln]")]
+            lines = kiln_e2e.without_sanitizer_notices(
+                [l for l in result.stderr.splitlines() if not l.startswith("[kiln]")])
             message = "\n".join(lines).strip()
             problems = []
             if result.returncode == 0:

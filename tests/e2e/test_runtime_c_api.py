@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import kiln_e2e
 from kiln_e2e import finish, parse_args, run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -36,7 +37,7 @@ def main():
         smoke = os.path.join(work, "runtime_smoke")
         run(["cc", "-std=c11", "-Wall", "-Werror", os.path.join(SOURCE, "tests/runtime/runtime_smoke.c"),
              "-I", os.path.join(SOURCE, "runtime"), "-L", runtime_lib, "-lkiln_runtime",
-             f"-Wl,-rpath,{runtime_lib}", "-o", smoke])
+             f"-Wl,-rpath,{runtime_lib}", "-o", smoke] + kiln_e2e.sanitizer_flags())
         outputs = {}
         for kind, folder in [("embedded", embedded), ("external", external)]:
             try:
