@@ -207,39 +207,52 @@ MachineModel host_model(const Halide::Target& target) {
   return m;
 }
 
+// One row of the table: what a core of that class offers beyond lanes and registers (which
+// follow the target's ISA). docs/MACHINE_MODEL.md gives the sources of the numbers.
+struct TableEntry {
+  const char* name;
+  int fma_pipes;
+  double ghz;
+  int64_t l1d_bytes, l2_bytes, l3_share_bytes;
+};
+
+// 2 x 512-bit FMA ports; 171 GFLOP/s per core measured = 16 x 2 x 2 x 2.67 GHz.
+constexpr TableEntry kSapphireRapids = {
+    "x86-64 AVX-512 (Sapphire Rapids class)", 2, 2.7, 48 << 10, 2 << 20, 1920 << 10};
+constexpr TableEntry kSkylakeServer = {
+    "x86-64 AVX-512 (Skylake-SP / Cannon Lake class)", 2, 2.3, 32 << 10, 1 << 20, 1408 << 10};
+constexpr TableEntry kAvx2 = {
+    "x86-64 AVX2 + FMA (Haswell to Zen 3 class)", 2, 3.0, 32 << 10, 512 << 10, 2 << 20};
+constexpr TableEntry kSse = {
+    "x86-64 SSE (a separate multiply and add pipe)", 2, 3.0, 32 << 10, 256 << 10, 2 << 20};
+constexpr TableEntry kAArch64 = {
+    "AArch64 NEON (Neoverse N1 class)", 2, 2.8, 64 << 10, 1 << 20, 1 << 20};
+constexpr TableEntry kGeneric = {"generic CPU", 1, 2.0, 32 << 10, 256 << 10, 0};
+
+const TableEntry& table_entry(const Halide::Target& target) {
+  if (target.arch == Halide::Target::X86) {
+    if (target.has_feature(Halide::Target::AVX512_SapphireRapids)) return kSapphireRapids;
+    if (has_avx512(target)) return kSkylakeServer;
+    if (target.has_feature(Halide::Target::AVX2)) return kAvx2;
+    return kSse;
+  }
+  if (target.arch == Halide::Target::ARM && target.bits == 64) return kAArch64;
+  return kGeneric;
+}
+
 }  // namespace
 
 MachineModel table_machine_model(const Halide::Target& target) {
+  const TableEntry& entry = table_entry(target);
   MachineModel m;
+  m.name = entry.name;
   m.f32_lanes = std::max(1, target.natural_vector_size(Halide::Float(32)));
   m.vector_registers = vector_registers_of(target);
-  if (target.arch == Halide::Target::X86) {
-    if (target.has_feature(Halide::Target::AVX512_SapphireRapids)) {
-      // 2 x 512-bit FMA ports; 171 GFLOP/s per core measured = 16 x 2 x 2 x 2.67 GHz.
-      m.name = "x86-64 AVX-512 (Sapphire Rapids class)";
-      m.fma_pipes = 2, m.ghz = 2.7, m.l1d_bytes = 48 << 10, m.l2_bytes = 2 << 20;
-      m.l3_share_bytes = 1920 << 10;
-    } else if (has_avx512(target)) {
-      m.name = "x86-64 AVX-512 (Skylake-SP / Cannon Lake class)";
-      m.fma_pipes = 2, m.ghz = 2.3, m.l1d_bytes = 32 << 10, m.l2_bytes = 1 << 20;
-      m.l3_share_bytes = 1408 << 10;
-    } else if (target.has_feature(Halide::Target::AVX2)) {
-      m.name = "x86-64 AVX2 + FMA (Haswell to Zen 3 class)";
-      m.fma_pipes = 2, m.ghz = 3.0, m.l1d_bytes = 32 << 10, m.l2_bytes = 512 << 10;
-      m.l3_share_bytes = 2 << 20;
-    } else {
-      m.name = "x86-64 SSE (a separate multiply and add pipe)";
-      m.fma_pipes = 2, m.ghz = 3.0, m.l1d_bytes = 32 << 10, m.l2_bytes = 256 << 10;
-      m.l3_share_bytes = 2 << 20;
-    }
-  } else if (target.arch == Halide::Target::ARM && target.bits == 64) {
-    m.name = "AArch64 NEON (Neoverse N1 class)";
-    m.fma_pipes = 2, m.ghz = 2.8, m.l1d_bytes = 64 << 10, m.l2_bytes = 1 << 20;
-    m.l3_share_bytes = 1 << 20;
-  } else {
-    m.name = "generic CPU";
-    m.fma_pipes = 1, m.ghz = 2.0, m.l1d_bytes = 32 << 10, m.l2_bytes = 256 << 10;
-  }
+  m.fma_pipes = entry.fma_pipes;
+  m.ghz = entry.ghz;
+  m.l1d_bytes = entry.l1d_bytes;
+  m.l2_bytes = entry.l2_bytes;
+  m.l3_share_bytes = entry.l3_share_bytes;
   return m;
 }
 
