@@ -31,6 +31,20 @@ def sanitizer_flags():
     return ["-fsanitize=address,undefined"] if sanitized() else []
 
 
+def python_env_for_kiln_libraries():
+    """The environment for a Python process that loads Kiln's runtime with ctypes. Under
+    `scripts/test.sh --sanitize` that runtime is built with ASan, whose runtime must be the first
+    library of the process: it is preloaded, and leak checking is off (the interpreter and
+    PyTorch keep their allocations to the end by design)."""
+    env = dict(os.environ)
+    if sanitized():
+        libasan = subprocess.run(["gcc", "-print-file-name=libasan.so"], capture_output=True,
+                                 text=True).stdout.strip()
+        env["LD_PRELOAD"] = libasan
+        env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
+    return env
+
+
 def parse_args(add_arguments=None):
     """The arguments every e2e script takes; `add_arguments(parser)` may add a script's own."""
     parser = argparse.ArgumentParser()

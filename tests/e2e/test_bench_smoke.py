@@ -37,20 +37,6 @@ def table_rows(text, header_start):
     return rows[0], rows[2:]
 
 
-def python_env_for_kiln_libraries():
-    """The environment for a Python process that loads Kiln's runtime with ctypes. Under
-    `scripts/test.sh --sanitize` that runtime is built with ASan, whose runtime must be the first
-    library of the process: it is preloaded, and leak checking is off (the interpreter and
-    PyTorch keep their allocations to the end by design)."""
-    env = dict(os.environ)
-    if kiln_e2e.sanitized():
-        libasan = subprocess.run(["gcc", "-print-file-name=libasan.so"], capture_output=True,
-                                 text=True).stdout.strip()
-        env["LD_PRELOAD"] = libasan
-        env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
-    return env
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--kiln", required=True)
@@ -63,7 +49,7 @@ def main():
                    "--models", "mnist_cnn", "--kiln", args.kiln, "--model-dir", args.models,
                    "--out", results, "--work", os.path.join(work, "libs")]
         run = subprocess.run(command, capture_output=True, text=True, timeout=300,
-                             env=python_env_for_kiln_libraries())
+                             env=kiln_e2e.python_env_for_kiln_libraries())
         print(run.stdout[-3000:], run.stderr[-3000:])
         if run.returncode != 0:
             print(f"FAIL: run_bench.py exited with {run.returncode}")
