@@ -73,10 +73,7 @@ bool apply_conv_pool(const GroupSchedule& s, std::vector<GroupMember>& members, 
   NodeSchedule nested = s.anchor;
   nested.parallel = false;
   NodeFuncs funcs = anchored_at(*parts->conv, tile);
-  // Without shifted tails the last tile may be trimmed, and a rounded-up accumulator would read
-  // past the conv's input.
-  apply_conv_tiled_schedule(nested, funcs, /*store=*/false,
-                            /*guard_accumulator=*/!nested.shift_tails);
+  apply_conv_tiled_schedule(nested, funcs, /*store=*/false);
   return true;
 }
 
@@ -205,7 +202,7 @@ void apply_group_schedule(const GroupSchedule& s, std::vector<GroupMember>& memb
         anchor.channels_last = true;
         apply_conv_channels_schedule(anchor, funcs, /*store=*/true);
       } else {
-        apply_conv_tiled_schedule(s.anchor, funcs, /*store=*/true, false);
+        apply_conv_tiled_schedule(s.anchor, funcs, /*store=*/true);
       }
       apply_root_schedule(s.stage, stage, !is_output);
       return;
@@ -216,7 +213,7 @@ void apply_group_schedule(const GroupSchedule& s, std::vector<GroupMember>& memb
       anchor.channels_last = s.stage.channels_last;  // the stage's value is what is stored
       apply_conv_channels_schedule(anchor, funcs, !is_output);
     } else {
-      apply_conv_tiled_schedule(s.anchor, funcs, !is_output, false);
+      apply_conv_tiled_schedule(s.anchor, funcs, !is_output);
     }
     return;
   }

@@ -152,7 +152,8 @@ void vectorize_inner(Halide::Stage stage, const VarOrRVar& v, int width, bool sh
     stage.vectorize(v, width, shift_tails ? TailStrategy::ShiftInwards : TailStrategy::GuardWithIf);
 }
 
-// Accumulators computed per output tile span exactly one tile: rounding up never reads more.
+// Accumulators computed per whole output tile (shifted tails) span exactly one tile: rounding up
+// never reads more.
 void vectorize_tile(Halide::Stage stage, const VarOrRVar& v, int width) {
   if (width > 1) stage.vectorize(v, width, TailStrategy::RoundUp);
 }
@@ -271,8 +272,10 @@ void apply_conv_channels(const NodeSchedule& s, NodeFuncs& funcs, bool store) {
   update.unroll(b[0]).unroll(b[1]);
 }
 
-void apply_conv_tiled(const NodeSchedule& s, NodeFuncs& funcs, bool is_output,
-                      bool guard_accumulator = false) {
+void apply_conv_tiled(const NodeSchedule& s, NodeFuncs& funcs, bool is_output) {
+  // Without shifted tails the last output tile is trimmed, and an accumulator rounded up to
+  // whole vectors would read past the conv's input: it is guarded instead.
+  const bool guard_accumulator = !s.shift_tails;
   auto vectorize_acc = [&](Halide::Stage stage, const VarOrRVar& v) {
     if (guard_accumulator) {
       vectorize_inner(stage, v, s.vector_width, false);
@@ -455,9 +458,8 @@ void apply_conv_channels_schedule(const NodeSchedule& schedule, NodeFuncs& funcs
   apply_conv_channels(schedule, funcs, store);
 }
 
-void apply_conv_tiled_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, bool store,
-                               bool guard_accumulator) {
-  apply_conv_tiled(schedule, funcs, !store, guard_accumulator);
+void apply_conv_tiled_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, bool store) {
+  apply_conv_tiled(schedule, funcs, !store);
 }
 
 void apply_gemm_tiled_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, bool store) {

@@ -140,13 +140,12 @@ struct NodeFuncs {
 
 /// The templates one at a time, for group schedules (backends/halide/GroupSchedule.h). `store`:
 /// compute the output at root (false: the caller places it, or it is a pipeline output).
-/// `guard_accumulator`: vectorise the accumulator with guarded tails, for output tiles that may
-/// be trimmed (an accumulator rounded up could read past its inputs).
 void apply_root_schedule(const NodeSchedule& schedule, Halide::Func func, bool store);
 /// Stores the helpers of `funcs` (plain ones with `schedule`'s vectorisation as Root).
 void apply_helper_schedules(const NodeSchedule& schedule, NodeFuncs& funcs);
-void apply_conv_tiled_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, bool store,
-                               bool guard_accumulator);
+/// ConvTiled on `funcs`; without shifted tails its accumulator is vectorised with guarded tails
+/// (the last output tile may be trimmed, and a rounded-up accumulator would read past the input).
+void apply_conv_tiled_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, bool store);
 /// GemmPacked on `funcs.output` (n, m) and its blocked accumulator (nv, m, nb).
 void apply_gemm_packed_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, bool store);
 /// ConvChannels on `funcs.output` (x, y, c, n) and its blocked accumulator (cv, x, y, n, cb).

@@ -189,6 +189,43 @@ TEST(KernelPartition, RecordsApplyByTaskAndIllegalOnesNameTheKnob) {
       << illegal.error().message;
 }
 
+// conv_tiled without shifted tails (shift=0) trims the last output tile; its accumulator must not
+// round that tile up, or it reads past the conv's input (found by the tuner on MobileNetV2's 1x1
+// convolutions at 7x7: "Input buffer in0 is accessed at 7, which is beyond the max (6)").
+TEST(KernelPartition, ConvTiledWithoutShiftedTailsStaysInsideItsInput) {
+  for (bool with_relu : {false, true}) {
+    Graph graph;
+    GraphBuilder b(graph);
+    Value* x = b.input("x", static_shape({1, 16, 7, 7}));
+    Value* conv = b.node("Conv", "conv1x1", {x, b.constant("w", random_tensor({8, 16, 1, 1}, 71))});
+    b.output(with_relu ? b.node("Relu", "relu", {conv}) : conv);
+    ASSERT_TRUE(infer_shapes(graph).is_ok());
+    ASSERT_TRUE(run_passes(graph, default_passes(true)).is_ok());
+    const Halide::Target target = kiln::host_target();
+    Result<KernelPartition> p = partition_kernels(graph, target, {});
+    ASSERT_TRUE(p.is_ok()) << p.error().to_string();
+    ASSERT_EQ(p->kernels.size(), 1u);
+    for (const char* anchor :
+         {"conv_tiled(vw=2,tc=8,tv=1,par=0,shift=0)", "conv_tiled(vw=4,tc=2,tv=2,par=1,shift=0)"}) {
+      const std::string text =
+          with_relu ? "conv_epilogue{anchor=" + std::string(anchor) + "}" : std::string(anchor);
+      Result<KernelSchedule> schedule = parse_kernel_schedule(text);
+      ASSERT_TRUE(schedule.is_ok()) << schedule.error().to_string();
+      ASSERT_TRUE(check_kernel_schedule(graph, p->kernels[0], *schedule, target, {}).is_ok())
+          << text;
+      std::map<std::string, ScheduleRecord> records = {{p->kernels[0].task, {*schedule, "r:1"}}};
+      Result<HalideJitProgram> program = HalideJitProgram::compile(graph, "host", {}, records);
+      ASSERT_TRUE(program.is_ok()) << text << ": " << program.error().to_string();
+      const std::vector<Tensor> inputs = {random_tensor({1, 16, 7, 7}, 72)};
+      Result<std::vector<Tensor>> expected = run_reference(graph, inputs);
+      ASSERT_TRUE(expected.is_ok()) << expected.error().to_string();
+      Result<std::vector<Tensor>> actual = program->run(inputs);
+      ASSERT_TRUE(actual.is_ok()) << text << ": " << actual.error().to_string();
+      expect_tensors_close(*expected, *actual, graph);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kiln::halide_test
 
