@@ -184,15 +184,40 @@ bool Tuner::has_converged() const {
   return model_ms > 0 && best_gain < budget_.stop_gain * model_ms;
 }
 
+std::vector<Trial> Tuner::remeasure_trials() const {
+  std::vector<Trial> again;
+  for (size_t i = 0; i < tasks_.size(); ++i) {
+    std::vector<std::pair<double, std::string>> ok;
+    for (const auto& [schedule, r] : states_[i].measured)
+      if (r.status == "ok") ok.emplace_back(r.median_ms, schedule);
+    std::sort(ok.begin(), ok.end());
+    if (ok.size() < 2) continue;  // nothing to choose between
+    for (size_t k = 0; k < ok.size() && k < size_t(budget_.remeasure); ++k)
+      again.push_back({int(i), ok[k].second, "remeasure"});
+  }
+  return again;
+}
+
 void Tuner::run(const MeasureFn& measure,
                 const std::function<void(const Trial&, const TrialResult&)>& on_result,
                 const std::function<void(const TuneProgress&)>& on_progress) {
   start_ = now_seconds();
+  // The search leaves the re-measurement the time its measurements are expected to take.
   auto out_of_time = [&] {
-    return budget_.seconds >= 0 && now_seconds() - start_ > budget_.seconds;
+    if (budget_.seconds < 0) return false;
+    const double per_measurement = measure_gaps_ > 0 ? measure_gap_sum_ / measure_gaps_ : 0;
+    const double reserve = per_measurement * double(remeasure_trials().size());
+    return now_seconds() - start_ + reserve > budget_.seconds;
   };
   auto run_round = [&](const std::vector<Trial>& round) {
+    double last_result = -1;
     measure(round, [&](size_t i, const TrialResult& result) {
+      const double now = now_seconds();
+      if (last_result >= 0) {
+        measure_gap_sum_ += now - last_result;
+        ++measure_gaps_;
+      }
+      last_result = now;
       record(round[i], result);
       if (on_result) on_result(round[i], result);
       if (on_progress) on_progress(progress());
@@ -241,16 +266,7 @@ void Tuner::run(const MeasureFn& measure,
   }
   // 3. The best few of every task again; re-measurements replace the first times.
   phase_ = "remeasure";
-  std::vector<Trial> again;
-  for (size_t i = 0; i < tasks_.size(); ++i) {
-    std::vector<std::pair<double, std::string>> ok;
-    for (const auto& [schedule, r] : states_[i].measured)
-      if (r.status == "ok") ok.emplace_back(r.median_ms, schedule);
-    std::sort(ok.begin(), ok.end());
-    if (ok.size() < 2) continue;  // nothing to choose between
-    for (size_t k = 0; k < ok.size() && k < size_t(budget_.remeasure); ++k)
-      again.push_back({int(i), ok[k].second, "remeasure"});
-  }
+  const std::vector<Trial> again = remeasure_trials();
   for (size_t i = 0; i < again.size(); i += size_t(budget_.round_size)) {
     std::vector<Trial> round(
         again.begin() + long(i),

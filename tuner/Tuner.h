@@ -68,7 +68,10 @@ enum class SearchStrategy {
 /// Budget and seed of a run.
 struct TuneBudget {
   int64_t trials = -1;  ///< total measured candidates (records included); -1: no limit
-  double seconds = -1;  ///< wall-clock budget of this run; -1: no limit
+  /// Wall-clock budget of this run, the closing re-measurement included (the search stops early
+  /// enough to leave it the time its measurements are expected to take); -1: no limit. The
+  /// defaults are measured whatever the budget.
+  double seconds = -1;
   uint64_t seed = 0;
   int round_size = 4;  ///< candidates compiled together
   int remeasure = 3;   ///< best candidates of each task measured again at the end
@@ -132,6 +135,8 @@ class Tuner {
   int pick_task(const std::vector<int>& pending_per_task) const;
   bool has_converged() const;
   void update_best(int task);
+  /// The re-measurement phase's trials as they stand now.
+  std::vector<Trial> remeasure_trials() const;
 
   std::vector<TuneTask> tasks_;
   std::vector<CandidateSpace> spaces_;
@@ -142,6 +147,10 @@ class Tuner {
   std::string phase_ = "defaults";
   bool seed_proposed_ = false;
   bool converged_ = false;  ///< the last propose() returned an autoscheduler seed
+  /// Seconds between consecutive results within a round (its candidates are compiled first, then
+  /// measured one by one, so a gap is one measurement): what a re-measurement is expected to take.
+  double measure_gap_sum_ = 0;
+  int measure_gaps_ = 0;
 };
 
 }  // namespace kiln::tuner
