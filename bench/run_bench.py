@@ -212,10 +212,12 @@ def ensure_model(models_dir, name):
 
 
 def compile_model(kiln, model_path, out_dir, name, cache_dir):
-    """One `kiln compile` with KILN_CACHE_DIR=cache_dir; returns (library path, seconds)."""
+    """One `kiln compile` with KILN_CACHE_DIR=cache_dir and the default schedules (no tuned
+    records); returns (library path, seconds)."""
     env = dict(os.environ, KILN_CACHE_DIR=cache_dir)
     start = time.perf_counter()
-    result = subprocess.run([kiln, "compile", model_path, "-o", out_dir, "--name", name, "-q"],
+    result = subprocess.run([kiln, "compile", model_path, "-o", out_dir, "--name", name, "-q",
+                             "--schedules", "none"],
                             capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - start
     if result.returncode != 0:

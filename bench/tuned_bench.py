@@ -102,7 +102,7 @@ def prepare_model(kiln, name, model_path, work, args, env):
     """Compiles default, tuned (per configuration) and autoscheduled libraries of one model."""
     out = {"model": name, "libraries": {}, "compile_s": {}, "errors": {}, "tuning": []}
     lib, seconds, error = compile_library(kiln, model_path, os.path.join(work, "default"), name,
-                                          env, [])
+                                          env, ["--schedules", "none"])
     if not lib:
         raise RuntimeError(f"kiln compile {name} failed: {error}")
     out["libraries"]["default"], out["compile_s"]["default"] = lib, seconds
@@ -111,9 +111,9 @@ def prepare_model(kiln, name, model_path, work, args, env):
         records = os.path.join(work, f"records-b{batch}-t{threads}.jsonl")
         if os.path.exists(records):
             os.remove(records)  # a fresh tuning run, so its time is the whole tuning time
-        result, seconds = run_timed([kiln, "tune", model_path, "-o", records, "--budget-minutes",
-                                     str(args.tune_minutes), "--batch", str(batch), "--threads",
-                                     str(threads), "-q"], env)
+        result, seconds = run_timed([kiln, "tune", model_path, "-o", records, "--no-cache",
+                                     "--budget-minutes", str(args.tune_minutes), "--batch",
+                                     str(batch), "--threads", str(threads), "-q"], env)
         if result.returncode != 0:
             out["errors"][label] = last_line(result.stderr)
             print(f"  {label}: kiln tune failed: {out['errors'][label]}", flush=True)
@@ -236,9 +236,9 @@ def search_comparison(kiln, name, model_path, trials, seeds, work, env):
                                    f"-{seed}.jsonl")
             if os.path.exists(records):
                 os.remove(records)
-            result, seconds = run_timed([kiln, "tune", model_path, "-o", records, "--trials",
-                                         str(trials), "--seed", str(seed), "--threads", "1",
-                                         "-q", *extra], env)
+            result, seconds = run_timed([kiln, "tune", model_path, "-o", records, "--no-cache",
+                                         "--trials", str(trials), "--seed", str(seed),
+                                         "--threads", "1", "-q", *extra], env)
             if result.returncode != 0:
                 raise RuntimeError(f"kiln tune ({label}) of {name} failed: "
                                    f"{last_line(result.stderr)}")

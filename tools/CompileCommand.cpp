@@ -18,7 +18,9 @@
 #include "passes/CostAnalysis.h"
 #include "tools/Commands.h"
 #include "tools/Diagnostics.h"
+#include "tools/MachineRecords.h"
 #include "tools/ModelLoader.h"
+#include "tools/ModelTuning.h"
 #include "tools/OptionRanges.h"
 #include "tools/PassOptions.h"
 #include "tools/ScheduleRecords.h"
@@ -35,7 +37,8 @@ struct CompileOptions {
   std::string weights = "embedded";
   bool quiet = false;
   std::string keras_weights;
-  std::string schedules;       ///< JSON Lines records to apply
+  std::string schedules;       ///< JSON Lines records to apply ("none": none; empty: the machine's)
+  std::string tune;            ///< "quick": a short tuning pass before compiling
   std::string autoscheduler;   ///< a Halide autoscheduler for every kernel
   int64_t tuned_threads = -1;  ///< apply only records measured with these threads (-1: any)
   int64_t tuned_batch = -1;    ///< apply only records measured at this batch (-1: any)
@@ -110,6 +113,8 @@ class StageLog {
 
 int run_compile(const CompileOptions& options) {
   StageLog log(options.quiet);
+  std::string records_path;      // the records applied (empty: none)
+  bool machine_records = false;  // they are this machine's, from the cache directory
   LibraryOptions library;
   library.name = options.name.empty() ? default_library_name(options.model_path) : options.name;
   if (!is_c_identifier(library.name))
@@ -137,24 +142,41 @@ int run_compile(const CompileOptions& options) {
   library.cache_dir = options.no_cache ? "" : default_cache_dir();
   library.schedule.autoscheduler = options.autoscheduler;
   library.jobs = options.jobs;
-  if (!options.schedules.empty()) {
+  if (options.tune == "quick") {
+    // A short pass of `kiln tune` into this machine's records, which the compile then applies.
+    TuneOptions quick;
+    quick.model_path = options.model_path;
+    quick.keras_weights = options.keras_weights;
+    quick.passes = options.passes;
+    quick.target = options.target;
+    quick.jobs = options.jobs;
+    quick.budget_minutes = kQuickTuneSeconds / 60;
+    quick.seed_autoschedulers = "none";  // their compiles alone outlast the budget
+    quick.search_autoschedulers = false;
+    quick.quiet = options.quiet;
+    quick.label = "quick tune";
+    if (int status = tune_model(quick); status != kExitOk) return status;
+  }
+  if (options.autoscheduler.empty()) {
     auto target = parse_halide_target(options.target);
     if (!target) return report_error(target.error());
-    auto records = read_schedule_records(
-        options.schedules,
+    auto records = records_for_compile(
+        options.schedules, default_cache_dir(),
         {target->to_string(),
          options.tuned_threads >= 0 ? std::optional(options.tuned_threads) : std::nullopt,
          options.tuned_batch >= 0 ? std::optional(options.tuned_batch) : std::nullopt});
     if (!records) return report_error(records.error());
-    if (records->torn_last_line)
-      std::cerr << "kiln: warning: " << options.schedules
+    if (records->set.torn_last_line)
+      std::cerr << "kiln: warning: " << records->path
                 << ": the last line is incomplete and was skipped\n";
-    if (records->tasks_with_other_configs > 0 && !options.quiet)
-      std::cerr << "kiln: note: " << options.schedules << ": " << records->tasks_with_other_configs
+    if (records->set.tasks_with_other_configs > 0 && !options.quiet)
+      std::cerr << "kiln: note: " << records->path << ": " << records->set.tasks_with_other_configs
                 << " tasks have records for several threads/batch configurations; each applies "
                    "those of the smallest batch, then the most threads (choose with "
                    "--tuned-threads/--tuned-batch)\n";
-    library.records = records->best;
+    library.records = records->set.best;
+    records_path = records->path;
+    machine_records = records->from_machine;
   }
   auto progress = std::make_shared<KernelProgress>(options.quiet);
   library.progress = [progress](int done, int total) { (*progress)(done, total); };
@@ -176,18 +198,29 @@ int run_compile(const CompileOptions& options) {
                  artifacts->cached_kernels, static_cast<unsigned long long>(artifacts->arena_bytes),
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
-  if (!library.records.empty()) {
+  if (!library.records.empty() && !(machine_records && options.quiet)) {
     std::set<std::string> tasks(artifacts->tasks.begin(), artifacts->tasks.end());
-    int applied = 0, unknown = 0;
+    const int inapplicable = int(artifacts->inapplicable_records.size());
+    int applied = -inapplicable, unknown = 0;
     for (const auto& [task, record] : library.records) (tasks.count(task) ? applied : unknown)++;
-    std::cerr << "kiln: note: " << options.schedules << ": applied " << applied
-              << " schedule record" << (applied == 1 ? "" : "s") << "; " << unknown << " record"
-              << (unknown == 1 ? "" : "s") << " for tasks this model lacks ignored; "
-              << (artifacts->tasks.size() -
-                  size_t(std::count_if(
-                      artifacts->tasks.begin(), artifacts->tasks.end(),
-                      [&](const std::string& t) { return library.records.count(t) != 0; })))
-              << " kernels had no record\n";
+    const size_t without =
+        size_t(std::count_if(artifacts->tasks.begin(), artifacts->tasks.end(),
+                             [&](const std::string& t) { return library.records.count(t) == 0; }));
+    if (machine_records)
+      std::cerr << "kiln: note: applied " << applied << " tuned schedule record"
+                << (applied == 1 ? "" : "s") << " of this machine (" << records_path << "); "
+                << without << " of " << artifacts->tasks.size()
+                << " kernels have none (--schedules none: compile with the defaults)\n";
+    else
+      std::cerr << "kiln: note: " << records_path << ": applied " << applied << " schedule record"
+                << (applied == 1 ? "" : "s") << "; " << unknown << " record"
+                << (unknown == 1 ? "" : "s") << " for tasks this model lacks ignored; " << without
+                << " kernels had no record\n";
+    if (inapplicable > 0)
+      std::cerr << "kiln: note: " << inapplicable
+                << " of this machine's records no longer apply (tuned by another Kiln version) "
+                   "and were left out, e.g. "
+                << artifacts->inapplicable_records.front() << "\n";
   }
   auto fusion_files = write_fusion_files(*graph, options.output_dir, library.name);
   if (!fusion_files) return report_error(fusion_files.error());
@@ -219,9 +252,18 @@ CommandAction register_compile_command(CLI::App& app) {
       ->check(CLI::IsMember({"embedded", "external"}));
   add_pass_options(*compile, options->passes);
   add_keras_weights_option(*compile, options->keras_weights);
-  compile->add_option("--schedules", options->schedules,
-                      "JSON Lines schedule records to apply (per task, the fastest ok record for "
-                      "the target)");
+  auto* schedules =
+      compile->add_option("--schedules", options->schedules,
+                          "JSON Lines schedule records to apply (per task, the fastest ok record "
+                          "for the target); default: this machine's records that kiln tune keeps "
+                          "in the cache directory; none: Kiln's default schedules");
+  compile
+      ->add_option("--tune", options->tune,
+                   "quick: tune this model's kernels for about " +
+                       std::to_string(int(kQuickTuneSeconds)) +
+                       " s first (kept in this machine's records)")
+      ->check(CLI::IsMember({"quick"}))
+      ->excludes(schedules);
   auto* autoscheduler =
       compile
           ->add_option("--autoscheduler", options->autoscheduler,
@@ -229,6 +271,7 @@ CommandAction register_compile_command(CLI::App& app) {
                        "templates: mullapudi2016, li2018 or adams2019")
           ->check(CLI::IsMember(halide_autoscheduler_names()));
   autoscheduler->excludes("--schedules");
+  autoscheduler->excludes("--tune");
   compile
       ->add_option("--tuned-threads", options->tuned_threads,
                    "With --schedules: apply only records tuned with this --threads")

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "backends/halide/CompileCache.h"
 #include "backends/halide/HalideLowering.h"
 #include "backends/halide/KernelPartition.h"
 #include "backends/halide/MemoryPlan.h"
@@ -37,7 +38,7 @@ struct InspectOptions {
   bool fusion = false;
   bool schedules = false;
   std::string target = "host";
-  std::string records;         ///< --records: schedule records to apply, as compile does
+  std::string records;         ///< --records: schedule records to apply, as compile's --schedules
   int64_t tuned_threads = -1;  ///< --tuned-threads, as compile's (-1: any)
   int64_t tuned_batch = -1;    ///< --tuned-batch, as compile's (-1: any)
   std::string profile_path;    ///< --profile: `kiln bench --profile --format json` output
@@ -55,17 +56,13 @@ Error with_file(Error error, const std::string& path) {
 int print_schedules(const Graph& graph, const InspectOptions& options) {
   auto target = parse_halide_target(options.target);
   if (!target) return report_error(target.error());
-  std::map<std::string, ScheduleRecord> records;
-  if (!options.records.empty()) {
-    auto set = read_schedule_records(
-        options.records,
-        {target->to_string(),
-         options.tuned_threads >= 0 ? std::optional(options.tuned_threads) : std::nullopt,
-         options.tuned_batch >= 0 ? std::optional(options.tuned_batch) : std::nullopt});
-    if (!set) return report_error(set.error());
-    records = set->best;
-  }
-  auto partition = partition_kernels(graph, *target, ScheduleOptions{}, records);
+  auto records = records_for_compile(
+      options.records, default_cache_dir(),
+      {target->to_string(),
+       options.tuned_threads >= 0 ? std::optional(options.tuned_threads) : std::nullopt,
+       options.tuned_batch >= 0 ? std::optional(options.tuned_batch) : std::nullopt});
+  if (!records) return report_error(records.error());
+  auto partition = partition_kernels(graph, *target, ScheduleOptions{}, records->set.best);
   if (!partition) return report_error(with_file(partition.error(), options.model_path));
   if (options.format == "json") {
     nlohmann::ordered_json kernels = nlohmann::ordered_json::array();
@@ -171,7 +168,8 @@ CommandAction register_inspect_command(CLI::App& app) {
   inspect->add_option("--target", options->target,
                       "Halide target the schedules and kernels are for (default host)");
   inspect->add_option("--records", options->records,
-                      "With --schedules: apply these schedule records first, as compile does");
+                      "With --schedules: apply these schedule records first, as compile does "
+                      "(default: this machine's tuned records; none: the default schedules)");
   inspect
       ->add_option("--tuned-threads", options->tuned_threads,
                    "With --records: only records tuned with this --threads, as compile's")

@@ -1,11 +1,14 @@
 // ScheduleRecords.cpp: JSON Lines records -> one schedule per task.
 #include "tools/ScheduleRecords.h"
 
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <tuple>
 #include <vector>
+
+#include "tools/MachineRecords.h"
 
 namespace kiln::cli {
 
@@ -43,11 +46,20 @@ Result<ScheduleRecordSet> read_schedule_records(const std::string& path,
         set.torn_last_line = true;
         continue;
       }
+      if (filter.skip_unreadable) {
+        ++set.skipped;
+        continue;
+      }
       return Error{origin, "", "not a JSON object"};
     }
     if (!record.contains("task") || !record["task"].is_string() || !record.contains("schedule") ||
-        !record["schedule"].is_string())
+        !record["schedule"].is_string()) {
+      if (filter.skip_unreadable) {
+        ++set.skipped;
+        continue;
+      }
       return Error{origin, "", "a record needs string fields \"task\" and \"schedule\""};
+    }
     ++set.lines;
     auto field_int = [&](const char* name) -> std::optional<int64_t> {
       if (!record.contains(name) || !record[name].is_number_integer()) return std::nullopt;
@@ -62,6 +74,10 @@ Result<ScheduleRecordSet> read_schedule_records(const std::string& path,
     const bool wrong_batch =
         filter.batch && field_int("batch") && *field_int("batch") != *filter.batch;
     Result<KernelSchedule> schedule = parse_kernel_schedule(record["schedule"].get<std::string>());
+    if (!schedule && filter.skip_unreadable) {
+      ++set.skipped;
+      continue;
+    }
     if (!schedule) return Error{origin, "", schedule.error().message};
     if (status != "ok" || wrong_target || wrong_threads || wrong_batch) {
       ++set.skipped;
@@ -103,6 +119,30 @@ Result<ScheduleRecordSet> read_schedule_records(const std::string& path,
     set.best[task] = best->record;
   }
   return set;
+}
+
+Result<CompileRecords> records_for_compile(const std::string& spec, const std::string& cache_dir,
+                                           const RecordFilter& filter) {
+  CompileRecords records;
+  if (spec == kNoSchedules) return records;
+  records.path = spec;
+  if (spec.empty()) {
+    records.path = machine_records_path(cache_dir);
+    std::error_code ignored;
+    if (records.path.empty() || !std::filesystem::exists(records.path, ignored)) {
+      records.path.clear();
+      return records;
+    }
+    records.from_machine = true;
+  }
+  RecordFilter applied = filter;
+  applied.skip_unreadable = records.from_machine;
+  auto set = read_schedule_records(records.path, applied);
+  if (!set) return set.error();
+  records.set = std::move(*set);
+  if (records.from_machine)
+    for (auto& [task, record] : records.set.best) record.optional = true;
+  return records;
 }
 
 }  // namespace kiln::cli

@@ -17,6 +17,9 @@ struct RecordFilter {
   std::string target;              ///< Halide target string; records for other targets are skipped
   std::optional<int64_t> threads;  ///< when set, records with another "threads" are skipped
   std::optional<int64_t> batch;    ///< when set, records with another "batch" are skipped
+  /// Skip (count in `skipped`) lines that are not records or whose schedule does not parse,
+  /// instead of failing: for records the user did not name (another Kiln version's).
+  bool skip_unreadable = false;
 };
 
 /// The records of one file.
@@ -38,5 +41,18 @@ struct ScheduleRecordSet {
 /// replaces the earlier times of its task and schedule.
 Result<ScheduleRecordSet> read_schedule_records(const std::string& path,
                                                 const RecordFilter& filter);
+
+/// The records a compile applies, and where they came from.
+struct CompileRecords {
+  ScheduleRecordSet set;
+  std::string path;           ///< the file read (empty: none)
+  bool from_machine = false;  ///< this machine's records in the cache directory
+};
+
+/// The records for `kiln compile --schedules SPEC` (and `kiln inspect --records SPEC`): SPEC a
+/// file; "none": no records; empty: this machine's records in `cache_dir` when that file exists,
+/// marked optional (a record another Kiln version tuned that no longer applies is left out).
+Result<CompileRecords> records_for_compile(const std::string& spec, const std::string& cache_dir,
+                                           const RecordFilter& filter);
 
 }  // namespace kiln::cli

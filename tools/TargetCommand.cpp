@@ -6,10 +6,12 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "backends/halide/CompileCache.h"
 #include "backends/halide/HalideLowering.h"
 #include "backends/halide/MachineModel.h"
 #include "tools/Commands.h"
 #include "tools/Diagnostics.h"
+#include "tools/MachineRecords.h"
 
 namespace kiln::cli {
 namespace {
@@ -58,10 +60,18 @@ CommandAction register_target_command(CLI::App& app) {
       std::cerr << "kiln: note: " << options->target
                 << " is a GPU target; the facts below are those of its host CPU code\n";
     const MachineModel& model = machine_model(*target);
+    // This machine's tuned records (whatever the target: each record names its own).
+    const std::string records = machine_records_path(default_cache_dir());
     if (options->format == "json") {
-      std::cout << machine_json(*target, model).dump(2) << "\n";
+      nlohmann::ordered_json j = machine_json(*target, model);
+      j["this_machine"] = machine_identity();
+      j["tuned_records"] = records;
+      std::cout << j.dump(2) << "\n";
     } else {
-      std::cout << "target: " << target->to_string() << "\n" << describe_machine(model);
+      std::cout << "target: " << target->to_string() << "\n"
+                << describe_machine(model) << "this machine: " << machine_identity() << "\n"
+                << "tuned records: " << (records.empty() ? "(no cache directory)" : records)
+                << "\n";
     }
     return kExitOk;
   };

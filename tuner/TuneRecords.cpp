@@ -26,6 +26,7 @@ std::string TuneRecord::to_json() const {
                               {"role", role},
                               {"occurrences", occurrences},
                               {"macs", macs}};
+  if (!machine.empty()) j["machine"] = machine;
   return j.dump();
 }
 
@@ -67,6 +68,7 @@ Result<TuneRecordFile> read_tune_records(const std::string& path) {
       r.role = j.value("role", std::string("search"));
       r.occurrences = j.value("occurrences", int64_t(1));
       r.macs = j.value("macs", int64_t(0));
+      r.machine = j.value("machine", std::string());
       file.records.push_back(std::move(r));
     } catch (const nlohmann::json::exception& e) {
       return Error{path + ":" + std::to_string(line_number), "",

@@ -29,6 +29,7 @@ struct TuneRecord {
   std::string role;         ///< "default", "search" or "remeasure" (of an earlier candidate)
   int64_t occurrences = 1;  ///< how often the task occurs in the tuned model
   int64_t macs = 0;         ///< the kernel's MACs at batch 1
+  std::string machine;      ///< the measuring machine's CPU and host ISA (empty: not recorded)
 
   /// The record as one JSON object (no newline).
   std::string to_json() const;

@@ -690,6 +690,7 @@ Result<KernelPartition> partition_kernels(const Graph& graph, const Halide::Targ
       kernel.schedule = KernelSchedule::autoscheduled(options.autoscheduler);
     auto record = records.find(kernel.task);
     if (record == records.end()) continue;
+    const KernelSchedule before_record = kernel.schedule;
     KernelSchedule chosen = record->second.schedule;
     copy_layout(kernel.schedule, chosen);
     if (!chosen.is_autoscheduled() && kernel.schedule.is_autoscheduled()) {
@@ -698,17 +699,22 @@ Result<KernelPartition> partition_kernels(const Graph& graph, const Halide::Targ
       copy_layout(plain.schedule, chosen);
       kernel.schedule = plain.schedule;
     }
+    std::string problem;
     if (!chosen.is_autoscheduled() &&
         (chosen.is_group != kernel.schedule.is_group ||
          (chosen.is_group && chosen.group.kind != kernel.schedule.group.kind)))
-      return Error{record->second.origin, kernel.name,
-                   "knob 'template': " + chosen.template_name() + " does not apply to kernel '" +
-                       kernel.name + "' (its schedule is " + kernel.schedule.template_name() + ")"};
-    Status legal = check_kernel_schedule(graph, kernel, chosen, target, options);
-    if (!legal)
-      return Error{record->second.origin, kernel.name,
-                   "kernel '" + kernel.name + "': " + legal.error().message};
-    kernel.schedule = chosen;
+      problem = "knob 'template': " + chosen.template_name() + " does not apply to kernel '" +
+                kernel.name + "' (its schedule is " + kernel.schedule.template_name() + ")";
+    else if (Status legal = check_kernel_schedule(graph, kernel, chosen, target, options); !legal)
+      problem = "kernel '" + kernel.name + "': " + legal.error().message;
+    if (problem.empty()) {
+      kernel.schedule = chosen;
+    } else if (record->second.optional) {
+      kernel.schedule = before_record;
+      partition.inapplicable_records.push_back(record->second.origin + ": " + problem);
+    } else {
+      return Error{record->second.origin, kernel.name, problem};
+    }
   }
   return partition;
 }

@@ -62,6 +62,10 @@ struct KernelPlan {
 struct ScheduleRecord {
   KernelSchedule schedule;
   std::string origin;  ///< "FILE:LINE"
+  /// A record the compile found on its own (this machine's tuned records), not one the user
+  /// named: where it does not apply to the kernel (tuned by another Kiln version) the default
+  /// schedule stays and the record is listed in KernelPartition::inapplicable_records.
+  bool optional = false;
 };
 
 /// The kernels of a graph in run order, and the tensors between them.
@@ -70,11 +74,14 @@ struct KernelPartition {
   std::vector<BoundaryTensor> tensors;  ///< graph inputs first, then in order of creation
   std::vector<std::string> symbols;     ///< symbolic dims in order of first use by graph inputs
   int intermediate_count = 0;
+  /// Optional records left out because they do not apply: "ORIGIN: kernel 'K': reason".
+  std::vector<std::string> inapplicable_records;
 };
 
 /// Partitions `graph` and picks each kernel's schedule: the record for its task in `records`
 /// (checked against the kernel's schedule space; an illegal one is an error naming its origin
-/// and the knob), else the default choose_schedule/choose_group_schedule picks.
+/// and the knob, or, for an optional record, the default stays), else the default
+/// choose_schedule/choose_group_schedule picks.
 Result<KernelPartition> partition_kernels(
     const Graph& graph, const Halide::Target& target, const ScheduleOptions& options,
     const std::map<std::string, ScheduleRecord>& records = {});

@@ -217,6 +217,7 @@ Result<LibraryArtifacts> emit_native_library(const Graph& graph, const LibraryOp
   artifacts.cached_kernels = compiled->cached;
   artifacts.arena_bytes = arena.arena_bytes;
   for (const KernelPlan& plan : program.partition.kernels) artifacts.tasks.push_back(plan.task);
+  artifacts.inapplicable_records = program.partition.inapplicable_records;
   const fs::path header = scratch.path / (name + ".h");
   const fs::path wrapper = scratch.path / (name + "_wrapper.c");
   KILN_RETURN_IF_ERROR(

@@ -42,14 +42,16 @@ struct LibraryArtifacts {
   int cached_kernels = 0;          ///< distinct kernels taken from the cache
   uint64_t arena_bytes = 0;        ///< the intermediates' arena with every symbolic dim = 1
   std::vector<std::string> tasks;  ///< task key of each kernel (run order)
+  /// Optional records that did not apply (KernelPartition::inapplicable_records).
+  std::vector<std::string> inapplicable_records;
 };
 
 /// Partitions `graph` into kernels, lowers, schedules and compiles them (in parallel, through
 /// the cache) and links them with the wrapper into one library. For the host (or a target of the
 /// host's architecture and OS) it links NAME.so and NAME.a with the system C compiler. For another
-/// architecture it writes NAME.h, NAME_wrapper.c, NAME_halide.a, HalideRuntime.h and external NAME.weights for
-/// the user's cross toolchain to finish. Writes nothing partial on failure (work happens in a
-/// scratch folder).
+/// architecture it writes NAME.h, NAME_wrapper.c, NAME_halide.a, HalideRuntime.h and external
+/// NAME.weights for the user's cross toolchain to finish. Writes nothing partial on failure (work
+/// happens in a scratch folder).
 Result<LibraryArtifacts> emit_native_library(const Graph& graph, const LibraryOptions& options);
 
 }  // namespace kiln

@@ -25,6 +25,9 @@ BAD_OPTIONS = [  # (subcommand arguments after MODEL, words of the message)
     ("compile", ["-o", "out", "--jobs", "-2"], "--jobs: must be an integer from 0 to 1024"),
     ("compile", ["-o", "out", "--tuned-batch", "0"], "--tuned-batch: must be an integer"),
     ("inspect", ["--tuned-threads", "5000"], "--tuned-threads: must be an integer"),
+    ("compile", ["-o", "out", "--tune", "slow"], "--tune: slow not in {quick}"),
+    ("compile", ["-o", "out", "--tune", "quick", "--schedules", "r.jsonl"], "excludes --tune"),
+    ("compile", ["-o", "out", "--tune", "quick", "--autoscheduler", "li2018"], "excludes"),
     ("tune", ["-o", "r.jsonl", "--trials", "0"], "--trials: must be an integer"),
     ("tune", ["-o", "r.jsonl", "--run-timeout", "-1"], "--run-timeout: must be a number above 0"),
     ("tune", ["-o", "r.jsonl", "--budget-minutes", "nan"],
@@ -122,6 +125,8 @@ def main():
         check([args.kiln, "bench", model, "--batch", "1048576", "--backend", "reference"], 2,
               [model, "--batch 1048576 needs 4194304000000 bytes"], failures)
         check([args.kiln], 1, ["subcommand is required"], failures)
+        check([args.kiln, "tune", model, "--no-cache"], 2,
+              ["kiln tune --no-cache needs -o RECORDS"], failures)
         check([args.kiln, "target", "x86-64-linux-avx9"], 2,
               ["invalid Halide target 'x86-64-linux-avx9'"], failures)
         check([args.kiln, "target", "--format", "yaml"], 1, ["--format"], failures)

@@ -154,7 +154,7 @@ def check_opencl_tuning(kiln, models, work):
     applies them; the tuned library still matches PyTorch."""
     records = os.path.join(work, "mnist_cnn_opencl.jsonl")
     run([kiln, "tune", os.path.join(models, "mnist_cnn.onnx"), "--target", "host-opencl",
-         "--trials", "12", "--seed", "3", "-o", records, "-q"])
+         "--trials", "12", "--seed", "3", "-o", records, "--no-cache", "-q"])
     with open(records) as f:
         lines = [json.loads(line) for line in f if line.strip()]
     ok = [r for r in lines if r["status"] == "ok" and r["median_ms"] > 0]
