@@ -20,6 +20,11 @@ namespace fs = std::filesystem;
 namespace kiln {
 namespace {
 
+// Kiln's thread pool (runtime/kiln_thread_pool.c), as in every model library.
+constexpr const char* kThreadPoolSource =
+#include "KilnThreadPoolText.inc"
+    ;
+
 // The extent of `d` with every symbol = `batch`; -1 when it cannot be sized.
 int64_t extent_at_batch(const Dim& d, int64_t batch) {
   if (d.is_static()) return d.value;
@@ -100,7 +105,20 @@ Result<std::string> build_measure_runtime(const Halide::Target& target, const st
   const std::string archive = (fs::path(dir) / "halide_runtime.a").string();
   auto object = halide_runtime_object(target, CompileCache(), dir);  // uncached, in `dir`
   if (!object) return object.error();
-  KILN_RETURN_IF_ERROR(run_tool({"ar", "rcs", archive, *object}));
+  // Candidates are timed with the thread pool model libraries run with: its strong
+  // halide_do_par_for replaces the runtime's weak one in one relocatable object.
+  const fs::path pool_source = fs::path(dir) / "kiln_thread_pool.c";
+  {
+    std::ofstream out(pool_source);
+    out << kThreadPoolSource;
+    if (!out) return make_error("cannot write " + pool_source.string());
+  }
+  const std::string pool_object = (fs::path(dir) / "kiln_thread_pool.o").string();
+  const std::string combined = (fs::path(dir) / "halide_runtime_with_pool.o").string();
+  KILN_RETURN_IF_ERROR(
+      run_tool({"cc", "-c", "-O2", "-fPIC", pool_source.string(), "-o", pool_object}));
+  KILN_RETURN_IF_ERROR(run_tool({"ld", "-r", "-o", combined, *object, pool_object}));
+  KILN_RETURN_IF_ERROR(run_tool({"ar", "rcs", archive, combined}));
   return archive;
 }
 

@@ -24,8 +24,8 @@
 
 namespace kiln {
 
-/// Compiles the Halide runtime for `target` into an archive under `dir` (its symbols stay
-/// private to each candidate library linked against it).
+/// Compiles the Halide runtime for `target`, with Kiln's thread pool in place of Halide's, into an
+/// archive under `dir` (its symbols stay private to each candidate library linked against it).
 Result<std::string> build_measure_runtime(const Halide::Target& target, const std::string& dir);
 
 /// Writes random inputs (fixed `seed`, every symbol = `batch`) for kernel `index` of

@@ -11,6 +11,9 @@ namespace {
 constexpr const char* kBufferCacheSource =
 #include "KilnBufferCacheText.inc"
     ;
+constexpr const char* kThreadPoolSource =
+#include "KilnThreadPoolText.inc"
+    ;
 constexpr const char* kMemoryPlanSource =
 #include "KilnMemoryPlanText.inc"
     ;
@@ -537,7 +540,7 @@ std::string write_model_wrapper(const ModelInterface& model, const WrapperSpec& 
       << "#include \"" << n << ".h\"\n#include \"HalideRuntime.h\"\n\n"
       << "#define KILN_EXPORT __attribute__((visibility(\"default\")))\n\n";
   out << "#define KILN_GPU " << (spec.gpu_api.empty() ? 0 : 1) << "\n\n";
-  out << kBufferCacheSource << "\n" << kMemoryPlanSource << "\n";
+  out << kBufferCacheSource << "\n" << kThreadPoolSource << "\n" << kMemoryPlanSource << "\n";
   write_kernel_prototypes(out, spec);
 
   out << "static _Thread_local char last_error[1024];\n"
