@@ -144,10 +144,14 @@ int run_compile(const CompileOptions& options) {
   library.jobs = options.jobs;
   if (options.tune == "quick") {
     // A short pass of `kiln tune` into this machine's records, which the compile then applies.
+    // The tuner's compile workers run the default pipeline, so the tasks are those of it.
+    if (!options.passes.passes.empty())
+      return report_error(make_error(
+          "--tune quick tunes the kernels of the default pass pipeline; it cannot be combined "
+          "with --passes (tune with the default pipeline, or compile without --tune)"));
     TuneOptions quick;
     quick.model_path = options.model_path;
     quick.keras_weights = options.keras_weights;
-    quick.passes = options.passes;
     quick.target = options.target;
     quick.jobs = options.jobs;
     quick.budget_minutes = kQuickTuneSeconds / 60;

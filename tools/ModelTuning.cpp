@@ -114,7 +114,7 @@ int tune_model(const TuneOptions& options) {
 
   Result<Graph> graph = load_model(options.model_path, options.keras_weights);
   if (!graph) return report_error(graph.error());
-  if (Status status = run_pass_pipeline(*graph, options.passes, options.model_path); !status)
+  if (Status status = run_pass_pipeline(*graph, PassOptions{}, options.model_path); !status)
     return report_error(status.error());
   const ScheduleOptions schedule_options;
   auto partition = partition_kernels(*graph, *target, schedule_options);

@@ -6,8 +6,6 @@
 #include <cstdint>
 #include <string>
 
-#include "tools/PassOptions.h"
-
 namespace kiln::cli {
 
 /// What to tune and how long; the defaults are `kiln tune`'s.
@@ -33,7 +31,6 @@ struct TuneOptions {
   bool quiet = false;
   bool no_cache = false;  ///< keep the records in `records` only, not in the machine's records
   std::string keras_weights;
-  PassOptions passes;  ///< the graph passes (as the compile the records are for runs them)
   /// Printed before progress lines ("tune" for `kiln tune`, "quick tune" for compile's pass).
   std::string label = "tune";
 };

@@ -127,6 +127,8 @@ def main():
         check([args.kiln], 1, ["subcommand is required"], failures)
         check([args.kiln, "tune", model, "--no-cache"], 2,
               ["kiln tune --no-cache needs -o RECORDS"], failures)
+        check([args.kiln, "compile", model, "-o", os.path.join(work, "out"), "--tune", "quick",
+               "--passes", "infer-shapes", "-q"], 2, ["--tune quick", "--passes"], failures)
         check([args.kiln, "target", "x86-64-linux-avx9"], 2,
               ["invalid Halide target 'x86-64-linux-avx9'"], failures)
         check([args.kiln, "target", "--format", "yaml"], 1, ["--format"], failures)
