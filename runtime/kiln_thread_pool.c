@@ -53,8 +53,8 @@ static pthread_cond_t kiln_pool_wakeup = PTHREAD_COND_INITIALIZER;
 static int kiln_pool_sleepers; /* under kiln_pool_sleep_lock */
 static atomic_int kiln_pool_stopping;
 static pthread_t kiln_pool_threads[KILN_POOL_MAX_WORKERS];
-static int kiln_pool_started;       /* under kiln_pool_control */
-static atomic_int kiln_pool_wanted; /* halide_set_num_threads; 0: the default */
+static atomic_int kiln_pool_started; /* workers running; changed under kiln_pool_control */
+static atomic_int kiln_pool_wanted;  /* halide_set_num_threads; 0: the default */
 
 static void kiln_pool_pause(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -140,25 +140,30 @@ static void* kiln_pool_worker(void* arg) {
   }
 }
 
-/* Starts workers up to `count` (under kiln_pool_control). */
+/* Starts workers up to `count`; a loop's caller, so the lock is taken only when some are missing.
+ */
 static void kiln_pool_start(int count) {
-  while (kiln_pool_started < count) {
-    if (pthread_create(&kiln_pool_threads[kiln_pool_started], NULL, kiln_pool_worker,
-                       (void*)(intptr_t)kiln_pool_started) != 0)
-      return; /* fewer workers: the caller claims the rest */
-    ++kiln_pool_started;
+  if (atomic_load_explicit(&kiln_pool_started, memory_order_acquire) >= count) return;
+  pthread_mutex_lock(&kiln_pool_control);
+  for (int started = atomic_load(&kiln_pool_started); started < count; ++started) {
+    if (pthread_create(&kiln_pool_threads[started], NULL, kiln_pool_worker,
+                       (void*)(intptr_t)started) != 0)
+      break; /* fewer workers: the caller claims the rest */
+    atomic_store_explicit(&kiln_pool_started, started + 1, memory_order_release);
   }
+  pthread_mutex_unlock(&kiln_pool_control);
 }
 
 __attribute__((visibility("hidden"))) void halide_shutdown_thread_pool(void) {
   pthread_mutex_lock(&kiln_pool_control);
-  if (kiln_pool_started > 0) {
+  const int started = atomic_load(&kiln_pool_started);
+  if (started > 0) {
     atomic_store(&kiln_pool_stopping, 1);
     pthread_mutex_lock(&kiln_pool_sleep_lock);
     pthread_cond_broadcast(&kiln_pool_wakeup);
     pthread_mutex_unlock(&kiln_pool_sleep_lock);
-    for (int i = 0; i < kiln_pool_started; ++i) pthread_join(kiln_pool_threads[i], NULL);
-    kiln_pool_started = 0;
+    for (int i = 0; i < started; ++i) pthread_join(kiln_pool_threads[i], NULL);
+    atomic_store(&kiln_pool_started, 0);
     atomic_store(&kiln_pool_stopping, 0);
   }
   pthread_mutex_unlock(&kiln_pool_control);
@@ -172,6 +177,9 @@ __attribute__((destructor)) static void kiln_pool_unload(void) {
 __attribute__((visibility("hidden"))) int halide_set_num_threads(int n) {
   const int before = kiln_pool_thread_count();
   atomic_store(&kiln_pool_wanted, n < 0 ? 0 : n);
+  /* Workers beyond the new count would still wake and spin after every loop without joining
+   * it: stop them all; the next loop starts the ones it needs. */
+  if (atomic_load(&kiln_pool_started) > kiln_pool_thread_count() - 1) halide_shutdown_thread_pool();
   return before;
 }
 
@@ -188,9 +196,7 @@ __attribute__((visibility("hidden"))) int halide_do_par_for(void* user_context,
     return 0;
   }
   const int workers = threads - 1 < size - 1 ? threads - 1 : size - 1;
-  pthread_mutex_lock(&kiln_pool_control);
   kiln_pool_start(workers);
-  pthread_mutex_unlock(&kiln_pool_control);
 
   atomic_store_explicit(&kiln_loop_task, task, memory_order_relaxed);
   atomic_store_explicit(&kiln_loop_user_context, user_context, memory_order_relaxed);

@@ -548,17 +548,9 @@ std::string write_model_wrapper(const ModelInterface& model, const WrapperSpec& 
       << "  snprintf(last_error, sizeof last_error, \"%s\", message);\n  return status;\n}\n"
       << "KILN_EXPORT const char* " << n
       << "_last_error(void) { return last_error; }\n"
-      // Halide 14's pool keeps workers it has started busy after the count is lowered, so a
-      // lower count restarts the pool (the next run starts only the workers it needs).
-      << "static int threads_asked; /* last count set; 0 = Halide's default, all cores */\n"
+      // The pool (kiln_thread_pool.c) stops its surplus workers when the count is lowered.
       << "KILN_EXPORT void " << n << "_set_num_threads(int32_t count) {\n"
-      << "  const int asked = count < 0 ? 0 : count;\n"
-      << "  const int before = threads_asked ? threads_asked : "
-         "(int)sysconf(_SC_NPROCESSORS_ONLN);\n"
-      << "  const int after = asked ? asked : (int)sysconf(_SC_NPROCESSORS_ONLN);\n"
-      << "  if (after < before) halide_shutdown_thread_pool();\n"
-      << "  halide_set_num_threads(asked);\n"
-      << "  threads_asked = asked;\n}\n\n";
+      << "  halide_set_num_threads(count < 0 ? 0 : count);\n}\n\n";
 
   // Halide reports errors through one process-wide handler; the user context routes each message
   // to the call (and so the thread) that caused it.

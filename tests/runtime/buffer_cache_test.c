@@ -1,21 +1,14 @@
 /* buffer_cache_test.c: unit test of runtime/kiln_buffer_cache.c, the halide_malloc/halide_free
  * pair compiled into every model library: alignment, reuse of freed blocks, the size fit rule,
- * blocks over the cache limit, and concurrent use from several threads. Exits non-zero on failure. */
+ * blocks over the cache limit, and concurrent use from several threads. Exits non-zero on failure.
+ */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../../runtime/kiln_buffer_cache.c"
-
-static int failures;
-#define EXPECT(cond)                                             \
-  do {                                                           \
-    if (!(cond)) {                                               \
-      fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                \
-    }                                                            \
-  } while (0)
+#include "runtime_expect.h"
 
 static void* churn(void* arg) {
   const size_t base = (size_t)(uintptr_t)arg;

@@ -2,8 +2,9 @@
  * compiled into every model library: every iteration runs exactly once, on several threads, over
  * many back-to-back loops (a late worker never claims an iteration of the next loop); the first
  * failure is returned and stops further claims; loops from concurrent callers and loops nested in
- * a task run serially on their caller and stay correct; one thread keeps a loop on its caller;
- * shutting the pool down and starting it again works. Exits non-zero on failure. */
+ * a task run serially on their caller and stay correct; lowering the thread count stops the
+ * surplus workers; one thread keeps a loop on its caller; shutting the pool down and starting it
+ * again works. Exits non-zero on failure. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdint.h>
@@ -11,15 +12,7 @@
 #include <string.h>
 
 #include "../../runtime/kiln_thread_pool.c"
-
-static int failures;
-#define EXPECT(cond)                                                      \
-  do {                                                                    \
-    if (!(cond)) {                                                        \
-      fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                         \
-    }                                                                     \
-  } while (0)
+#include "runtime_expect.h"
 
 #define MAX_SIZE 512
 
@@ -115,6 +108,13 @@ int main(void) {
     pthread_join(callers[i], &wrong);
     EXPECT(wrong == NULL);
   }
+
+  /* Lowering the count stops the surplus workers; the next loop starts only those it needs. */
+  EXPECT(atomic_load(&kiln_pool_started) == 3);
+  halide_set_num_threads(2);
+  EXPECT(atomic_load(&kiln_pool_started) == 0);
+  EXPECT(run_loops(100, 64) == 0);
+  EXPECT(atomic_load(&kiln_pool_started) == 1);
 
   /* One thread: everything on the caller. */
   halide_set_num_threads(1);
