@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <optional>
 #include <set>
 
 #include "backends/halide/CompileCache.h"
@@ -113,8 +112,7 @@ class StageLog {
 
 int run_compile(const CompileOptions& options) {
   StageLog log(options.quiet);
-  std::string records_path;      // the records applied (empty: none)
-  bool machine_records = false;  // they are this machine's, from the cache directory
+  CompileRecords applied;  // the records file applied and where it came from (its set moves on)
   LibraryOptions library;
   library.name = options.name.empty() ? default_library_name(options.model_path) : options.name;
   if (!is_c_identifier(library.name))
@@ -166,9 +164,7 @@ int run_compile(const CompileOptions& options) {
     if (!target) return report_error(target.error());
     auto records = records_for_compile(
         options.schedules, default_cache_dir(),
-        {target->to_string(),
-         options.tuned_threads >= 0 ? std::optional(options.tuned_threads) : std::nullopt,
-         options.tuned_batch >= 0 ? std::optional(options.tuned_batch) : std::nullopt});
+        record_filter(target->to_string(), options.tuned_threads, options.tuned_batch));
     if (!records) return report_error(records.error());
     if (records->set.torn_last_line)
       std::cerr << "kiln: warning: " << records->path
@@ -178,9 +174,8 @@ int run_compile(const CompileOptions& options) {
                 << " tasks have records for several threads/batch configurations; each applies "
                    "those of the smallest batch, then the most threads (choose with "
                    "--tuned-threads/--tuned-batch)\n";
-    library.records = records->set.best;
-    records_path = records->path;
-    machine_records = records->from_machine;
+    applied = std::move(*records);
+    library.records = std::move(applied.set.best);
   }
   auto progress = std::make_shared<KernelProgress>(options.quiet);
   library.progress = [progress](int done, int total) { (*progress)(done, total); };
@@ -202,24 +197,25 @@ int run_compile(const CompileOptions& options) {
                  artifacts->cached_kernels, static_cast<unsigned long long>(artifacts->arena_bytes),
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
-  if (!library.records.empty() && !(machine_records && options.quiet)) {
+  if (!library.records.empty() && !(applied.from_machine && options.quiet)) {
     std::set<std::string> tasks(artifacts->tasks.begin(), artifacts->tasks.end());
     const int inapplicable = int(artifacts->inapplicable_records.size());
-    int applied = -inapplicable, unknown = 0;
-    for (const auto& [task, record] : library.records) (tasks.count(task) ? applied : unknown)++;
+    int applied_count = -inapplicable, unknown = 0;
+    for (const auto& [task, record] : library.records)
+      (tasks.count(task) ? applied_count : unknown)++;
     const size_t without =
         size_t(std::count_if(artifacts->tasks.begin(), artifacts->tasks.end(),
                              [&](const std::string& t) { return library.records.count(t) == 0; }));
-    if (machine_records)
-      std::cerr << "kiln: note: applied " << applied << " tuned schedule record"
-                << (applied == 1 ? "" : "s") << " of this machine (" << records_path << "); "
+    if (applied.from_machine)
+      std::cerr << "kiln: note: applied " << applied_count << " tuned schedule record"
+                << (applied_count == 1 ? "" : "s") << " of this machine (" << applied.path << "); "
                 << without << " of " << artifacts->tasks.size()
                 << " kernels have none (--schedules none: compile with the defaults)\n";
     else
-      std::cerr << "kiln: note: " << records_path << ": applied " << applied << " schedule record"
-                << (applied == 1 ? "" : "s") << "; " << unknown << " record"
-                << (unknown == 1 ? "" : "s") << " for tasks this model lacks ignored; " << without
-                << " kernels had no record\n";
+      std::cerr << "kiln: note: " << applied.path << ": applied " << applied_count
+                << " schedule record" << (applied_count == 1 ? "" : "s") << "; " << unknown
+                << " record" << (unknown == 1 ? "" : "s") << " for tasks this model lacks ignored; "
+                << without << " kernels had no record\n";
     if (inapplicable > 0)
       std::cerr << "kiln: note: " << inapplicable
                 << " of this machine's records no longer apply (tuned by another Kiln version) "

@@ -58,9 +58,7 @@ int print_schedules(const Graph& graph, const InspectOptions& options) {
   if (!target) return report_error(target.error());
   auto records = records_for_compile(
       options.records, default_cache_dir(),
-      {target->to_string(),
-       options.tuned_threads >= 0 ? std::optional(options.tuned_threads) : std::nullopt,
-       options.tuned_batch >= 0 ? std::optional(options.tuned_batch) : std::nullopt});
+      record_filter(target->to_string(), options.tuned_threads, options.tuned_batch));
   if (!records) return report_error(records.error());
   auto partition = partition_kernels(graph, *target, ScheduleOptions{}, records->set.best);
   if (!partition) return report_error(with_file(partition.error(), options.model_path));

@@ -12,6 +12,14 @@
 
 namespace kiln::cli {
 
+RecordFilter record_filter(const std::string& target, int64_t tuned_threads, int64_t tuned_batch) {
+  RecordFilter filter;
+  filter.target = target;
+  if (tuned_threads >= 0) filter.threads = tuned_threads;
+  if (tuned_batch >= 0) filter.batch = tuned_batch;
+  return filter;
+}
+
 Result<ScheduleRecordSet> read_schedule_records(const std::string& path,
                                                 const RecordFilter& filter) {
   std::ifstream in(path);

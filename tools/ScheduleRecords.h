@@ -22,6 +22,10 @@ struct RecordFilter {
   bool skip_unreadable = false;
 };
 
+/// The filter of a compile for `target` (a Halide target string) with the CLI's --tuned-threads
+/// and --tuned-batch values (negative: not given, any).
+RecordFilter record_filter(const std::string& target, int64_t tuned_threads, int64_t tuned_batch);
+
 /// The records of one file.
 struct ScheduleRecordSet {
   std::map<std::string, ScheduleRecord> best;  ///< per task: the fastest ok record that applies
