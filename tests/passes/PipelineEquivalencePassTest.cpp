@@ -13,27 +13,18 @@
 #include <filesystem>
 #include <random>
 
-#include "backends/reference/ReferenceInterpreter.h"
 #include "backends/reference/ReferenceEvaluator.h"
+#include "backends/reference/ReferenceInterpreter.h"
 #include "frontend/onnx/OnnxImporter.h"
 #include "passes/CostAnalysis.h"
 #include "passes/PassManager.h"
 #include "passes/Pipeline.h"
+#include "tests/sanitizers/Sanitized.h"
 
 namespace kiln {
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
+using test::kSanitized;
 /// Under ASan, the largest model file tested (EfficientNet-B0: 21 MB) and the most
 /// multiply-accumulates whose outputs are compared (ShuffleNetV2: 0.15 G).
 constexpr uintmax_t kSanitizedMaxBytes = 25'000'000;
