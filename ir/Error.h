@@ -21,6 +21,10 @@ struct Error {
 
 /// Makes an error with only a message; callers add file/node context as it propagates.
 inline Error make_error(std::string message) { return Error{"", "", std::move(message)}; }
+/// Makes an error about a file as a whole (no node).
+inline Error make_file_error(std::string file, std::string message) {
+  return Error{std::move(file), "", std::move(message)};
+}
 
 /// Success or an Error. `Status::ok()` is success.
 class [[nodiscard]] Status {

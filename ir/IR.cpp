@@ -111,6 +111,10 @@ std::string shape_to_string(const Shape& shape) {
   return out + "]";
 }
 
+std::string dims_to_string(const std::vector<int64_t>& dims) {
+  return shape_to_string(static_shape(dims));
+}
+
 std::string TensorType::to_string() const {
   std::string out = dtype_name(dtype);
   out += shape ? shape_to_string(*shape) : "[*]";

@@ -80,6 +80,8 @@ bool is_static(const Shape& shape);
 std::optional<int64_t> static_element_count(const Shape& shape);
 /// "[1,3,224,224]" / "[batch,1000]".
 std::string shape_to_string(const Shape& shape);
+/// The text of static dims, as shape_to_string writes it: "[1,3,224,224]".
+std::string dims_to_string(const std::vector<int64_t>& dims);
 
 /// The type of a Value: dtype plus shape (nullopt shape = rank unknown).
 struct TensorType {

@@ -23,7 +23,7 @@ struct HalideTypeCode {
   int bits;
 };
 
-HalideTypeCode to_halide_type(DType dtype) {
+HalideTypeCode abi_type_code(DType dtype) {
   switch (dtype) {
     case DType::Float32:
       return {"halide_type_float", 32};
@@ -242,7 +242,7 @@ void write_weight_table(std::ostream& out, const WrapperSpec& spec) {
       << "                     int64_t dims[8]; };\n"
       << "static const struct weight_info weight_infos[] = {\n";
   for (const auto& w : spec.weights) {
-    auto type = to_halide_type(w.dtype);
+    auto type = abi_type_code(w.dtype);
     out << "  {" << w.offset << "ull, " << type.code << ", " << type.bits << ", " << w.dims.size()
         << ", " << int_list(w.dims) << "},\n";
   }
@@ -262,7 +262,7 @@ void write_arena(std::ostream& out, const ModelInterface& model, const WrapperSp
       << "                     int64_t coef[8]; int32_t sym[8][2]; };\n"
       << "static const struct tensor_info tensor_infos[] = {\n";
   for (const WrapperTensor& t : spec.intermediates) {
-    auto type = to_halide_type(t.dtype);
+    auto type = abi_type_code(t.dtype);
     const int bytes = t.dtype == DType::Bool ? 1 : int(dtype_size(t.dtype));
     out << "  {" << c_string_literal(t.name) << ", " << type.code << ", " << type.bits << ", "
         << bytes << ", " << t.dims.size() << ", " << (t.channels_last ? 1 : 0) << ", " << t.first
@@ -446,7 +446,7 @@ void write_run(std::ostream& out, const ModelInterface& model, const WrapperSpec
                              const char* holder, bool is_output) {
     for (size_t i = 0; i < tensors.size(); ++i) {
       const InterfaceTensor& t = tensors[i];
-      auto type = to_halide_type(t.dtype);
+      auto type = abi_type_code(t.dtype);
       const std::string role = is_output ? "output '" : "input '";
       out << "  if (!" << holder << "->" << t.c_name << ")\n"
           << "    return fail(KILN_ERROR_INVALID_ARGUMENT, "

@@ -5,14 +5,6 @@
 
 namespace kiln::reference {
 
-namespace {
-
-std::string dims_to_string(const std::vector<int64_t>& dims) {
-  return shape_to_string(static_shape(dims));
-}
-
-}  // namespace
-
 Status run_Gemm(KernelContext& ctx) {
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(1);

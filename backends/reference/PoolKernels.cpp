@@ -18,7 +18,7 @@ enum class PoolKind { Max, MaxIndex, Average, Lp };
 // The flattened index of input element `at` (spatial coordinates in the plan's three slots) of
 // `plane` (n * C + c): row-major, or with the spatial dims column-major (storage_order 1: the
 // first spatial dim fastest), as ONNX Runtime numbers MaxPool's Indices.
-int64_t flat_index(const WindowPlan& p, int64_t plane, const std::array<int64_t, 3>& at,
+int64_t window_input_index(const WindowPlan& p, int64_t plane, const std::array<int64_t, 3>& at,
                    bool column_major) {
   const int64_t plane_size = p.input[0] * p.input[1] * p.input[2];
   int64_t offset = (at[0] * p.input[1] + at[1]) * p.input[2] + at[2];
@@ -83,7 +83,7 @@ Status sliding_pool(KernelContext& ctx, PoolKind kind) {
             // The first maximum wins; a NaN wins over numbers, the first NaN over later ones.
             if (best_at < 0 || v > best || (std::isnan(v) && !std::isnan(best))) {
               best = v;
-              best_at = flat_index(p, plane, at, column_major);
+              best_at = window_input_index(p, plane, at, column_major);
             }
           }
       double result = best;

@@ -13,10 +13,6 @@ namespace kiln::reference {
 
 namespace {
 
-std::string dims_to_string(const std::vector<int64_t>& dims) {
-  return shape_to_string(static_shape(dims));
-}
-
 Status emit_reshaped(KernelContext& ctx, const std::vector<int64_t>& dims) {
   const Tensor& x = ctx.input(0);
   if (product(dims) != x.element_count())

@@ -48,12 +48,6 @@ Result<Attributes> conv_attributes(LayerContext& context, const ConvWindow& wind
   return attrs;
 }
 
-/// The NCHW operand of a spatial layer: the NCHW view for channels_last, else the Keras value.
-Result<Value*> nchw_input(LayerContext& context, KerasTensor& input, bool channels_first) {
-  return channels_first ? context.builder.keras_view(input, context.layer.name)
-                        : context.builder.channels_first_view(input, context.layer.name);
-}
-
 Result<KerasTensor> finish_with_activation(LayerContext& context, Value* output,
                                            bool channels_first) {
   // channels_last layers produce the NCHW view of their NHWC result.
@@ -75,7 +69,7 @@ Result<KerasTensor> convert_conv2d(LayerContext& context) {
   ConvWindow window = read_conv_window(config);
   Result<Attributes> attrs = conv_attributes(context, window);
   if (!attrs) return attrs.error();
-  Result<Value*> x = nchw_input(context, **input, window.channels_first);
+  Result<Value*> x = context.nchw_input(**input, window.channels_first);
   if (!x) return x.error();
   Result<int64_t> filters = context.count_field({"filters", "nb_filter"}, -1);
   if (!filters) return filters.error();
@@ -145,7 +139,7 @@ Result<KerasTensor> convert_conv2d_transpose(LayerContext& context) {
   std::optional<std::vector<int64_t>> output_padding;
   if (config.contains("output_padding") && !config["output_padding"].is_null())
     output_padding = config_pair(config, {"output_padding"}, {0, 0});
-  Result<Value*> x = nchw_input(context, **input, window.channels_first);
+  Result<Value*> x = context.nchw_input(**input, window.channels_first);
   if (!x) return x.error();
   Result<int64_t> filters = context.count_field({"filters"}, -1);
   if (!filters) return filters.error();
@@ -199,7 +193,7 @@ Result<KerasTensor> convert_depthwise_or_separable(LayerContext& context, bool s
   ConvWindow window = read_conv_window(config);
   Result<Attributes> attrs = conv_attributes(context, window);
   if (!attrs) return attrs.error();
-  Result<Value*> x = nchw_input(context, **input, window.channels_first);
+  Result<Value*> x = context.nchw_input(**input, window.channels_first);
   if (!x) return x.error();
   int64_t channels = KerasGraphBuilder::static_dim(*x, 1);
   Result<int64_t> depth_multiplier = context.count_field({"depth_multiplier"}, 1);

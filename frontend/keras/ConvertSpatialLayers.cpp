@@ -10,11 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-Result<Value*> nchw_input(LayerContext& context, KerasTensor& input, bool channels_first) {
-  return channels_first ? context.builder.keras_view(input, context.layer.name)
-                        : context.builder.channels_first_view(input, context.layer.name);
-}
-
 Result<KerasTensor> convert_pool(LayerContext& context, const std::string& op) {
   Result<KerasTensor*> input = context.single_input();
   if (!input) return input.error();
@@ -33,7 +28,7 @@ Result<KerasTensor> convert_pool(LayerContext& context, const std::string& op) {
   } else {
     return context.error("unsupported padding '" + padding + "'");
   }
-  Result<Value*> x = nchw_input(context, **input, channels_first);
+  Result<Value*> x = context.nchw_input(**input, channels_first);
   if (!x) return x.error();
   Result<Value*> y = context.add(op, {*x}, attrs);
   if (!y) return y.error();
@@ -52,7 +47,7 @@ Result<KerasTensor> convert_global_pool(LayerContext& context, const std::string
   Result<KerasTensor*> input = context.single_input();
   if (!input) return input.error();
   bool channels_first = is_channels_first(context.config());
-  Result<Value*> x = nchw_input(context, **input, channels_first);
+  Result<Value*> x = context.nchw_input(**input, channels_first);
   if (!x) return x.error();
   Result<Value*> pooled = context.add(op, {*x});
   if (!pooled) return pooled.error();
@@ -112,7 +107,7 @@ Result<KerasTensor> convert_zero_padding(LayerContext& context) {
   Result<std::vector<int64_t>> amounts = checked_edge_amounts(context, "padding");
   if (!amounts) return amounts.error();
   bool channels_first = is_channels_first(context.config());
-  Result<Value*> x = nchw_input(context, **input, channels_first);
+  Result<Value*> x = context.nchw_input(**input, channels_first);
   if (!x) return x.error();
   const std::vector<int64_t>& a = *amounts;
   Attributes attrs;
@@ -137,7 +132,7 @@ Result<KerasTensor> convert_up_sampling(LayerContext& context) {
   std::vector<int64_t> size = config_pair(context.config(), {"size"}, {2, 2});
   if (size[0] < 1 || size[1] < 1) return context.error("UpSampling2D size must be positive");
   bool channels_first = is_channels_first(context.config());
-  Result<Value*> x = nchw_input(context, **input, channels_first);
+  Result<Value*> x = context.nchw_input(**input, channels_first);
   if (!x) return x.error();
   Attributes attrs;
   attrs.set("scales", std::vector<double>{1, 1, double(size[0]), double(size[1])});
@@ -158,7 +153,7 @@ Result<KerasTensor> convert_cropping(LayerContext& context) {
   Result<std::vector<int64_t>> amounts = checked_edge_amounts(context, "cropping");
   if (!amounts) return amounts.error();
   bool channels_first = is_channels_first(context.config());
-  Result<Value*> x = nchw_input(context, **input, channels_first);
+  Result<Value*> x = context.nchw_input(**input, channels_first);
   if (!x) return x.error();
   const std::vector<int64_t>& a = *amounts;
   // Keras refuses a crop that leaves nothing; as a Slice it would clamp to an empty tensor.

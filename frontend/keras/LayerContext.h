@@ -47,6 +47,12 @@ struct LayerContext {
                              const std::vector<int64_t>& expected, float fill) const;
   /// The single input; fails when the layer has another number of inputs.
   Result<KerasTensor*> single_input() const;
+  /// The NCHW operand of a spatial layer: the NCHW view of `input` for channels_last, else the
+  /// Keras value itself.
+  Result<Value*> nchw_input(KerasTensor& input, bool channels_first) {
+    return channels_first ? builder.keras_view(input, layer.name)
+                          : builder.channels_first_view(input, layer.name);
+  }
 };
 
 /// Converts one layer; returns its output tensor.

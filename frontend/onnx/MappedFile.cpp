@@ -12,10 +12,6 @@
 namespace kiln::onnx_import {
 namespace {
 
-Error file_error(const std::string& path, const std::string& message) {
-  return Error{path, "", message};
-}
-
 /// Closes the descriptor on every return path; the mapping stays valid after close.
 struct FdCloser {
   int fd;
@@ -33,19 +29,19 @@ MappedFile::~MappedFile() {
 Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENOENT) return file_error(path, "no such file");
-    return file_error(path, std::string("cannot open file: ") + std::strerror(errno));
+    if (errno == ENOENT) return make_file_error(path, "no such file");
+    return make_file_error(path, std::string("cannot open file: ") + std::strerror(errno));
   }
   FdCloser closer{fd};
   struct stat info {};
   if (::fstat(fd, &info) != 0)
-    return file_error(path, std::string("cannot stat file: ") + std::strerror(errno));
-  if (!S_ISREG(info.st_mode)) return file_error(path, "not a regular file");
+    return make_file_error(path, std::string("cannot stat file: ") + std::strerror(errno));
+  if (!S_ISREG(info.st_mode)) return make_file_error(path, "not a regular file");
   auto size = static_cast<size_t>(info.st_size);
   if (size == 0) return std::shared_ptr<const MappedFile>(new MappedFile(nullptr, 0));
   void* mapped = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (mapped == MAP_FAILED)
-    return file_error(path, std::string("cannot map file: ") + std::strerror(errno));
+    return make_file_error(path, std::string("cannot map file: ") + std::strerror(errno));
   return std::shared_ptr<const MappedFile>(
       new MappedFile(static_cast<const uint8_t*>(mapped), size));
 }

@@ -24,15 +24,11 @@ using namespace onnx_import;
 constexpr int64_t kMinOpset = 6;
 constexpr int64_t kMaxOpset = 21;
 
-Error file_error(const std::string& file, const std::string& message) {
-  return Error{file, "", message};
-}
-
 /// The model's ai.onnx opset; a model importing none is read with the newest semantics.
 Result<int64_t> model_opset(const onnx::ModelProto& model, const std::string& file) {
   int64_t opset = imported_opset(model, "").value_or(kMaxOpset);
   if (opset < kMinOpset || opset > kMaxOpset)
-    return file_error(file, "ONNX opset " + std::to_string(opset) +
+    return make_file_error(file, "ONNX opset " + std::to_string(opset) +
                                 " is not supported (Kiln reads ai.onnx opsets " +
                                 std::to_string(kMinOpset) + " to " + std::to_string(kMaxOpset) +
                                 ")");
@@ -88,26 +84,26 @@ Status import_inputs_and_initializers(const onnx::GraphProto& graph, GraphBuilde
   for (const auto& input : graph.input()) input_names.insert(input.name());
   for (const auto& [name, tensor] : constant_inputs)
     if (!input_names.count(name))
-      return file_error(builder.file, "no graph input is named '" + name + "'");
+      return make_file_error(builder.file, "no graph input is named '" + name + "'");
   for (const onnx::ValueInfoProto& input : graph.input()) {
     if (initializer_names.count(input.name())) continue;  // a weight with a default value
-    if (input.name().empty()) return file_error(builder.file, "a graph input has no name");
+    if (input.name().empty()) return make_file_error(builder.file, "a graph input has no name");
     if (builder.graph.find_value(input.name()))
-      return file_error(builder.file, "graph input '" + input.name() + "' is listed twice");
+      return make_file_error(builder.file, "graph input '" + input.name() + "' is listed twice");
     if (auto bound = constant_inputs.find(input.name()); bound != constant_inputs.end()) {
       builder.graph.add_constant(input.name(), bound->second);
       continue;
     }
     Result<TensorType> type = tensor_type_from_onnx(input);
-    if (!type) return file_error(builder.file, "graph input: " + type.error().message);
+    if (!type) return make_file_error(builder.file, "graph input: " + type.error().message);
     builder.graph.inputs.push_back(builder.graph.add_value(input.name(), *type));
   }
   for (const onnx::TensorProto& init : graph.initializer()) {
-    if (init.name().empty()) return file_error(builder.file, "an initializer has no name");
+    if (init.name().empty()) return make_file_error(builder.file, "an initializer has no name");
     if (builder.graph.find_value(init.name()))
-      return file_error(builder.file, "initializer '" + init.name() + "' is defined twice");
+      return make_file_error(builder.file, "initializer '" + init.name() + "' is defined twice");
     Result<Tensor> tensor = builder.tensors.import(init, "initializer '" + init.name() + "'");
-    if (!tensor) return file_error(builder.file, tensor.error().message);
+    if (!tensor) return make_file_error(builder.file, tensor.error().message);
     builder.graph.add_constant(init.name(), std::move(*tensor));
   }
   return Status::ok();
@@ -117,7 +113,7 @@ Status import_outputs(const onnx::GraphProto& graph, GraphBuilder& builder) {
   for (const onnx::ValueInfoProto& output : graph.output()) {
     Value* value = builder.graph.find_value(output.name());
     if (!value)
-      return file_error(builder.file,
+      return make_file_error(builder.file,
                         "graph output '" + output.name() + "' is not produced by the graph");
     builder.graph.outputs.push_back(value);
   }

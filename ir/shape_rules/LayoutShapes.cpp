@@ -15,10 +15,6 @@ std::optional<std::vector<Dim>> known_dims_of_input(const ShapeContext& ctx) {
   return *ctx.input_known_dims[0];
 }
 
-std::string dims_to_string(const std::vector<Dim>& dims) {
-  return shape_to_string(dims);
-}
-
 // Fills the -1 entry of a Reshape target, or checks the element counts when there is none.
 Status resolve_reshape_count(const TensorType& input, Shape& out, std::optional<size_t> inferred,
                              const std::vector<Dim>& target) {
@@ -40,7 +36,7 @@ Status resolve_reshape_count(const TensorType& input, Shape& out, std::optional<
   }
   if (rest.overflowed) rest_known = false;
   const std::string what =
-      "Reshape cannot turn " + input.to_string() + " into shape " + dims_to_string(target);
+      "Reshape cannot turn " + input.to_string() + " into shape " + shape_to_string(target);
   if (!inferred) {
     if (!total || !rest_known) return Status::ok();
     bool mismatch;
@@ -98,23 +94,23 @@ Status infer_Reshape(ShapeContext& ctx) {
       out.push_back(t);
     } else if (t.value == 0) {
       if (i >= x.shape->size())
-        return make_error("Reshape shape " + dims_to_string(*target) + " has 0 (copy) at index " +
+        return make_error("Reshape shape " + shape_to_string(*target) + " has 0 (copy) at index " +
                           std::to_string(i) + " but the input " + x.to_string() + " has rank " +
                           std::to_string(x.shape->size()));
       out.push_back((*x.shape)[i]);
     } else if (t.value == -1) {
       if (inferred)
-        return make_error("Reshape shape " + dims_to_string(*target) + " has more than one -1");
+        return make_error("Reshape shape " + shape_to_string(*target) + " has more than one -1");
       inferred = i;
       out.push_back(Dim::unknown());
     } else {
-      return make_error("Reshape shape " + dims_to_string(*target) + " has invalid entry " +
+      return make_error("Reshape shape " + shape_to_string(*target) + " has invalid entry " +
                         std::to_string(t.value));
     }
   }
   if (allow_zero && inferred &&
       std::any_of(target->begin(), target->end(), [](const Dim& d) { return d == Dim::known(0); }))
-    return make_error("Reshape shape " + dims_to_string(*target) +
+    return make_error("Reshape shape " + shape_to_string(*target) +
                       " mixes -1 with 0 while allowzero is set");
   KILN_RETURN_IF_ERROR(resolve_reshape_count(x, out, inferred, *target));
   return set_output(ctx, TensorType{x.dtype, out}, known_dims_of_input(ctx));

@@ -15,7 +15,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 /// Runs a one-node graph of `op` with `outputs` outputs on runtime inputs; returns them all.
-Result<std::vector<Tensor>> run_outputs(const std::string& op, const std::vector<Tensor>& inputs,
+Result<std::vector<Tensor>> run_index_op(const std::string& op, const std::vector<Tensor>& inputs,
                                         size_t outputs, Attributes attrs) {
   Graph graph;
   graph.name = "test";
@@ -66,12 +66,12 @@ TEST(ReferenceIndexing, GatherIndexOutOfRangeIsAnErrorNamingTheNode) {
 TEST(ReferenceIndexing, TopKKeepsIndexOrderForTiesAndPutsNaNFirst) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   Tensor x = make_float_tensor({6}, {2, nan, 5, 2, 5, -1});
-  Result<std::vector<Tensor>> largest = run_outputs("TopK", {x}, 2, attrs_of({{"k", int64_t{4}}}));
+  Result<std::vector<Tensor>> largest = run_index_op("TopK", {x}, 2, attrs_of({{"k", int64_t{4}}}));
   ASSERT_TRUE(largest.is_ok()) << largest.error().to_string();
   EXPECT_THAT(ints_of((*largest)[1]), ElementsAre(1, 2, 4, 0));
   EXPECT_TRUE(std::isnan((*largest)[0].element_as_double(0)));
   Result<std::vector<Tensor>> smallest =
-      run_outputs("TopK", {x}, 2, attrs_of({{"k", int64_t{6}}, {"largest", int64_t{0}}}));
+      run_index_op("TopK", {x}, 2, attrs_of({{"k", int64_t{6}}, {"largest", int64_t{0}}}));
   ASSERT_TRUE(smallest.is_ok()) << smallest.error().to_string();
   EXPECT_THAT(ints_of((*smallest)[1]), ElementsAre(5, 0, 3, 2, 4, 1));
 }
@@ -114,7 +114,7 @@ TEST(ReferenceQuantized, RoundsHalfToEvenAndSaturates) {
 
 TEST(ReferenceQuantized, DynamicQuantizationOfAllZerosUsesScaleOne) {
   Result<std::vector<Tensor>> q =
-      run_outputs("DynamicQuantizeLinear", {make_float_tensor({3}, {0, 0, 0})}, 3,
+      run_index_op("DynamicQuantizeLinear", {make_float_tensor({3}, {0, 0, 0})}, 3,
                   attrs_of({{"to", std::string("u8")}}));
   ASSERT_TRUE(q.is_ok()) << q.error().to_string();
   EXPECT_THAT(ints_of((*q)[0]), ElementsAre(0, 0, 0));

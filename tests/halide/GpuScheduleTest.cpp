@@ -21,7 +21,7 @@ namespace {
 using Ints = std::vector<int64_t>;
 
 // conv + relu + conv + add + relu, conv + relu + max pool, global average pool, Gemm, softmax.
-void build_small_cnn(Graph& graph) {
+void build_residual_cnn(Graph& graph) {
   GraphBuilder b(graph);
   Value* x = b.input("x", {Dim::symbolic("batch"), Dim::known(8), Dim::known(12), Dim::known(12)});
   Value* c1 = b.node("Conv", "conv1",
@@ -79,7 +79,7 @@ TEST(GpuSchedule, EveryKernelIsScheduledForTheDeviceAndCompiles) {
   for (const char* spec : {"host-cuda", "host-opencl"}) {
     SCOPED_TRACE(spec);
     Graph graph;
-    build_small_cnn(graph);
+    build_residual_cnn(graph);
     ASSERT_TRUE(run_passes(graph, default_passes(true)).is_ok());
     Result<Halide::Target> target = parse_halide_target(spec);
     ASSERT_TRUE(target.is_ok());
@@ -113,7 +113,7 @@ TEST(GpuSchedule, EveryKernelIsScheduledForTheDeviceAndCompiles) {
 
 TEST(GpuSchedule, BlocksOfMoreThan1024ThreadsAreRejected) {
   Graph graph;
-  build_small_cnn(graph);
+  build_residual_cnn(graph);
   ASSERT_TRUE(run_passes(graph, default_passes(true)).is_ok());
   Result<Halide::Target> target = parse_halide_target("host-opencl");
   ASSERT_TRUE(target.is_ok());

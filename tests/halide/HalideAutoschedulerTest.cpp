@@ -25,7 +25,7 @@ using Ints = std::vector<int64_t>;
 
 // conv + relu + maxpool + flatten + gemm on a [batch, 3, 8, 8] input: a conv_pool group, a
 // reshape and a gemm kernel.
-void build_small_cnn(Graph& graph) {
+void build_conv_pool_fc(Graph& graph) {
   GraphBuilder b(graph);
   Value* x = b.input("x", {Dim::symbolic("batch"), Dim::known(3), Dim::known(8), Dim::known(8)});
   Value* c = b.node("Conv", "conv",
@@ -73,7 +73,7 @@ TEST(HalideAutoscheduler, EveryPluginSchedulesEveryKernelAndMatchesQuietly) {
     testing::internal::CaptureStderr();
     SCOPED_TRACE(name);
     Graph graph;
-    build_small_cnn(graph);
+    build_conv_pool_fc(graph);
     ASSERT_TRUE(run_passes(graph, default_passes(true)).is_ok());
     ScheduleOptions options;
     options.autoscheduler = name;
@@ -90,7 +90,7 @@ TEST(HalideAutoscheduler, EveryPluginSchedulesEveryKernelAndMatchesQuietly) {
 
 TEST(HalideAutoscheduler, EverySpaceListsThePluginsAndRecordsApply) {
   Graph graph;
-  build_small_cnn(graph);
+  build_conv_pool_fc(graph);
   ASSERT_TRUE(run_passes(graph, default_passes(true)).is_ok());
   const Halide::Target target = kiln::host_target();
   Result<KernelPartition> p = partition_kernels(graph, target, {});
@@ -151,7 +151,7 @@ TEST(HalideAutoscheduler, FailuresAreErrorsNamingKernelAndPlugin) {
 
 TEST(HalideAutoscheduler, ACompileRunsThePluginOnlyForKernelsTheCacheLacks) {
   Graph graph;
-  build_small_cnn(graph);
+  build_conv_pool_fc(graph);
   ASSERT_TRUE(run_passes(graph, default_passes(true)).is_ok());
   ScheduleOptions options;
   options.autoscheduler = "li2018";

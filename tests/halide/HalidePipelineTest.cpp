@@ -20,7 +20,7 @@ Shape batch_shape(const Ints& rest) {
 
 // x[batch,3,8,8] -> Conv -> Relu -> MaxPool -> Reshape(Concat(Gather(Shape(x), 0), [-1]))
 // -> Gemm -> Softmax, plus a Flatten output whose size is the product symbol batch*...
-void build_small_cnn(Graph& graph) {
+void build_dynamic_batch_cnn(Graph& graph) {
   GraphBuilder b(graph);
   Value* x = b.input("x", batch_shape({3, 8, 8}));
   Value* conv = b.node("Conv", "conv",
@@ -48,14 +48,14 @@ void build_small_cnn(Graph& graph) {
 
 TEST(HalidePipeline, OnePipelineServesBatchOneAndThree) {
   Graph graph;
-  build_small_cnn(graph);
+  build_dynamic_batch_cnn(graph);
   expect_matches_reference(graph,
                            {{random_tensor({1, 3, 8, 8}, 70)}, {random_tensor({3, 3, 8, 8}, 75)}});
 }
 
 TEST(HalidePipeline, ParametersAndAotArguments) {
   Graph graph;
-  build_small_cnn(graph);
+  build_dynamic_batch_cnn(graph);
   ASSERT_TRUE(infer_shapes(graph).is_ok());
   Result<KernelProgram> program = lower_kernels(graph, kiln::host_target());
   ASSERT_TRUE(program.is_ok()) << program.error().to_string();
@@ -97,7 +97,7 @@ TEST(HalidePipeline, RuntimeGatherIndicesMatchReference) {
 
 TEST(HalidePipeline, SchedulesAreChosenPerNode) {
   Graph graph;
-  build_small_cnn(graph);
+  build_dynamic_batch_cnn(graph);
   ASSERT_TRUE(infer_shapes(graph).is_ok());
   Halide::Target arm("arm-64-linux");
   ScheduleOptions options;
@@ -138,7 +138,7 @@ TEST(HalidePipeline, SchedulesAreChosenPerNode) {
 
 TEST(HalidePipeline, NaiveScheduleOptionsStillMatchReference) {
   Graph graph;
-  build_small_cnn(graph);
+  build_dynamic_batch_cnn(graph);
   ScheduleOptions options;
   options.parallel = false;
   options.max_vector_width = 1;
@@ -151,7 +151,7 @@ TEST(HalidePipeline, BadTargetsAndInputsAreErrors) {
   EXPECT_TRUE(parse_halide_target("x86-64-linux-avx2").is_ok());
 
   Graph graph;
-  build_small_cnn(graph);
+  build_dynamic_batch_cnn(graph);
   ASSERT_TRUE(infer_shapes(graph).is_ok());
   Result<HalideJitProgram> program = HalideJitProgram::compile(graph);
   ASSERT_TRUE(program.is_ok()) << program.error().to_string();

@@ -9,7 +9,7 @@
 namespace kiln {
 namespace {
 
-Graph parse_or_die(const std::string& text) {
+Graph parse_model_or_die(const std::string& text) {
   Result<Graph> graph = parse_graph(text, "limits.kir");
   EXPECT_TRUE(graph.is_ok()) << graph.error().to_string();
   return graph.is_ok() ? std::move(*graph) : Graph();
@@ -18,7 +18,7 @@ Graph parse_or_die(const std::string& text) {
 /// A one-Relu graph over an input of type `input_type`, with `attrs` on the node.
 Graph relu_graph(const std::string& input_type, const std::string& op = "Relu",
                  const std::string& attrs = "") {
-  return parse_or_die("graph @g {\n  input %x: " + input_type + "\n  %y: " + input_type + " = " +
+  return parse_model_or_die("graph @g {\n  input %x: " + input_type + "\n  %y: " + input_type + " = " +
                       op + " @node (%x)" + (attrs.empty() ? "" : " {" + attrs + "}") +
                       "\n  output %y\n}\n");
 }
@@ -47,7 +47,7 @@ TEST(ModelLimits, RefusesTensorsPastHalidesLimit) {
   expect_refused(relu_graph("f32[batch,536870912]"), "", "2147483648 bytes");
   expect_refused(relu_graph("f32[2147483648,2147483648,1048576,7]"), "",
                  "needs more than 2^63 bytes");
-  Graph graph = parse_or_die(
+  Graph graph = parse_model_or_die(
       "graph @g {\n  input %x: f32[1,4]\n  %y: f32[1,2147483652] = Pad @pad (%x) "
       "{pads = [0, 0, 0, 2147483648]}\n  output %y\n}\n");
   expect_refused(graph, "pad", "output %y f32[1,2147483652] needs 8589934608 bytes");
@@ -58,7 +58,7 @@ TEST(ModelLimits, RefusesHighRanksZeroDimInputsAndNoOutputs) {
   for (int i = 1; i < 17; ++i) rank17 += ",1";
   expect_refused(relu_graph(rank17 + "]"), "", "has rank 17; Kiln compiles tensors of rank 16");
   expect_refused(relu_graph("f32[0,3]"), "", "graph input %x has a zero dim");
-  expect_refused(parse_or_die("graph @g {\n  input %x: f32[1]\n}\n"), "", "no outputs");
+  expect_refused(parse_model_or_die("graph @g {\n  input %x: f32[1]\n}\n"), "", "no outputs");
 }
 
 TEST(ModelLimits, RefusesNonFiniteFloatAttributes) {

@@ -15,7 +15,7 @@
 namespace kiln {
 namespace {
 
-Graph parse(const std::string& text) {
+Graph parse_valid_graph(const std::string& text) {
   Result<Graph> graph = parse_graph(text);
   EXPECT_TRUE(graph.is_ok()) << (graph ? "" : graph.error().to_string());
   return std::move(graph.value());
@@ -44,8 +44,8 @@ std::vector<float> values_of(const Tensor& tensor) {
 /// Runs `text` on `input` before and after `passes` and expects the same outputs.
 void expect_same_outputs(const std::string& text, const Tensor& input,
                          const std::vector<std::string>& passes, const std::string& gone_op) {
-  Graph before = parse(text);
-  Graph after = parse(text);
+  Graph before = parse_valid_graph(text);
+  Graph after = parse_valid_graph(text);
   run(after, passes);
   if (!gone_op.empty()) {
     EXPECT_EQ(count_ops(after, gone_op), 0);
@@ -88,7 +88,7 @@ Tensor ramp(const std::vector<int64_t>& dims) {
 TEST(FoldBatchNormPassTest, FoldsIntoConvKeepingOutputName) {
   expect_same_outputs(kConvBatchNorm, ramp({1, 1, 3, 3}), {"infer-shapes", "fold-batch-norm"},
                       "BatchNormalization");
-  Graph graph = parse(kConvBatchNorm);
+  Graph graph = parse_valid_graph(kConvBatchNorm);
   run(graph, {"infer-shapes", "fold-batch-norm"});
   EXPECT_EQ(graph.outputs[0]->name, "y");
   EXPECT_EQ(graph.outputs[0]->producer->op, "Conv");
@@ -98,7 +98,7 @@ TEST(FoldBatchNormPassTest, LeavesConvWithAnotherUser) {
   std::string text = kConvBatchNorm;
   text.replace(text.find("  output %y"), 11,
                "  %r: ?[*] = Relu @relu (%c)\n  output %y\n  output %r");
-  Graph graph = parse(text);
+  Graph graph = parse_valid_graph(text);
   run(graph, {"infer-shapes", "fold-batch-norm"});
   EXPECT_EQ(count_ops(graph, "BatchNormalization"), 1);
 }
@@ -138,7 +138,7 @@ graph @g {
 }
 )";
   expect_same_outputs(text, ramp({1, 4}), {"remove-identity"}, "Identity");
-  Graph graph = parse(text);
+  Graph graph = parse_valid_graph(text);
   run(graph, {"remove-identity"});
   EXPECT_EQ(count_ops(graph, "Dropout"), 0);
   EXPECT_EQ(graph.outputs[0]->name, "c");
@@ -146,7 +146,7 @@ graph @g {
 }
 
 TEST(RemoveIdentityPassTest, KeepsIdentityBetweenInputAndOutput) {
-  Graph graph = parse(R"(
+  Graph graph = parse_valid_graph(R"(
 graph @g {
   input %x: f32[1,4]
   %y: ?[*] = Identity @id (%x)
@@ -158,7 +158,7 @@ graph @g {
 }
 
 TEST(EliminateDeadCodePassTest, RemovesUnusedNodesAndConstants) {
-  Graph graph = parse(R"(
+  Graph graph = parse_valid_graph(R"(
 graph @g {
   input %x: f32[1,2]
   const %unused: f32[2] = [1.0, 2.0]
@@ -191,14 +191,14 @@ graph @g {
 }
 )";
   expect_same_outputs(text, ramp({1, 4}), {"eliminate-common-subexpressions"}, "");
-  Graph graph = parse(text);
+  Graph graph = parse_valid_graph(text);
   run(graph, {"eliminate-common-subexpressions"});
   EXPECT_EQ(count_ops(graph, "Relu"), 1);
   EXPECT_EQ(count_ops(graph, "LeakyRelu"), 2);  // different alpha stays separate
 }
 
 TEST(FoldConstantsPassTest, FoldsShapeArithmeticWithoutEvaluator) {
-  Graph graph = parse(R"(
+  Graph graph = parse_valid_graph(R"(
 graph @g {
   input %x: f32[2,3,4]
   const %idx: i64[] = [0]
@@ -222,7 +222,7 @@ graph @g {
   EXPECT_EQ(graph.find_value("idx"), nullptr);
 
   // With one, the Concat of constants folds too.
-  Graph evaluated = parse(before);
+  Graph evaluated = parse_valid_graph(before);
   run(evaluated, {"infer-shapes", "fold-constants"});
   ASSERT_EQ(evaluated.nodes().size(), 1u) << graph_to_string(evaluated);
   const Value* target = evaluated.nodes()[0]->input(1);
@@ -242,11 +242,11 @@ graph @g {
   output %y
 }
 )";
-  Graph without = parse(text);
+  Graph without = parse_valid_graph(text);
   ASSERT_TRUE(run_passes(without, {"infer-shapes", "fold-constants"}).is_ok());
   EXPECT_EQ(count_ops(without, "Mul"), 1);
   expect_same_outputs(text, ramp({2}), {"infer-shapes", "fold-constants"}, "Mul");
-  Graph graph = parse(text);
+  Graph graph = parse_valid_graph(text);
   run(graph, {"infer-shapes", "fold-constants"});
   EXPECT_EQ(values_of(*graph.find_value("c")->constant), (std::vector<float>{3.0f, 8.0f}));
 }
@@ -269,7 +269,7 @@ TEST(AnnotationPassTest, MarksViewsAndLayouts) {
 // choose-layout and make-views ask ir/Ops.def: windows, elementwise ops (Cast included) and the
 // kLayoutAgnostic remaps are image ops; a Reduction (Softmax) is not; only View ops are views.
 TEST(AnnotationPassTest, LayoutsAndViewsFollowOpTraits) {
-  Graph graph = parse(R"(
+  Graph graph = parse_valid_graph(R"(
 graph @g {
   input %x: f32[1,2,4,4]
   const %w: f32[2,2,1,1] = [1.0, 0.5, -0.5, 1.0]

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "passes/FuseGroups.h"
+#include "tools/inspect/JsonReport.h"
 
 namespace kiln::cli {
 namespace {
@@ -16,19 +17,8 @@ std::string join(const std::vector<std::string>& parts, const std::string& separ
   return out;
 }
 
-nlohmann::ordered_json shape_json(const Shape& shape) {
-  nlohmann::ordered_json dims = nlohmann::ordered_json::array();
-  for (const Dim& d : shape) {
-    if (d.is_static()) {
-      dims.push_back(d.value);
-    } else {
-      dims.push_back(d.to_string());
-    }
-  }
-  return dims;
-}
-
-std::string quoted(const std::string& text) {
+/// A dot double-quoted string on one line (line breaks become spaces).
+std::string quoted_one_line(const std::string& text) {
   std::string out = "\"";
   for (char c : text) {
     if (c == '"' || c == '\\') out += '\\';
@@ -91,13 +81,14 @@ nlohmann::ordered_json make_fusion_json(const FusionPlan& plan) {
 }
 
 void print_fusion_dot(std::ostream& out, const Graph& graph, const FusionPlan& plan) {
-  out << "digraph " << quoted(graph.name) << " {\n";
+  out << "digraph " << quoted_one_line(graph.name) << " {\n";
   out << "  node [fontname=\"Helvetica\", fontsize=10, shape=box];\n";
   std::map<const Node*, std::string> id_of;
   std::map<const Value*, std::string> source_of;
   for (size_t i = 0; i < graph.inputs.size(); ++i) {
     source_of[graph.inputs[i]] = "input" + std::to_string(i);
-    out << "  input" << i << " [shape=ellipse, label=" << quoted(graph.inputs[i]->name) << "];\n";
+    out << "  input" << i << " [shape=ellipse, label=" << quoted_one_line(graph.inputs[i]->name)
+        << "];\n";
   }
   for (size_t i = 0; i < graph.nodes().size(); ++i) {
     id_of[graph.nodes()[i].get()] = "node" + std::to_string(i);
@@ -111,15 +102,16 @@ void print_fusion_dot(std::ostream& out, const Graph& graph, const FusionPlan& p
     // Quoted part by part so that dot's "\n" line breaks are not escaped.
     std::string text;
     for (const std::string& line : {node.name, node.op, shape}) {
-      const std::string part = quoted(line);
+      const std::string part = quoted_one_line(line);
       text += (text.empty() ? "" : "\\n") + part.substr(1, part.size() - 2);
     }
     return id_of[&node] + " [label=\"" + text + "\"];\n";
   };
   for (const FusionGroup& g : plan.groups) {
     out << "  subgraph cluster_group" << g.id << " {\n    style=filled; color=\"#888888\"; "
-        << "fillcolor=" << quoted(group_colour(g.id))
-        << "; label=" << quoted("group " + std::to_string(g.id) + ": " + g.schedule) << ";\n";
+        << "fillcolor=" << quoted_one_line(group_colour(g.id))
+        << "; label=" << quoted_one_line("group " + std::to_string(g.id) + ": " + g.schedule)
+        << ";\n";
     for (const Node* member : g.members) out << "    " << node_line(*member);
     out << "  }\n";
   }
@@ -130,7 +122,8 @@ void print_fusion_dot(std::ostream& out, const Graph& graph, const FusionPlan& p
       if (auto source = source_of.find(input); source != source_of.end())
         out << "  " << source->second << " -> " << id_of[owned.get()] << ";\n";
   for (size_t i = 0; i < graph.outputs.size(); ++i) {
-    out << "  output" << i << " [shape=ellipse, label=" << quoted(graph.outputs[i]->name) << "];\n";
+    out << "  output" << i << " [shape=ellipse, label=" << quoted_one_line(graph.outputs[i]->name)
+        << "];\n";
     if (auto source = source_of.find(graph.outputs[i]); source != source_of.end())
       out << "  " << source->second << " -> output" << i << ";\n";
   }

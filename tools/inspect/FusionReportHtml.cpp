@@ -39,7 +39,7 @@ std::string escape_html(const std::string& text) {
   return out;
 }
 
-std::string join(const std::vector<std::string>& parts) {
+std::string comma_joined(const std::vector<std::string>& parts) {
   std::string out;
   for (const std::string& part : parts) out += (out.empty() ? "" : ", ") + part;
   return out;
@@ -98,8 +98,8 @@ Result<std::string> make_fusion_html(const Graph& graph, const FusionPlan& plan,
           "</th><th>MACs</th><th>bytes saved</th><th>pattern</th>"
        << (profile ? "<th>ms</th>" : "") << "</tr>\n";
   for (const FusionGroup& g : plan.groups) {
-    html << "<tr><td class=\"num\">" << g.id << "</td><td>" << escape_html(join(g.nodes))
-         << "</td><td>" << escape_html(join(g.ops)) << "</td><td>"
+    html << "<tr><td class=\"num\">" << g.id << "</td><td>" << escape_html(comma_joined(g.nodes))
+         << "</td><td>" << escape_html(comma_joined(g.ops)) << "</td><td>"
          << escape_html(shape_to_string(g.output_shape)) << "</td><td class=\"num\">" << g.macs
          << "</td><td class=\"num\">" << g.bytes_saved << "</td><td>" << escape_html(g.schedule)
          << "</td>";

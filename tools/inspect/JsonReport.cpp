@@ -6,18 +6,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-Json shape_json(const std::optional<Shape>& shape) {
-  if (!shape) return nullptr;
-  Json dims = Json::array();
-  for (const Dim& dim : *shape) {
-    if (dim.is_static()) {
-      dims.push_back(dim.value);
-    } else {
-      dims.push_back(dim.to_string());
-    }
-  }
-  return dims;
-}
 
 Json value_json(const Value& value) {
   return Json{{"name", value.name},
@@ -32,6 +20,19 @@ Json value_list_json(const std::vector<Value*>& values) {
 }
 
 }  // namespace
+
+nlohmann::ordered_json shape_json(const std::optional<Shape>& shape) {
+  if (!shape) return nullptr;
+  nlohmann::ordered_json dims = nlohmann::ordered_json::array();
+  for (const Dim& dim : *shape) {
+    if (dim.is_static()) {
+      dims.push_back(dim.value);
+    } else {
+      dims.push_back(dim.to_string());
+    }
+  }
+  return dims;
+}
 
 Json make_json_report(const Graph& graph, const CostReport& costs) {
   Json nodes = Json::array();
