@@ -19,7 +19,7 @@ enum class PoolKind { Max, MaxIndex, Average, Lp };
 // `plane` (n * C + c): row-major, or with the spatial dims column-major (storage_order 1: the
 // first spatial dim fastest), as ONNX Runtime numbers MaxPool's Indices.
 int64_t window_input_index(const WindowPlan& p, int64_t plane, const std::array<int64_t, 3>& at,
-                   bool column_major) {
+                           bool column_major) {
   const int64_t plane_size = p.input[0] * p.input[1] * p.input[2];
   int64_t offset = (at[0] * p.input[1] + at[1]) * p.input[2] + at[2];
   if (column_major) {

@@ -29,8 +29,8 @@ Result<std::shared_ptr<const onnx::ModelProto>> read_model_file(const std::strin
   if (!model->ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage() ||
       stream.CurrentPosition() != static_cast<int>(bytes.size()))
     return make_file_error(path,
-                            "not a valid ONNX model (the file is truncated or is not a "
-                            "serialized ONNX ModelProto)");
+                           "not a valid ONNX model (the file is truncated or is not a "
+                           "serialized ONNX ModelProto)");
   if (!model->has_graph()) return make_file_error(path, "not a valid ONNX model: it has no graph");
   return std::shared_ptr<const onnx::ModelProto>(std::move(model));
 }

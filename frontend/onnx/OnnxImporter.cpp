@@ -29,9 +29,9 @@ Result<int64_t> model_opset(const onnx::ModelProto& model, const std::string& fi
   int64_t opset = imported_opset(model, "").value_or(kMaxOpset);
   if (opset < kMinOpset || opset > kMaxOpset)
     return make_file_error(file, "ONNX opset " + std::to_string(opset) +
-                                " is not supported (Kiln reads ai.onnx opsets " +
-                                std::to_string(kMinOpset) + " to " + std::to_string(kMaxOpset) +
-                                ")");
+                                     " is not supported (Kiln reads ai.onnx opsets " +
+                                     std::to_string(kMinOpset) + " to " +
+                                     std::to_string(kMaxOpset) + ")");
   return opset;
 }
 
@@ -114,7 +114,7 @@ Status import_outputs(const onnx::GraphProto& graph, GraphBuilder& builder) {
     Value* value = builder.graph.find_value(output.name());
     if (!value)
       return make_file_error(builder.file,
-                        "graph output '" + output.name() + "' is not produced by the graph");
+                             "graph output '" + output.name() + "' is not produced by the graph");
     builder.graph.outputs.push_back(value);
   }
   return Status::ok();

@@ -16,7 +16,7 @@ using ::testing::HasSubstr;
 
 /// Runs a one-node graph of `op` with `outputs` outputs on runtime inputs; returns them all.
 Result<std::vector<Tensor>> run_index_op(const std::string& op, const std::vector<Tensor>& inputs,
-                                        size_t outputs, Attributes attrs) {
+                                         size_t outputs, Attributes attrs) {
   Graph graph;
   graph.name = "test";
   std::vector<Value*> node_inputs, node_outputs;
@@ -115,7 +115,7 @@ TEST(ReferenceQuantized, RoundsHalfToEvenAndSaturates) {
 TEST(ReferenceQuantized, DynamicQuantizationOfAllZerosUsesScaleOne) {
   Result<std::vector<Tensor>> q =
       run_index_op("DynamicQuantizeLinear", {make_float_tensor({3}, {0, 0, 0})}, 3,
-                  attrs_of({{"to", std::string("u8")}}));
+                   attrs_of({{"to", std::string("u8")}}));
   ASSERT_TRUE(q.is_ok()) << q.error().to_string();
   EXPECT_THAT(ints_of((*q)[0]), ElementsAre(0, 0, 0));
   EXPECT_EQ((*q)[1].element_as_double(0), 1.0);

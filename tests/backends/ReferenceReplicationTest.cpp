@@ -12,8 +12,9 @@ namespace {
 using ::testing::ElementsAre;
 
 // Runs a one-node graph of `op` with `outputs` outputs on graph inputs `inputs`.
-Result<std::vector<Tensor>> run_replication_op(const std::string& op, const std::vector<Tensor>& inputs,
-                                        Attributes attrs, size_t outputs) {
+Result<std::vector<Tensor>> run_replication_op(const std::string& op,
+                                               const std::vector<Tensor>& inputs, Attributes attrs,
+                                               size_t outputs) {
   Graph graph;
   std::vector<Value*> ins, outs;
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -30,15 +31,15 @@ Result<std::vector<Tensor>> run_replication_op(const std::string& op, const std:
 TEST(ReferenceSplit, SizesOrUnevenParts) {
   Tensor x = make_float_tensor({2, 5}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
   ASSERT_OK_AND_ASSIGN(
-      sized,
-      run_replication_op("Split", {x},
-                  attrs_of({{"axis", int64_t{1}}, {"split", std::vector<int64_t>{1, 4}}}), 2));
+      sized, run_replication_op(
+                 "Split", {x},
+                 attrs_of({{"axis", int64_t{1}}, {"split", std::vector<int64_t>{1, 4}}}), 2));
   EXPECT_THAT(values_of(sized[0]), ElementsAre(0, 5));
   EXPECT_THAT(values_of(sized[1]), ElementsAre(1, 2, 3, 4, 6, 7, 8, 9));
   // Five columns in three parts: ceil(5 / 3) = 2 each, the last one taking the single rest.
   ASSERT_OK_AND_ASSIGN(
-      parts,
-      run_replication_op("Split", {x}, attrs_of({{"axis", int64_t{-1}}, {"num_outputs", int64_t{3}}}), 3));
+      parts, run_replication_op("Split", {x},
+                                attrs_of({{"axis", int64_t{-1}}, {"num_outputs", int64_t{3}}}), 3));
   EXPECT_EQ(parts[2].dims, (std::vector<int64_t>{2, 1}));
   EXPECT_THAT(values_of(parts[1]), ElementsAre(2, 3, 7, 8));
   EXPECT_THAT(values_of(parts[2]), ElementsAre(4, 9));

@@ -18,9 +18,9 @@ Graph parse_model_or_die(const std::string& text) {
 /// A one-Relu graph over an input of type `input_type`, with `attrs` on the node.
 Graph relu_graph(const std::string& input_type, const std::string& op = "Relu",
                  const std::string& attrs = "") {
-  return parse_model_or_die("graph @g {\n  input %x: " + input_type + "\n  %y: " + input_type + " = " +
-                      op + " @node (%x)" + (attrs.empty() ? "" : " {" + attrs + "}") +
-                      "\n  output %y\n}\n");
+  return parse_model_or_die("graph @g {\n  input %x: " + input_type + "\n  %y: " + input_type +
+                            " = " + op + " @node (%x)" + (attrs.empty() ? "" : " {" + attrs + "}") +
+                            "\n  output %y\n}\n");
 }
 
 void expect_refused(const Graph& graph, const std::string& node, const std::string& message) {

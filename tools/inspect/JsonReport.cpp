@@ -6,7 +6,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-
 Json value_json(const Value& value) {
   return Json{{"name", value.name},
               {"dtype", dtype_name(value.type.dtype)},
