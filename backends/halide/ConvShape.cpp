@@ -29,6 +29,7 @@ std::optional<ConvShape> channel_blockable_conv(const Node& node) {
   s.out_channels = out_shape[1].value;
   s.width = out_shape[3].value;
   s.group = node.attrs.get_int("group", 1);
+  s.kernel_width = w_shape[3].value;
   if (node.op == "ConvTranspose") {
     // Weight [C, M, KH, KW]; the blocked form is written for dense ones.
     if (s.group != 1) return std::nullopt;
@@ -46,6 +47,8 @@ std::optional<ConvShape> channel_blockable_conv(const Node& node) {
   s.depthwise = s.group > 1 && s.group == s.in_channels && s.group == s.out_channels;
   if (s.group != 1 && !s.depthwise) return std::nullopt;
   s.reduction = w_shape[1].value * w_shape[2].value * w_shape[3].value;
+  const std::vector<int64_t> strides = node.attrs.get_ints("strides", {1, 1});
+  if (strides.size() == 2) s.column_stride = strides[1];
   return s;
 }
 

@@ -15,7 +15,9 @@ struct ConvShape {
   int64_t out_channels = 0;
   int64_t width = 0;  ///< output columns
   int64_t group = 1;
-  bool depthwise = false;  ///< a Conv with one input channel per group, as many outputs
+  bool depthwise = false;     ///< a Conv with one input channel per group, as many outputs
+  int64_t kernel_width = 1;   ///< taps along the columns
+  int64_t column_stride = 1;  ///< input columns between neighbouring output columns (Conv)
   /// Multiply-adds per output element in the channel-blocked (conv_channels) form.
   int64_t reduction = 0;
 };

@@ -122,9 +122,13 @@ struct NodeFuncs {
   /// are a few taps per channel, so the schedule loops channel blocks innermost, reading each
   /// input pixel's channels in one sweep, instead of keeping one block's weights cached.
   bool channel_local = false;
-  /// ConvChannels: multiply-adds of one output row of one channel block (width x block x
-  /// reduction), which sizes the parallel tasks; 0 when unknown.
+  /// ConvChannels: multiply-adds of one output row of one parallel task's channels (width x
+  /// reduction x one block, or x all blocks when `channel_local`), which sizes the parallel
+  /// tasks; 0 when unknown.
   int64_t row_macs = 0;
+  /// ConvChannels: the output's static height (rows per image), so tasks of several rows can be
+  /// made equal in size; 0 when unknown.
+  int64_t output_rows = 0;
   /// ConvChannels: the least multiply-adds per parallel task on the target (ScheduleFacts of
   /// its MachineModel); rows are grouped into tasks of at least this much work. 0: a row a task.
   int64_t min_task_macs = 0;

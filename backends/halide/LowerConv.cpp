@@ -91,10 +91,14 @@ Result<NodeLowering> conv_channels(LoweringContext& ctx, const Node& node,
   lowering.funcs.accumulator = acc;
   const Value* result = node.output(0);
   if (result->type.shape && (*result->type.shape)[3].is_static()) {
+    // A depthwise task computes every channel block of its rows (blocks loop innermost).
     const int64_t reduction =
         depthwise ? kernel_h * kernel_w : in_channels_per_group * kernel_h * kernel_w;
-    lowering.funcs.row_macs = (*result->type.shape)[3].value * block * reduction;
+    const int64_t task_channels = depthwise ? (out_channels + block - 1) / block * block : block;
+    lowering.funcs.row_macs = (*result->type.shape)[3].value * task_channels * reduction;
     lowering.funcs.min_task_macs = schedule_facts(machine_model(ctx.target())).min_task_macs;
+    if ((*result->type.shape)[2].is_static())
+      lowering.funcs.output_rows = (*result->type.shape)[2].value;
   }
   return lowering;
 }

@@ -113,6 +113,60 @@ TEST(HalideConvChannels, DepthwiseConvsWithSeveralBlocksAndImagesMatchReference)
       static_shape({2, 96, 14, 13}), "depthwise blocks");
 }
 
+TEST(HalideConvChannels, DepthwiseConvsInTasksOfUnevenRowsMatchReference) {
+  // 29 rows of 64 channels x 30 columns: on most machines more than one parallel task of rows,
+  // spread evenly, so the last task is a row shorter (a guarded tail).
+  check_channels_graph(
+      [](GraphBuilder& b) {
+        Value* x = b.input("x", static_shape({1, 64, 29, 30}));
+        b.output(b.node("Conv", "dw",
+                        {x, b.constant("w", random_tensor({64, 1, 3, 3}, 41)),
+                         b.constant("b", random_tensor({64}, 42))},
+                        attrs({{"group", int64_t{64}}, {"pads", Ints{1, 1, 1, 1}}})));
+      },
+      static_shape({1, 64, 29, 30}), "depthwise uneven tasks");
+}
+
+// The register tile a depthwise conv of `width` output columns (3x3 taps, `stride`) gets by
+// default on `target`: {vector width, channel vectors, columns}.
+std::vector<int> depthwise_tile(const Halide::Target& target, int64_t width, int64_t stride) {
+  Graph graph;
+  GraphBuilder b(graph);
+  const int64_t in_width = width * stride;
+  Value* x = b.input("x", static_shape({1, 32, in_width, in_width}));
+  b.output(b.node("Conv", "dw", {x, b.constant("w", random_tensor({32, 1, 3, 3}, 43))},
+                  attrs({{"group", int64_t{32}},
+                         {"strides", Ints{stride, stride}},
+                         {"pads", Ints{1, 1, 1, 1}}})));
+  const Status passes = run_passes(graph, default_passes(false));
+  EXPECT_TRUE(passes.is_ok()) << passes.error().to_string();
+  const Node* conv = graph.find_node("dw_node");
+  if (!conv) {
+    ADD_FAILURE() << "no node dw_node";
+    return {};
+  }
+  const NodeSchedule s = choose_schedule(graph, *conv, target, ScheduleOptions{});
+  EXPECT_EQ(s.kind, ScheduleTemplate::ConvChannels);
+  return {s.vector_width, s.tile_channels, s.tile_x};
+}
+
+TEST(HalideConvChannels, DepthwiseTilesFollowTheMachine) {
+  // One vector of channels; columns: the fewest that keep latency x pipes accumulators in
+  // flight without wasting columns, within the registers (accumulators + one kernel row of
+  // inputs). Sapphire Rapids class (28 accumulator registers, 4 x 2 = 8 in flight):
+  const Halide::Target spr("x86-64-linux-avx512-avx512_sapphirerapids");
+  EXPECT_EQ(depthwise_tile(spr, 112, 1), (std::vector<int>{16, 1, 8}));
+  EXPECT_EQ(depthwise_tile(spr, 56, 2), (std::vector<int>{16, 1, 8}));
+  EXPECT_EQ(depthwise_tile(spr, 14, 1), (std::vector<int>{16, 1, 7}));  // 7 of 8 beats 14 of 16
+  EXPECT_EQ(depthwise_tile(spr, 7, 1), (std::vector<int>{16, 1, 7}));
+  // AVX2 (12 accumulator registers): 5 accumulators + 7 inputs fill them; 5 columns waste 4 of
+  // 60 but keep 5 of 8 in flight, against 4 of 8 for the exact 4.
+  const Halide::Target avx2("x86-64-linux-avx2");
+  EXPECT_EQ(depthwise_tile(avx2, 56, 1), (std::vector<int>{8, 1, 5}));
+  // Stride 2 reads 2 x tx + 1 input columns per kernel row: 3 x 4 + 1 = 13 > 12, so 3.
+  EXPECT_EQ(depthwise_tile(avx2, 56, 2), (std::vector<int>{8, 1, 3}));
+}
+
 TEST(HalideConvChannels, ConvPoolAndResidualGroupsMatchReference) {
   check_channels_graph(
       [](GraphBuilder& b) {
