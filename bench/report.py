@@ -107,8 +107,21 @@ def summary_lines(results, compile_stats, crosscheck):
     return lines
 
 
+def profile_table(profiles):
+    """Markdown table of each model's slowest kernels (run_bench.slowest_kernels)."""
+    rows = []
+    for model, profile in profiles.items():
+        for rank, kernel in enumerate(profile["kernels"], 1):
+            rows.append([model, str(rank), f"`{kernel['name']}`", kernel["template"],
+                         f"{kernel['median_ms']:.3f}", f"{100 * kernel['share']:.1f}%",
+                         f"{kernel['gflops']:.1f}", f"{kernel['percent_of_peak']:.1f}%",
+                         f"{profile['run_ms']:.3f}", str(profile["kernel_count"])])
+    return markdown_table(["model", "rank", "kernel", "template", "ms", "share of run",
+                           "GFLOP/s", "% peak", "run ms", "kernels"], rows)
+
+
 def results_markdown(machine, peak, results, compile_stats, crosscheck, command, notes,
-                     compile_only=False):
+                     compile_only=False, profiles=None):
     title = ("# Kiln compile times" if compile_only else
              "# Kiln vs PyTorch (oneDNN) and ONNX Runtime benchmark")
     parts = [title, "",
@@ -144,5 +157,13 @@ def results_markdown(machine, peak, results, compile_stats, crosscheck, command,
     if layers:
         parts += ["## Single layers (ResNet-18's 3x3 convolutions with bias and ReLU)", "",
                   markdown_table(COLUMNS, result_rows(layers)), ""]
+    if profiles:
+        parts += ["## Slowest kernels (batch 1, 1 thread)", "",
+                  "From `kiln bench LIBRARY --threads 1 --profile`, run after the table above: "
+                  "each model's three slowest kernels (median ms of each kernel over the runs; "
+                  "share of the whole run's median; % of the peak Kiln's own FMA probe "
+                  "measures, which can differ a little from bench/fma_peak.c's). `run ms` is "
+                  "that command's whole-run median, not the table's interleaved one.", "",
+                  profile_table(profiles), ""]
     parts += ["## Reproduce", "", "```sh", command, "```", ""]
     return "\n".join(parts)

@@ -362,6 +362,20 @@ def kiln_bench_crosscheck(kiln, library_path, batch, runs):
     return json.loads(result.stdout)["median_ms"]
 
 
+def slowest_kernels(kiln, library_path, runs, count=3):
+    """The `count` slowest kernels of a library at batch 1 on one thread (`kiln bench --profile`)
+    and the whole run's median, as {"run_ms": ..., "kernel_count": ..., "kernels": [...]}."""
+    result = subprocess.run([kiln, "bench", library_path, "--threads", "1", "--batch", "1",
+                             "--runs", str(runs), "--profile", "--format", "json"],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"kiln bench --profile failed:\n{result.stdout}{result.stderr}")
+    profile = json.loads(result.stdout)
+    kernels = sorted(profile["kernels"], key=lambda k: k["median_ms"], reverse=True)
+    return {"run_ms": profile["total_ms"], "kernel_count": len(kernels),
+            "kernels": kernels[:count]}
+
+
 def load_notes(load_start, load_end):
     cores = os.cpu_count() or 1
     notes = [f"Load average (1/5/15 min) at start: {'/'.join(f'{x:.2f}' for x in load_start)}, "
@@ -482,6 +496,17 @@ def main():
     if ort:
         ort.close()
 
+    # Where the time goes: each model's three slowest kernels (issue 15's per-kernel profile).
+    profiles = {}
+    if not args.compile_only:
+        for name in libraries:
+            if name in layer_models.LAYER_MODELS:
+                continue
+            try:
+                profiles[name] = slowest_kernels(args.kiln, libraries[name], max(args.runs, 5))
+            except (RuntimeError, ValueError, KeyError) as error:
+                failures.append(f"{name} profile: {error}")
+
     crosscheck = None
     check_rows = [r for r in results if r["threads"] == 1 and r["batch"] == min(args.batch_list)
                   and not r["layer"]]
@@ -515,7 +540,7 @@ def main():
     text = report.results_markdown(machine_info(ort, ort_problem, args.compile_only, args.kiln),
                                    peak,
                                    results, compile_stats_by_model, crosscheck, command, notes,
-                                   compile_only=args.compile_only)
+                                   compile_only=args.compile_only, profiles=profiles)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     tuned_section = tuned_bench.existing_section(args.out)  # written by --tuned; kept
     with open(args.out, "w") as out:

@@ -4,7 +4,8 @@
 It benchmarks the MNIST CNN only (a few runs, well under 2 minutes) into a temporary RESULTS file
 and checks the report's shape: machine and peak lines, one compile-time row (cold and warm
 seconds, kernel counts or n/a), and an inference table with one row per (batch, threads) in
-{1, 8} x {1, 2}, every cell filled, times positive and Kiln's output matching PyTorch's. ONNX
+{1, 8} x {1, 2}, every cell filled, times positive and Kiln's output matching PyTorch's, and
+the per-kernel profile (the model's three slowest kernels, slowest first). ONNX
 Runtime is optional (it comes from npm): where it ran, its times must be positive and its output
 must match PyTorch's; where it did not, the report must say why. It checks no speed target:
 numbers depend on the machine.
@@ -28,7 +29,9 @@ import report  # noqa: E402
 def table_rows(text, header_start):
     """Rows (lists of cells) of the markdown table whose header starts with `header_start`."""
     lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(header_start))
+    start = next((i for i, line in enumerate(lines) if line.startswith(header_start)), None)
+    if start is None:
+        return [], []
     rows = []
     for line in lines[start:]:
         if not line.startswith("|"):
@@ -91,6 +94,14 @@ def main():
                 failures.append(f"ONNX Runtime time or output wrong: {row}")
         elif named["ORT median ms"] != "n/a":
             failures.append(f"ONNX Runtime unavailable but timed: {row}")
+    # The per-kernel profile: the MNIST CNN's three slowest kernels, slowest first.
+    header, rows = table_rows(text, "| model | rank | kernel")
+    if [row[:2] for row in rows] != [["mnist_cnn", "1"], ["mnist_cnn", "2"], ["mnist_cnn", "3"]]:
+        failures.append(f"slowest-kernels table: {rows}")
+    else:
+        times = [float(row[header.index("ms")]) for row in rows]
+        if times != sorted(times, reverse=True) or times[-1] <= 0:
+            failures.append(f"slowest kernels not slowest first: {rows}")
     for failure in failures:
         print("FAIL:", failure)
     print("PASS" if not failures else f"{len(failures)} failures")
