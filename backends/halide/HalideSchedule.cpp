@@ -23,8 +23,8 @@ using Halide::VarOrRVar;
 
 // Ops whose consumers read each input element many times (windows, dot products): feeding them
 // an inlined expression would recompute it per read, so their producers are stored. By ir/Ops.def:
-// the Window, Reduction and Opaque ops, and the kPiecewise ones (Concat's select chain evaluates
-// every part at each output).
+// the Window, Reduction and Opaque ops, and the kPiecewise ones (Concat's select chain, its form
+// where it is not stored, evaluates every part at each output).
 bool rereads_inputs(const std::string& op) {
   const OpPattern pattern = op_pattern(op);
   return pattern == OpPattern::Window || pattern == OpPattern::Reduction ||
@@ -219,6 +219,49 @@ void store_channels_last(Func f) {
 // from warning that they were forgotten.
 void keep_updates_serial(Func f) {
   for (int u = 0; u < f.num_update_definitions(); ++u) f.update(u).unscheduled();
+}
+
+// The update stages of a Func that copy its inputs into disjoint slices (a stored Concat): each
+// loops in the storage order (channels innermost when channels-last), with the innermost dim
+// (a pure var, or the copy's RVar when the slices lie along it) vectorised and the outermost
+// pure dims run in parallel.
+void apply_disjoint_copies(const NodeSchedule& s, Func f) {
+  const std::vector<Var> args = f.args();
+  std::vector<size_t> storage_order(args.size());  // Halide dims, innermost first
+  for (size_t i = 0; i < args.size(); ++i) storage_order[i] = i;
+  if (s.channels_last && args.size() == 4) storage_order = {2, 0, 1, 3};
+  for (int u = 0; u < f.num_update_definitions(); ++u) {
+    Halide::Stage stage = f.update(u);
+    const std::vector<Var> pure = stage_pure_vars(f, u);
+    const std::vector<Halide::RVar> rvars = f.rvars(u);
+    std::vector<VarOrRVar> order;
+    std::vector<bool> order_is_pure;
+    for (size_t dim : storage_order) {
+      const bool is_pure = std::any_of(pure.begin(), pure.end(),
+                                       [&](const Var& v) { return v.name() == args[dim].name(); });
+      if (is_pure) {
+        order.push_back(args[dim]);
+      } else if (!rvars.empty()) {
+        order.push_back(rvars[0]);
+      }
+      order_is_pure.push_back(is_pure || rvars.empty());
+    }
+    if (order.size() > 1) stage.reorder(order);
+    if (s.vector_width > 1 && !order.empty())
+      stage.vectorize(order[0], s.vector_width, TailStrategy::GuardWithIf);
+    if (!s.parallel || order.size() < 2) continue;
+    // The outermost pure dim, fused with the next one inside it when that is pure too (the
+    // copy's own RVar stays serial).
+    size_t outer = order.size() - 1;
+    while (outer > 0 && !order_is_pure[outer]) --outer;
+    if (outer == 0) continue;
+    if (outer >= 2 && order_is_pure[outer - 1]) {
+      Var fused(f.name() + "_u" + std::to_string(u) + "_outer");
+      stage.fuse(order[outer - 1].var, order[outer].var, fused).parallel(fused);
+    } else {
+      stage.parallel(order[outer].var);
+    }
+  }
 }
 
 void apply_root(const NodeSchedule& s, Func f, bool store) {
@@ -646,7 +689,11 @@ void apply_schedule(const NodeSchedule& schedule, NodeFuncs& funcs, bool is_outp
       return;
     case ScheduleTemplate::Root:
       apply_root(schedule, funcs.output, !is_output);
-      keep_updates_serial(funcs.output);
+      if (funcs.disjoint_copies) {
+        apply_disjoint_copies(schedule, funcs.output);
+      } else {
+        keep_updates_serial(funcs.output);
+      }
       return;
     case ScheduleTemplate::ConvTiled:
       if (funcs.accumulator.defined() && funcs.output.args().size() >= 3) {

@@ -122,6 +122,10 @@ struct NodeFuncs {
   /// are a few taps per channel, so the schedule loops channel blocks innermost, reading each
   /// input pixel's channels in one sweep, instead of keeping one block's weights cached.
   bool channel_local = false;
+  /// The output has no pure values, only update stages that each copy one input into its own
+  /// disjoint slice (a stored Concat): the Root template schedules every update like a pure
+  /// stage (vectorised along the storage's innermost dim, parallel over the outer ones).
+  bool disjoint_copies = false;
   /// ConvChannels: multiply-adds of one output row of one parallel task's channels (width x
   /// reduction x one block, or x all blocks when `channel_local`), which sizes the parallel
   /// tasks; 0 when unknown.

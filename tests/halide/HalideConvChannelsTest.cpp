@@ -127,6 +127,37 @@ TEST(HalideConvChannels, DepthwiseConvsInTasksOfUnevenRowsMatchReference) {
       static_shape({1, 64, 29, 30}), "depthwise uneven tasks");
 }
 
+TEST(HalideConvChannels, StoredConcatsMatchReference) {
+  // Stored Concats are copies of each part into its slice (update stages): along the channels of
+  // channels-last intermediates (a DenseNet block: the input, then each conv's output), with a
+  // part of 8 channels (half a 16-lane vector) and parts reused, and along the width.
+  const auto build = [](GraphBuilder& b) {
+    Value* x = b.input("x", static_shape({2, 8, 10, 9}));
+    Value* a = b.node("Conv", "conv_a",
+                      {x, b.constant("wa", random_tensor({16, 8, 3, 3}, 51)),
+                       b.constant("ba", random_tensor({16}, 52))},
+                      attrs({{"pads", Ints{1, 1, 1, 1}}}));
+    a = b.node("Relu", "relu_a", {a});
+    Value* cat1 = b.node("Concat", "cat1", {x, a}, attrs({{"axis", int64_t{1}}}));
+    Value* c =
+        b.node("Conv", "conv_c", {cat1, b.constant("wc", random_tensor({24, 24, 1, 1}, 53))});
+    Value* cat2 = b.node("Concat", "cat2", {x, a, c, a}, attrs({{"axis", int64_t{1}}}));
+    Value* d =
+        b.node("Conv", "conv_d", {cat2, b.constant("wd", random_tensor({16, 64, 1, 1}, 54))});
+    Value* wide = b.node("Concat", "cat_w", {d, a}, attrs({{"axis", int64_t{3}}}));
+    b.output(b.node("Conv", "conv_e", {wide, b.constant("we", random_tensor({8, 16, 3, 3}, 55))},
+                    attrs({{"pads", Ints{1, 1, 1, 1}}})));
+  };
+  check_channels_graph(build, static_shape({2, 8, 10, 9}), "concats");
+  // The channel Concats are stored channels-last (the case DenseNet runs).
+  Graph graph;
+  GraphBuilder b(graph);
+  build(b);
+  ASSERT_TRUE(run_passes(graph, default_passes(true)).is_ok());
+  for (const char* name : {"cat1_node", "cat2_node"})
+    EXPECT_EQ(graph.find_node(name)->attrs.get_string("layout", ""), "NHWC") << name;
+}
+
 // The register tile a depthwise conv of `width` output columns (3x3 taps, `stride`) gets by
 // default on `target`: {vector width, channel vectors, columns}.
 std::vector<int> depthwise_tile(const Halide::Target& target, int64_t width, int64_t stride) {
