@@ -198,6 +198,39 @@ TEST(HalideConvChannels, DepthwiseTilesFollowTheMachine) {
   EXPECT_EQ(depthwise_tile(avx2, 56, 2), (std::vector<int>{8, 1, 3}));
 }
 
+// The register tile {vector width, channel vectors, columns} a dense 27-column conv of
+// `in_channels` -> `out_channels` with a `kernel` x `kernel` window gets by default on `target`.
+std::vector<int> dense_tile(const Halide::Target& target, int64_t in_channels, int64_t out_channels,
+                            int64_t kernel) {
+  Graph graph;
+  GraphBuilder b(graph);
+  const int64_t pad = kernel / 2;
+  Value* x = b.input("x", static_shape({1, in_channels, 27, 27}));
+  b.output(
+      b.node("Conv", "conv",
+             {x, b.constant("w", random_tensor({out_channels, in_channels, kernel, kernel}, 44))},
+             attrs({{"pads", Ints{pad, pad, pad, pad}}})));
+  const Status passes = run_passes(graph, default_passes(false));
+  EXPECT_TRUE(passes.is_ok()) << passes.error().to_string();
+  const Node* conv = graph.find_node("conv_node");
+  if (!conv) {
+    ADD_FAILURE() << "no node conv_node";
+    return {};
+  }
+  const NodeSchedule s = choose_schedule(graph, *conv, target, ScheduleOptions{});
+  EXPECT_EQ(s.kind, ScheduleTemplate::ConvChannels);
+  return {s.vector_width, s.tile_channels, s.tile_x};
+}
+
+TEST(HalideConvChannels, SingleVectorTilesKeepTheirInputWindowInL1) {
+  // Skylake-SP class: 32 KiB L1d, 28 accumulator registers. A 3x3 conv of 16 input channels
+  // reads a 5.6 KiB window with 16 x 27 tiles: one vector of channels, whole rows. AlexNet's 5x5
+  // conv of 96 channels would read 58 KiB (1.8 x L1d) that way, so it takes two vectors by 9.
+  const Halide::Target skylake("x86-64-linux-avx512");
+  EXPECT_EQ(dense_tile(skylake, 16, 64, 3), (std::vector<int>{16, 1, 27}));
+  EXPECT_EQ(dense_tile(skylake, 96, 256, 5), (std::vector<int>{16, 2, 9}));
+}
+
 TEST(HalideConvChannels, ConvPoolAndResidualGroupsMatchReference) {
   check_channels_graph(
       [](GraphBuilder& b) {
