@@ -116,18 +116,25 @@ int depthwise_tile_columns(const ConvShape& shape, const ScheduleFacts& facts) {
   return best;
 }
 
-// How much of its FMA rate a dense conv tile of one channel vector by `tx` columns keeps when its
-// input window (kernel rows x the tile's input columns x input channels) may not fit the L1d:
-// such a tile loads a broadcast input for every FMA, so its loads must hit L1, where a tile of
-// two or more vectors reuses each broadcast and hides L2 hits. Measured on the Zen 4 VM (32 KiB
-// L1d, one thread): AlexNet's 5x5 conv of 96 -> 256 channels on 27 columns ran at 50% of peak
-// with 16 x 25 tiles (a 56 KiB window) and at 90% with 32 x 14 or 64 x 7, while EfficientNet-B0's
-// 672-channel 1x1 convs on 14 columns (38 KiB, 1.2 x L1d) stayed faster with 16 x 14 than with a
-// partly empty second vector. So windows up to 1.25 x L1d keep the whole rate, larger ones the
-// share of 1.25 x L1d they fill. 1 for other convolutions.
-double single_vector_l1_share(const Node& node, const ConvShape& shape, int64_t tx,
-                              int64_t l1d_bytes) {
+// How much of its FMA rate a dense conv tile of `tc` channel vectors by `tx` columns keeps when
+// its input window (kernel rows x the tile's input columns x input channels) may not fit the L1d.
+// A tile of one vector loads a broadcast input for every FMA, so its loads must hit L1; so must a
+// 1x1 conv's, which reads each input once per tile (no neighbouring taps share it). Other tiles
+// reuse each broadcast and hide L2 hits. Measured on the Zen 4 VM (32 KiB L1d, one thread):
+// AlexNet's 5x5 conv of 96 -> 256 channels on 27 columns ran at 50% of peak with 16 x 25 tiles
+// (a 58 KiB window) and at 90-94% with 32 x 9, 32 x 14 or 64 x 7; ResNet-50's 1x1 convs of
+// 1024 channels on 14 columns took 0.75 x as long with 64 x 7 tiles (28 KiB) as with 32 x 14
+// (57 KiB); EfficientNet-B0's 672-channel 1x1 convs on 14 columns (38 KiB, 1.2 x L1d) stayed
+// faster with 16 x 14 than with a partly empty second vector. So windows up to 1.25 x L1d keep
+// the whole rate, larger ones the share of 1.25 x L1d they fill. (For 3x3 convs of two or more
+// vectors the same rule measured both ways: ResNet-18's 512-channel 7-column convs ran 15%
+// slower when it traded 64 x 7 tiles for 64 x 4, VGG-11's wide ones 4-7% faster; they keep the
+// plain score.) 1 for other convolutions.
+double l1_window_share(const Node& node, const ConvShape& shape, int tc, int64_t tx,
+                       int64_t l1d_bytes) {
   if (node.op != "Conv" || shape.depthwise || l1d_bytes <= 0) return 1;
+  const bool pointwise = shape.kernel_width == 1 && shape.reduction == shape.in_channels;
+  if (tc > 1 && !pointwise) return 1;
   const int64_t row_taps = shape.reduction / std::max<int64_t>(1, shape.kernel_width);
   const double window =
       4.0 * double(row_taps) * double((tx - 1) * shape.column_stride + shape.kernel_width);
@@ -176,7 +183,7 @@ std::optional<NodeSchedule> conv_channels_tiling(const Node& node, const Halide:
         const double column_share = double(width) / double((width + tx - 1) / tx * tx);
         const double register_share = std::min(1.0, double(tc * tx) / enough_accumulators);
         const double score = channel_share * column_share * register_share *
-                             (tc == 1 ? single_vector_l1_share(node, *shape, tx, l1d_bytes) : 1.0);
+                             l1_window_share(node, *shape, tc, tx, l1d_bytes);
         if (score > best_score + 1e-9 ||
             (score > best_score - 1e-9 && tc * tx > best.tile_channels * best.tile_x)) {
           best_score = score;

@@ -198,14 +198,14 @@ TEST(HalideConvChannels, DepthwiseTilesFollowTheMachine) {
   EXPECT_EQ(depthwise_tile(avx2, 56, 2), (std::vector<int>{8, 1, 3}));
 }
 
-// The register tile {vector width, channel vectors, columns} a dense 27-column conv of
+// The register tile {vector width, channel vectors, columns} a dense conv of `width` columns of
 // `in_channels` -> `out_channels` with a `kernel` x `kernel` window gets by default on `target`.
 std::vector<int> dense_tile(const Halide::Target& target, int64_t in_channels, int64_t out_channels,
-                            int64_t kernel) {
+                            int64_t kernel, int64_t width = 27) {
   Graph graph;
   GraphBuilder b(graph);
   const int64_t pad = kernel / 2;
-  Value* x = b.input("x", static_shape({1, in_channels, 27, 27}));
+  Value* x = b.input("x", static_shape({1, in_channels, width, width}));
   b.output(
       b.node("Conv", "conv",
              {x, b.constant("w", random_tensor({out_channels, in_channels, kernel, kernel}, 44))},
@@ -229,6 +229,15 @@ TEST(HalideConvChannels, SingleVectorTilesKeepTheirInputWindowInL1) {
   const Halide::Target skylake("x86-64-linux-avx512");
   EXPECT_EQ(dense_tile(skylake, 16, 64, 3), (std::vector<int>{16, 1, 27}));
   EXPECT_EQ(dense_tile(skylake, 96, 256, 5), (std::vector<int>{16, 2, 9}));
+}
+
+TEST(HalideConvChannels, PointwiseTilesKeepTheirInputWindowInL1) {
+  // A 1x1 conv reads each input of its window once per tile: ResNet-50's 1024 -> 256 channel
+  // convs on 14 columns take 64 x 7 tiles (28 KiB window) rather than 32 x 14 (56 KiB); 512
+  // input channels fit with 32 x 14 (28 KiB).
+  const Halide::Target skylake("x86-64-linux-avx512");
+  EXPECT_EQ(dense_tile(skylake, 1024, 256, 1, 14), (std::vector<int>{16, 4, 7}));
+  EXPECT_EQ(dense_tile(skylake, 512, 256, 1, 14), (std::vector<int>{16, 2, 14}));
 }
 
 TEST(HalideConvChannels, ConvPoolAndResidualGroupsMatchReference) {
