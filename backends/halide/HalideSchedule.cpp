@@ -270,8 +270,10 @@ void apply_disjoint_copies(const NodeSchedule& s, Func f) {
         order.push_back(args[dim]);
       } else if (!rvars.empty()) {
         order.push_back(rvars[0]);
+      } else {
+        continue;
       }
-      order_is_pure.push_back(is_pure || rvars.empty());
+      order_is_pure.push_back(is_pure);
     }
     if (order.size() > 1) stage.reorder(order);
     if (s.vector_width > 1 && !order.empty())
