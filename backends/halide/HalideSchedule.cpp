@@ -163,17 +163,17 @@ std::optional<NodeSchedule> conv_channels_tiling(const Node& node, const Halide:
   }
   if (vw < 4 || channels < vw || width < 1) return std::nullopt;
 
-  const ScheduleFacts facts = schedule_facts(machine_model(target));
+  const MachineModel& machine = machine_model(target);
+  const ScheduleFacts facts = schedule_facts(machine);
   const int budget = facts.accumulator_budget;
   NodeSchedule best;
-  double best_score = -1;
   if (depthwise) {
     best.tile_channels = 1;
     best.tile_x = depthwise_tile_columns(*shape, facts);
-    best_score = 1;
   } else {
+    // One channel vector by one column always scores (channels >= vw, width >= 1).
     const double enough_accumulators = std::max(budget / 2.0, double(facts.accumulators_in_flight));
-    const int64_t l1d_bytes = machine_model(target).l1d_bytes;
+    double best_score = -1;
     for (int tc : {2, 4, 1}) {
       const int64_t block = int64_t(vw) * tc;
       if (tc > (channels + vw - 1) / vw) continue;
@@ -183,7 +183,7 @@ std::optional<NodeSchedule> conv_channels_tiling(const Node& node, const Halide:
         const double column_share = double(width) / double((width + tx - 1) / tx * tx);
         const double register_share = std::min(1.0, double(tc * tx) / enough_accumulators);
         const double score = channel_share * column_share * register_share *
-                             l1_window_share(node, *shape, tc, tx, l1d_bytes);
+                             l1_window_share(node, *shape, tc, tx, machine.l1d_bytes);
         if (score > best_score + 1e-9 ||
             (score > best_score - 1e-9 && tc * tx > best.tile_channels * best.tile_x)) {
           best_score = score;
@@ -193,7 +193,6 @@ std::optional<NodeSchedule> conv_channels_tiling(const Node& node, const Halide:
       }
     }
   }
-  if (best_score < 0) return std::nullopt;
   best.unroll_epilogue = shape->reduction <= 96;
   best.kind = ScheduleTemplate::ConvChannels;
   best.vector_width = vw;

@@ -193,8 +193,8 @@ Result<NodeLowering> lower_Concat(LoweringContext& ctx, const Node& node) {
     return single_output(f, extents, parts[0].dtype);
   }
   // Stored: one copy per part into its own slice, so each output element costs one load (the
-  // select chain loads every part at every output: DenseNet-121's 25-part Concats ran at about
-  // 1 GB/s).
+  // select chain loads every part at every output: DenseNet-121's Concats of up to 26 parts ran
+  // at about 1 GB/s).
   KILN_HALIDE_ASSIGN(type, to_halide_type(parts[0].dtype));
   define_pure(f, vars, Halide::undef(type));
   for (size_t p = 0; p < parts.size(); ++p) {

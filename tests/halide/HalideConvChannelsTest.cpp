@@ -158,27 +158,34 @@ TEST(HalideConvChannels, StoredConcatsMatchReference) {
     EXPECT_EQ(graph.find_node(name)->attrs.get_string("layout", ""), "NHWC") << name;
 }
 
-// The register tile a depthwise conv of `width` output columns (3x3 taps, `stride`) gets by
-// default on `target`: {vector width, channel vectors, columns}.
-std::vector<int> depthwise_tile(const Halide::Target& target, int64_t width, int64_t stride) {
+// The register tile {vector width, channel vectors, columns} that the single Conv of an input of
+// `in_shape` with a weight of `weight_shape` and `conv_attrs` gets by default on `target`.
+std::vector<int> default_conv_tile(const Halide::Target& target, const Ints& in_shape,
+                                   const Ints& weight_shape, Attributes conv_attrs) {
   Graph graph;
   GraphBuilder b(graph);
-  const int64_t in_width = width * stride;
-  Value* x = b.input("x", static_shape({1, 32, in_width, in_width}));
-  b.output(b.node("Conv", "dw", {x, b.constant("w", random_tensor({32, 1, 3, 3}, 43))},
-                  attrs({{"group", int64_t{32}},
-                         {"strides", Ints{stride, stride}},
-                         {"pads", Ints{1, 1, 1, 1}}})));
+  Value* x = b.input("x", static_shape(in_shape));
+  b.output(b.node("Conv", "conv", {x, b.constant("w", random_tensor(weight_shape, 43))},
+                  std::move(conv_attrs)));
   const Status passes = run_passes(graph, default_passes(false));
   EXPECT_TRUE(passes.is_ok()) << passes.error().to_string();
-  const Node* conv = graph.find_node("dw_node");
+  const Node* conv = graph.find_node("conv_node");
   if (!conv) {
-    ADD_FAILURE() << "no node dw_node";
+    ADD_FAILURE() << "no node conv_node";
     return {};
   }
   const NodeSchedule s = choose_schedule(graph, *conv, target, ScheduleOptions{});
   EXPECT_EQ(s.kind, ScheduleTemplate::ConvChannels);
   return {s.vector_width, s.tile_channels, s.tile_x};
+}
+
+// The tile of a 32-channel depthwise 3x3 conv of `width` output columns and `stride`.
+std::vector<int> depthwise_tile(const Halide::Target& target, int64_t width, int64_t stride) {
+  const int64_t in_width = width * stride;
+  return default_conv_tile(
+      target, {1, 32, in_width, in_width}, {32, 1, 3, 3},
+      attrs(
+          {{"group", int64_t{32}}, {"strides", Ints{stride, stride}}, {"pads", Ints{1, 1, 1, 1}}}));
 }
 
 TEST(HalideConvChannels, DepthwiseTilesFollowTheMachine) {
@@ -198,28 +205,14 @@ TEST(HalideConvChannels, DepthwiseTilesFollowTheMachine) {
   EXPECT_EQ(depthwise_tile(avx2, 56, 2), (std::vector<int>{8, 1, 3}));
 }
 
-// The register tile {vector width, channel vectors, columns} a dense conv of `width` columns of
-// `in_channels` -> `out_channels` with a `kernel` x `kernel` window gets by default on `target`.
+// The tile of a dense `kernel` x `kernel` conv of `in_channels` -> `out_channels` on `width`
+// columns (padded to keep the width).
 std::vector<int> dense_tile(const Halide::Target& target, int64_t in_channels, int64_t out_channels,
                             int64_t kernel, int64_t width = 27) {
-  Graph graph;
-  GraphBuilder b(graph);
   const int64_t pad = kernel / 2;
-  Value* x = b.input("x", static_shape({1, in_channels, width, width}));
-  b.output(
-      b.node("Conv", "conv",
-             {x, b.constant("w", random_tensor({out_channels, in_channels, kernel, kernel}, 44))},
-             attrs({{"pads", Ints{pad, pad, pad, pad}}})));
-  const Status passes = run_passes(graph, default_passes(false));
-  EXPECT_TRUE(passes.is_ok()) << passes.error().to_string();
-  const Node* conv = graph.find_node("conv_node");
-  if (!conv) {
-    ADD_FAILURE() << "no node conv_node";
-    return {};
-  }
-  const NodeSchedule s = choose_schedule(graph, *conv, target, ScheduleOptions{});
-  EXPECT_EQ(s.kind, ScheduleTemplate::ConvChannels);
-  return {s.vector_width, s.tile_channels, s.tile_x};
+  return default_conv_tile(target, {1, in_channels, width, width},
+                           {out_channels, in_channels, kernel, kernel},
+                           attrs({{"pads", Ints{pad, pad, pad, pad}}}));
 }
 
 TEST(HalideConvChannels, SingleVectorTilesKeepTheirInputWindowInL1) {
