@@ -120,25 +120,52 @@ int depthwise_tile_columns(const ConvShape& shape, const ScheduleFacts& facts) {
 // its input window (kernel rows x the tile's input columns x input channels) may not fit the L1d.
 // A tile of one vector loads a broadcast input for every FMA, so its loads must hit L1; so must a
 // 1x1 conv's, which reads each input once per tile (no neighbouring taps share it). Other tiles
-// reuse each broadcast and hide L2 hits. Measured on the Zen 4 VM (32 KiB L1d, one thread):
-// AlexNet's 5x5 conv of 96 -> 256 channels on 27 columns ran at 50% of peak with 16 x 25 tiles
-// (a 58 KiB window) and at 90-94% with 32 x 9, 32 x 14 or 64 x 7; ResNet-50's 1x1 convs of
-// 1024 channels on 14 columns took 0.75 x as long with 64 x 7 tiles (28 KiB) as with 32 x 14
-// (57 KiB); EfficientNet-B0's 672-channel 1x1 convs on 14 columns (38 KiB, 1.2 x L1d) stayed
-// faster with 16 x 14 than with a partly empty second vector. So windows up to 1.25 x L1d keep
-// the whole rate, larger ones the share of 1.25 x L1d they fill. (For 3x3 convs of two or more
-// vectors the same rule measured both ways: ResNet-18's 512-channel 7-column convs ran 15%
-// slower when it traded 64 x 7 tiles for 64 x 4, VGG-11's wide ones 4-7% faster; they keep the
-// plain score.) 1 for other convolutions.
+// reuse each broadcast and hide L2 hits. A window up to 1.25 x L1d keeps the whole rate, a larger
+// one the share of that allowance it fills. For a one-vector tile of a wider kernel the allowance
+// shrinks with the FMA pipes: with two pipes it issues twice the loads per cycle, and each L1
+// miss stalls twice the work. (Scaling the 1x1 convs' allowance too measured 2-3% slower on
+// EfficientNet-B0, ResNet-50 and MobileNetV2 on the Sapphire Rapids VM.)
+// Zen 4 VM (32 KiB L1d, one 512-bit FMA pipe: 40 KiB), one thread: AlexNet's 5x5 conv of
+// 96 -> 256 channels on 27 columns ran at 50% of peak with 16 x 25 tiles (a 58 KiB window) and
+// at 90-94% with 32 x 9, 32 x 14 or 64 x 7; ResNet-50's 1x1 convs of 1024 channels on 14 columns
+// took 0.75 x as long with 64 x 7 tiles (28 KiB) as with 32 x 14 (57 KiB); EfficientNet-B0's
+// 672-channel 1x1 convs on 14 columns (38 KiB, 1.2 x L1d) stayed faster with 16 x 14 than with a
+// partly empty second vector. Sapphire Rapids VM (48 KiB L1d, two pipes: 30 KiB), the same 5x5
+// conv fused with its pool (25 columns): 16 x 25 (56 KiB) 12.4 ms, 16 x 12 (31 KiB) 9.7 ms,
+// 16 x 9 (25 KiB) 6.8 ms. (For 3x3 convs of two or more vectors the same rule measured both ways:
+// on Zen 4 ResNet-18's 512-channel 7-column convs ran 15% slower when it traded 64 x 7 tiles for
+// 64 x 4, VGG-11's wide ones 4-7% faster; on Sapphire Rapids ResNet-18's 256-channel 14-column
+// conv ran 13% slower as 64 x 7 (28 KiB) than as 32 x 14 (49 KiB). They keep the plain score.)
+// 1 for other convolutions.
 double l1_window_share(const Node& node, const ConvShape& shape, int tc, int64_t tx,
-                       int64_t l1d_bytes) {
-  if (node.op != "Conv" || shape.depthwise || l1d_bytes <= 0) return 1;
+                       const MachineModel& machine) {
+  if (node.op != "Conv" || shape.depthwise || machine.l1d_bytes <= 0) return 1;
   const bool pointwise = shape.kernel_width == 1 && shape.reduction == shape.in_channels;
   if (tc > 1 && !pointwise) return 1;
   const int64_t row_taps = shape.reduction / std::max<int64_t>(1, shape.kernel_width);
   const double window =
       4.0 * double(row_taps) * double((tx - 1) * shape.column_stride + shape.kernel_width);
-  return std::min(1.0, 1.25 * double(l1d_bytes) / window);
+  const double allowance =
+      1.25 * double(machine.l1d_bytes) / double(pointwise ? 1 : std::max(1, machine.fma_pipes));
+  return std::min(1.0, allowance / window);
+}
+
+// How much of its FMA rate a dense conv tile of `tc` channel vectors by `tx` columns keeps for the
+// loads it issues: each reduction step loads `tc` weight vectors and broadcasts `tx` inputs for
+// `tc x tx` FMAs, and the core sustains about 1.5 such loads per cycle (two load ports, less than
+// full rate with broadcasts micro-fused into the FMAs). With one FMA pipe every tile of two or
+// more columns keeps the rate; with two, a tile of one channel vector (about one load per FMA)
+// keeps 3/4 of it. Sapphire Rapids VM, one thread: AlexNet's 11x11 conv of 3 -> 96 channels
+// took 2.4 ms as 16 x 27 and 1.5-1.7 ms as 32 x 11 or 32 x 9; its 5x5 conv 6.8 ms as 16 x 9 and
+// 5.8-5.9 ms as 32 x 9 (the same input window).
+// A 1x1 conv keeps the plain score: its window is read once per tile, and EfficientNet-B0's 1x1
+// convs (whole model, same VM) ran 4.7% slower as 32 x 14 than as 16 x 28.
+double load_share(const ConvShape& shape, int tc, int64_t tx, const MachineModel& machine) {
+  const bool pointwise = shape.kernel_width == 1 && shape.reduction == shape.in_channels;
+  if (pointwise || shape.depthwise) return 1;
+  constexpr double kLoadsPerCycle = 1.5;
+  const double fmas_per_load = double(tc * tx) / double(tc + tx);
+  return std::min(1.0, kLoadsPerCycle * fmas_per_load / double(std::max(1, machine.fma_pipes)));
 }
 
 // The ConvChannels tiling of a 2-D f32 convolution (a dense or depthwise Conv, a dense
@@ -183,7 +210,8 @@ std::optional<NodeSchedule> conv_channels_tiling(const Node& node, const Halide:
         const double column_share = double(width) / double((width + tx - 1) / tx * tx);
         const double register_share = std::min(1.0, double(tc * tx) / enough_accumulators);
         const double score = channel_share * column_share * register_share *
-                             l1_window_share(node, *shape, tc, tx, machine.l1d_bytes);
+                             l1_window_share(node, *shape, tc, tx, machine) *
+                             load_share(*shape, tc, tx, machine);
         if (score > best_score + 1e-9 ||
             (score > best_score - 1e-9 && tc * tx > best.tile_channels * best.tile_x)) {
           best_score = score;
