@@ -1,6 +1,7 @@
 /* thread_pool_test.c: unit test of runtime/kiln_thread_pool.c, the halide_do_par_for pool
  * compiled into every model library: every iteration runs exactly once, on several threads, over
- * many back-to-back loops (a late worker never claims an iteration of the next loop); the first
+ * many back-to-back loops (a late worker never claims an iteration of the next loop); many small
+ * iterations are claimed in runs, each on one thread; the first
  * failure is returned and stops further claims; loops from concurrent callers and loops nested in
  * a task run serially on their caller and stay correct; lowering the thread count stops the
  * surplus workers; one thread keeps a loop on its caller; shutting the pool down and starting it
@@ -86,6 +87,14 @@ int main(void) {
   EXPECT(halide_do_par_for(NULL, wait_for_other_thread, 0, 8, NULL) == 0);
   EXPECT(atomic_load(&other_thread_ran));
   struct counts* c = calloc(1, sizeof *c);
+
+  /* Many small iterations are claimed in runs of size / (4 x threads): 512 on 4 threads in runs
+   * of 32, each run on one thread. */
+  memset(c, 0, sizeof *c);
+  c->fail_at = -1;
+  EXPECT(halide_do_par_for(NULL, count_task, 0, MAX_SIZE, (uint8_t*)c) == 0);
+  for (int run = 0; run < MAX_SIZE; run += 32)
+    for (int i = run + 1; i < run + 32; ++i) EXPECT(pthread_equal(c->threads[i], c->threads[run]));
 
   /* The first failure is returned. */
   memset(c, 0, sizeof *c);
