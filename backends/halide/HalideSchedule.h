@@ -133,6 +133,9 @@ struct NodeFuncs {
   /// ConvChannels: the output's static height (rows per image), so tasks of several rows can be
   /// made equal in size; 0 when unknown.
   int64_t output_rows = 0;
+  /// ConvChannels: channel blocks per image outside one task's `row_macs` (the output's blocks
+  /// for a dense conv, 1 when `channel_local`); 0 when unknown.
+  int64_t channel_blocks = 0;
   /// ConvChannels: the least multiply-adds per parallel task on the target (ScheduleFacts of
   /// its MachineModel); rows are grouped into tasks of at least this much work. 0: a row a task.
   int64_t min_task_macs = 0;

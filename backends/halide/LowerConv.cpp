@@ -96,6 +96,7 @@ Result<NodeLowering> conv_channels(LoweringContext& ctx, const Node& node,
         depthwise ? kernel_h * kernel_w : in_channels_per_group * kernel_h * kernel_w;
     const int64_t task_channels = depthwise ? (out_channels + block - 1) / block * block : block;
     lowering.funcs.row_macs = (*result->type.shape)[3].value * task_channels * reduction;
+    lowering.funcs.channel_blocks = depthwise ? 1 : (out_channels + block - 1) / block;
     lowering.funcs.min_task_macs = schedule_facts(machine_model(ctx.target())).min_task_macs;
     if ((*result->type.shape)[2].is_static())
       lowering.funcs.output_rows = (*result->type.shape)[2].value;

@@ -257,6 +257,7 @@ Result<NodeLowering> channels_form(LoweringContext& ctx, const Node& node, Trans
         (*result->type.shape)[3].value * block * in_channels * rows.taps * columns.taps;
   if (result->type.shape && (*result->type.shape)[2].is_static())
     lowering.funcs.output_rows = (*result->type.shape)[2].value;
+  lowering.funcs.channel_blocks = (out_channels + block - 1) / block;
   lowering.funcs.min_task_macs = schedule_facts(machine_model(ctx.target())).min_task_macs;
   return lowering;
 }

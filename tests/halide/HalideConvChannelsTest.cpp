@@ -127,6 +127,23 @@ TEST(HalideConvChannels, DepthwiseConvsInTasksOfUnevenRowsMatchReference) {
       static_shape({1, 64, 29, 30}), "depthwise uneven tasks");
 }
 
+TEST(HalideConvChannels, SmallDenseConvsRunAnImagePerTaskAndMatchReference) {
+  // Dense convs of under four least tasks per image run each image as one task (parallel over
+  // the batch only); a larger one keeps its tasks of rows. Three images of a 58-channel 1x1 conv
+  // (ShuffleNetV2's width: a partial last channel block) into a 3x3 conv.
+  check_channels_graph(
+      [](GraphBuilder& b) {
+        Value* x = b.input("x", static_shape({3, 58, 14, 14}));
+        Value* y = b.node("Conv", "pointwise",
+                          {x, b.constant("w1", random_tensor({58, 58, 1, 1}, 61)),
+                           b.constant("b1", random_tensor({58}, 62))});
+        y = b.node("Relu", "relu", {y});
+        b.output(b.node("Conv", "spatial", {y, b.constant("w2", random_tensor({64, 58, 3, 3}, 63))},
+                        attrs({{"pads", Ints{1, 1, 1, 1}}})));
+      },
+      static_shape({3, 58, 14, 14}), "image per task");
+}
+
 TEST(HalideConvChannels, StoredConcatsMatchReference) {
   // Stored Concats are copies of each part into its slice (update stages): along the channels of
   // channels-last intermediates (a DenseNet block: the input, then each conv's output), with a
