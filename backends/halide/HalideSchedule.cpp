@@ -131,12 +131,12 @@ int depthwise_tile_columns(const ConvShape& shape, const ScheduleFacts& facts) {
 // took 0.75 x as long with 64 x 7 tiles (28 KiB) as with 32 x 14 (57 KiB); EfficientNet-B0's
 // 672-channel 1x1 convs on 14 columns (38 KiB, 1.2 x L1d) stayed faster with 16 x 14 than with a
 // partly empty second vector. Sapphire Rapids VM (48 KiB L1d, two pipes: 30 KiB), the same 5x5
-// conv fused with its pool (25 columns): 16 x 25 (56 KiB) 12.4 ms, 16 x 12 (31 KiB) 9.7 ms,
-// 16 x 9 (25 KiB) 6.8 ms. (For 3x3 convs of two or more vectors the same rule measured both ways:
-// on Zen 4 ResNet-18's 512-channel 7-column convs ran 15% slower when it traded 64 x 7 tiles for
-// 64 x 4, VGG-11's wide ones 4-7% faster; on Sapphire Rapids ResNet-18's 256-channel 14-column
-// conv ran 13% slower as 64 x 7 (28 KiB) than as 32 x 14 (49 KiB). They keep the plain score.)
-// 1 for other convolutions.
+// conv fused with its pool (tiles at most 25 columns wide there): 16 x 25 (56 KiB) 12.4 ms,
+// 16 x 12 (31 KiB) 9.7 ms, 16 x 9 (25 KiB) 6.8 ms. (For 3x3 convs of two or more vectors the same
+// rule measured both ways: on Zen 4 ResNet-18's 512-channel 7-column convs ran 15% slower when it
+// traded 64 x 7 tiles for 64 x 4, VGG-11's wide ones 4-7% faster; on Sapphire Rapids ResNet-18's
+// 256-channel 14-column conv ran 13% slower as 64 x 7 (28 KiB) than as 32 x 14 (49 KiB). They keep
+// the plain score.) 1 for other convolutions.
 double l1_window_share(const Node& node, const ConvShape& shape, int tc, int64_t tx,
                        const MachineModel& machine) {
   if (node.op != "Conv" || shape.depthwise || machine.l1d_bytes <= 0) return 1;
@@ -152,12 +152,12 @@ double l1_window_share(const Node& node, const ConvShape& shape, int tc, int64_t
 
 // How much of its FMA rate a dense conv tile of `tc` channel vectors by `tx` columns keeps for the
 // loads it issues: each reduction step loads `tc` weight vectors and broadcasts `tx` inputs for
-// `tc x tx` FMAs, and the core sustains about 1.5 such loads per cycle (two load ports, less than
-// full rate with broadcasts micro-fused into the FMAs). With one FMA pipe every tile of two or
-// more columns keeps the rate; with two, a tile of one channel vector (about one load per FMA)
-// keeps 3/4 of it. Sapphire Rapids VM, one thread: AlexNet's 11x11 conv of 3 -> 96 channels
-// took 2.4 ms as 16 x 27 and 1.5-1.7 ms as 32 x 11 or 32 x 9; its 5x5 conv 6.8 ms as 16 x 9 and
-// 5.8-5.9 ms as 32 x 9 (the same input window).
+// `tc x tx` FMAs, and the core sustains about 1.5 such loads per cycle (it has two vector load
+// ports; 1.5 is the rate the measurements below fit, not a port count). With one FMA pipe every
+// tile of two or more columns keeps the rate; with two, a tile of one channel vector (about one
+// load per FMA) keeps 3/4 of it. Sapphire Rapids VM, one thread: AlexNet's 11x11 conv of 3 -> 96
+// channels took 2.4 ms as 16 x 27 and 1.5-1.7 ms as 32 x 11 or 32 x 9; its 5x5 conv 6.8 ms as
+// 16 x 9 and 5.8-5.9 ms as 32 x 9 (the same input window).
 // A 1x1 conv keeps the plain score: its window is read once per tile, and EfficientNet-B0's 1x1
 // convs (whole model, same VM) ran 4.7% slower as 32 x 14 than as 16 x 28.
 double load_share(const ConvShape& shape, int tc, int64_t tx, const MachineModel& machine) {
