@@ -20,6 +20,9 @@ struct ConvShape {
   int64_t column_stride = 1;  ///< input columns between neighbouring output columns (Conv)
   /// Multiply-adds per output element in the channel-blocked (conv_channels) form.
   int64_t reduction = 0;
+
+  /// A 1x1 dense convolution: each output reads one input pixel, all its channels once.
+  bool pointwise() const { return kernel_width == 1 && reduction == in_channels; }
 };
 
 /// Taps one output element of a ConvTranspose reads along a dim of kernel K, stride s and

@@ -139,8 +139,8 @@ int depthwise_tile_columns(const ConvShape& shape, const ScheduleFacts& facts) {
 // the plain score.) 1 for other convolutions.
 double l1_window_share(const Node& node, const ConvShape& shape, int tc, int64_t tx,
                        const MachineModel& machine) {
-  if (node.op != "Conv" || shape.depthwise || machine.l1d_bytes <= 0) return 1;
-  const bool pointwise = shape.kernel_width == 1 && shape.reduction == shape.in_channels;
+  if (node.op != "Conv" || machine.l1d_bytes <= 0) return 1;
+  const bool pointwise = shape.pointwise();
   if (tc > 1 && !pointwise) return 1;
   const int64_t row_taps = shape.reduction / std::max<int64_t>(1, shape.kernel_width);
   const double window =
@@ -161,8 +161,7 @@ double l1_window_share(const Node& node, const ConvShape& shape, int tc, int64_t
 // A 1x1 conv keeps the plain score: its window is read once per tile, and EfficientNet-B0's 1x1
 // convs (whole model, same VM) ran 4.7% slower as 32 x 14 than as 16 x 28.
 double load_share(const ConvShape& shape, int tc, int64_t tx, const MachineModel& machine) {
-  const bool pointwise = shape.kernel_width == 1 && shape.reduction == shape.in_channels;
-  if (pointwise || shape.depthwise) return 1;
+  if (shape.pointwise()) return 1;
   constexpr double kLoadsPerCycle = 1.5;
   const double fmas_per_load = double(tc * tx) / double(tc + tx);
   return std::min(1.0, kLoadsPerCycle * fmas_per_load / double(std::max(1, machine.fma_pipes)));
