@@ -6,6 +6,7 @@
 
 #include "backends/halide/GpuSchedule.h"
 #include "ir/OpSchema.h"
+#include "ir/shape_rules/WindowGeometry.h"
 
 namespace kiln {
 namespace {
@@ -138,9 +139,17 @@ int64_t pool_region_columns(const Node& pool) {
   const Dim& width = in->type.shape->back();
   const Dim& pooled = out->type.shape->back();
   if (!width.is_static() || !pooled.is_static() || pooled.value < 1) return -1;
-  const std::vector<int64_t> strides = pool.attrs.get_ints("strides");
-  const int64_t stride = strides.empty() ? 1 : strides.back();
-  return std::min(width.value, (pooled.value - 1) * stride + 1);
+  const std::vector<int64_t> kernel = pool.attrs.get_ints("kernel_shape");
+  Result<WindowAttributes> window = read_window_attributes(pool.attrs, kernel);
+  if (!window || kernel.empty()) return -1;
+  const size_t last = kernel.size() - 1;
+  Result<WindowDim> dim = resolve_window_dim(*window, last, width.value);
+  if (!dim) return -1;
+  // The windows read columns from -pad_begin to the end of the last one; reads outside the input
+  // are clamped into it (pad_spatial), so the row asks for [0, min(W, end)).
+  const int64_t end =
+      (pooled.value - 1) * window->strides[last] - dim->pad_begin + window->span(last);
+  return std::max<int64_t>(1, std::min(width.value, end));
 }
 
 GroupSchedule choose_group_schedule(const Graph& graph, const std::vector<const Node*>& members,

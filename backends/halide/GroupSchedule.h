@@ -43,9 +43,10 @@ struct GroupMember {
 /// groups without one, such as elementwise chains).
 const Node* group_anchor(const std::vector<const Node*>& members);
 
-/// The columns of a 2-D pool's input that every tile of its output asks for: at least up to the
-/// start of its last window, (Wp - 1) * stride + 1 (pads never exceed the kernel); -1 when
-/// unknown. A conv_pool register tile must fit in them.
+/// The columns of a 2-D pool's input that a row of its output asks for: from the first column
+/// to the end of its last window, (Wp - 1) * stride - pad_begin + span, at most the input's
+/// width (reads in the padding are clamped into the input); -1 when unknown. A conv_pool
+/// register tile must fit in them.
 int64_t pool_region_columns(const Node& pool);
 
 /// Picks the group schedule for `members` (graph order, the last is the stage), from the
