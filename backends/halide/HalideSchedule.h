@@ -136,6 +136,12 @@ struct NodeFuncs {
   /// ConvChannels: channel blocks per image outside one task's `row_macs` (the output's blocks
   /// for a dense conv, 1 when `channel_local`); 0 when unknown.
   int64_t channel_blocks = 0;
+  /// ConvChannels, dense: bytes of one image's input that one channel block reads (all input
+  /// channels), and bytes of the packed weights of all blocks; 0 when unknown. With several
+  /// images, the schedule re-reads whichever is smaller: each image's input once per block
+  /// (blocks outermost) or the weights once per image (images outermost).
+  int64_t image_input_bytes = 0;
+  int64_t weight_bytes = 0;
   /// ConvChannels: the least multiply-adds per parallel task on the target (ScheduleFacts of
   /// its MachineModel); rows are grouped into tasks of at least this much work. 0: a row a task.
   int64_t min_task_macs = 0;
@@ -148,6 +154,13 @@ struct NodeFuncs {
   std::vector<Halide::Func> reduction_inputs;
   Halide::Expr row_count;  ///< GemmPacked: the output's rows (rows of A), static or symbolic
 };
+
+/// ConvChannels, dense: whether the loop over images runs outside the loop over channel blocks.
+/// Over several images a dense conv re-reads either each image's input once per block (blocks
+/// outermost: a block's weights stay cached over all images) or the weights once per image
+/// (images outermost: an image's input stays cached over all blocks); it re-reads the smaller.
+/// False when the sizes are unknown or the conv is channel-local.
+bool conv_images_outermost(const NodeFuncs& funcs);
 
 /// The templates one at a time, for group schedules (backends/halide/GroupSchedule.h). `store`:
 /// compute the output at root (false: the caller places it, or it is a pipeline output).

@@ -101,6 +101,11 @@ Result<NodeLowering> conv_channels(LoweringContext& ctx, const Node& node,
     if ((*result->type.shape)[2].is_static())
       lowering.funcs.output_rows = (*result->type.shape)[2].value;
   }
+  if (!depthwise) {
+    lowering.funcs.image_input_bytes = static_image_bytes(*node.input(0), type);
+    lowering.funcs.weight_bytes = (out_channels + block - 1) / block * block *
+                                  in_channels_per_group * kernel_h * kernel_w * type.bytes();
+  }
   return lowering;
 }
 

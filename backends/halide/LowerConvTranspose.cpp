@@ -219,8 +219,10 @@ Result<NodeLowering> channels_form(LoweringContext& ctx, const Node& node, Trans
   const int64_t in_channels = weight->constant->dims[0];
   const int64_t out_channels = weight->constant->dims[1];
   Tensor conv_order = padded_weights(*weight->constant, s.axes, true);
+  Tensor packed_weights = pack_blocked(conv_order, {2, 3, 1, 0}, block);
+  const int64_t packed_weight_elements = packed_weights.element_count();
   LoweredValue packed = ctx.derived_weight(weight, "phased_packed" + std::to_string(block),
-                                           pack_blocked(conv_order, {2, 3, 1, 0}, block));
+                                           std::move(packed_weights));
   NodeLowering lowering;
   Func input = pad_spatial(s.x.func, s.x.extents, 2, Halide::cast(s.type, 0),
                            ctx.make_func(node, "padded").name());
@@ -258,6 +260,8 @@ Result<NodeLowering> channels_form(LoweringContext& ctx, const Node& node, Trans
   if (result->type.shape && (*result->type.shape)[2].is_static())
     lowering.funcs.output_rows = (*result->type.shape)[2].value;
   lowering.funcs.channel_blocks = (out_channels + block - 1) / block;
+  lowering.funcs.image_input_bytes = static_image_bytes(*node.input(0), s.type);
+  lowering.funcs.weight_bytes = packed_weight_elements * s.type.bytes();
   lowering.funcs.min_task_macs = schedule_facts(machine_model(ctx.target())).min_task_macs;
   return lowering;
 }

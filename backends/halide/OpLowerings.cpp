@@ -31,4 +31,15 @@ NodeLowering single_output(Halide::Func f, std::vector<Halide::Expr> extents, DT
   return lowering;
 }
 
+int64_t static_image_bytes(const Value& value, const Halide::Type& type) {
+  if (!value.type.shape || value.type.shape->empty()) return 0;
+  int64_t bytes = type.bytes();
+  for (size_t i = 1; i < value.type.shape->size(); ++i) {
+    const Dim& dim = (*value.type.shape)[i];
+    if (!dim.is_static()) return 0;
+    bytes *= dim.value;
+  }
+  return bytes;
+}
+
 }  // namespace kiln::halide_lowering

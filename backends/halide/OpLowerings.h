@@ -26,4 +26,8 @@ Halide::Expr is_nan_bits(const Halide::Expr& e);
 /// A one-output lowering whose Func is both the value and the scheduled output.
 NodeLowering single_output(Halide::Func f, std::vector<Halide::Expr> extents, DType dtype);
 
+/// Bytes of one image of `value` (every dim but the first, the batch) as elements of `type`; 0
+/// when a dim other than the batch is not static.
+int64_t static_image_bytes(const Value& value, const Halide::Type& type);
+
 }  // namespace kiln::halide_lowering

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/halide/HalideSchedule.h"
 #include "backends/halide/HostTarget.h"
 #include "backends/halide/WeightPacking.h"
 #include "passes/PassManager.h"
@@ -142,6 +143,57 @@ TEST(HalideConvChannels, SmallDenseConvsRunAnImagePerTaskAndMatchReference) {
                         attrs({{"pads", Ints{1, 1, 1, 1}}})));
       },
       static_shape({3, 58, 14, 14}), "image per task");
+}
+
+TEST(HalideConvChannels, ImagesLoopOutsideBlocksWhenTheirInputCostsMoreToReRead) {
+  // ResNet-50 at batch 8: a 56x56 1x1 conv 256 -> 64 reads 3.2 MB of input per image in 2
+  // blocks of 32 channels and 64 KB of weights: images outermost. Layer4's 3x3 conv 512 -> 512
+  // reads 100 KB per image in 16 blocks and 9.4 MB of weights: blocks outermost.
+  NodeFuncs pointwise;
+  pointwise.image_input_bytes = 256 * 56 * 56 * 4;
+  pointwise.weight_bytes = 64 * 256 * 4;
+  pointwise.channel_blocks = 2;
+  EXPECT_TRUE(conv_images_outermost(pointwise));
+  NodeFuncs late;
+  late.image_input_bytes = 512 * 7 * 7 * 4;
+  late.weight_bytes = 512 * 512 * 9 * 4;
+  late.channel_blocks = 16;
+  EXPECT_FALSE(conv_images_outermost(late));
+  // Unknown sizes (a dynamic spatial dim) and channel-local convs keep blocks outermost.
+  NodeFuncs unknown = pointwise;
+  unknown.image_input_bytes = 0;
+  EXPECT_FALSE(conv_images_outermost(unknown));
+  NodeFuncs depthwise = pointwise;
+  depthwise.channel_local = true;
+  EXPECT_FALSE(conv_images_outermost(depthwise));
+}
+
+TEST(HalideConvChannels, DenseConvsOverSeveralImagesMatchReferenceInEitherLoopOrder) {
+  // Three images, blocks of 32 channels (16 lanes x 2), each conv large enough to run in tasks of
+  // rows and reading the input directly (chained, their sums would cancel below float's
+  // tolerance). A 1x1 conv 64 -> 96 at 32x32 re-reads 3 blocks x 256 KB of input per image
+  // against 24 KB of weights (images outermost), a 3x3 stride-2 conv 64 -> 64 2 x 256 KB against
+  // 144 KB (images outermost), a 3x3 stride-2 conv 64 -> 128 of the input pooled to 16x16
+  // 4 x 64 KB against 288 KB (blocks outermost). Weights of +-0.05 keep the sums of 576
+  // products near 1, as trained weights scaled by their fan-in do.
+  check_channels_graph(
+      [](GraphBuilder& b) {
+        Value* x = b.input("x", static_shape({3, 64, 32, 32}));
+        Value* y = b.node("Conv", "pointwise",
+                          {x, b.constant("w1", random_tensor({96, 64, 1, 1}, 71, -0.1f, 0.1f)),
+                           b.constant("b1", random_tensor({96}, 72))});
+        b.output(b.node("Relu", "relu", {y}));
+        b.output(b.node("Conv", "strided",
+                        {x, b.constant("w2", random_tensor({64, 64, 3, 3}, 73, -0.05f, 0.05f))},
+                        attrs({{"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}}})));
+        Value* pooled = b.node("MaxPool", "pool", {x},
+                               attrs({{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}}));
+        b.output(
+            b.node("Conv", "late",
+                   {pooled, b.constant("w3", random_tensor({128, 64, 3, 3}, 74, -0.05f, 0.05f))},
+                   attrs({{"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}}})));
+      },
+      static_shape({3, 64, 32, 32}), "images and blocks");
 }
 
 TEST(HalideConvChannels, StoredConcatsMatchReference) {
