@@ -1,6 +1,6 @@
 // GroupScheduleTest.cpp: the facts group schedules are chosen from: the columns a pool row asks
-// of its conv (so a fused conv+pool's register tile covers them without a second, overlapping
-// tile), and the conv+pool tile that follows from them.
+// of its conv, so a fused conv+pool's register tile covers them without a second, overlapping
+// tile (the tile that follows is checked in tests/lit/inspect/mnist_schedules.test).
 #include <gtest/gtest.h>
 
 #include <vector>
