@@ -395,7 +395,8 @@ void apply_conv_channels(const NodeSchedule& s, NodeFuncs& funcs, bool store) {
     row = yo;
   }
   const bool blocks_inner = funcs.channel_local;
-  const bool images_outermost = !blocks_inner && !image_per_task && conv_images_outermost(funcs);
+  // Dense only (both imply it): an image per task, or images outside the blocks by their sizes.
+  const bool images_outside_blocks = image_per_task || conv_images_outermost(funcs);
   // Innermost first: the register tile, then (channel-local: the blocks) the columns, the rows
   // of a task, the tasks' rows, then the images and (dense) the blocks in the order above.
   std::vector<VarOrRVar> loops = {ci, xi};
@@ -403,10 +404,9 @@ void apply_conv_channels(const NodeSchedule& s, NodeFuncs& funcs, bool store) {
   loops.push_back(xo);
   if (rows_per_task > 1) loops.push_back(yi);
   loops.push_back(row);
-  const bool blocks_inside_images = !blocks_inner && (image_per_task || images_outermost);
-  if (blocks_inside_images) loops.push_back(co);
+  if (images_outside_blocks) loops.push_back(co);
   loops.push_back(n);
-  if (!blocks_inner && !blocks_inside_images) loops.push_back(co);
+  if (!blocks_inner && !images_outside_blocks) loops.push_back(co);
   out.reorder(loops);
   // The accumulator is always unrolled (it must live in registers); the epilogue's stores only
   // when the reduction is short, since unrolling them everywhere makes Halide's lowering of big
@@ -418,7 +418,7 @@ void apply_conv_channels(const NodeSchedule& s, NodeFuncs& funcs, bool store) {
   } else if (s.parallel && blocks_inner) {
     Var rows("y_n");
     out.fuse(row, n, rows).parallel(rows);
-  } else if (s.parallel && images_outermost) {
+  } else if (s.parallel && images_outside_blocks) {
     Var rows("y_co"), tasks("y_co_n");
     out.fuse(row, co, rows).fuse(rows, n, tasks).parallel(tasks);
   } else if (s.parallel) {

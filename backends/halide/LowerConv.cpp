@@ -35,8 +35,10 @@ Result<NodeLowering> conv_channels(LoweringContext& ctx, const Node& node,
                                      {out_extents[2], out_extents[3]}));
   KILN_HALIDE_ASSIGN(type, to_halide_type(x.dtype));
   const int block = schedule.channel_block();
-  LoweredValue packed = ctx.derived_weight(weight, "packed" + std::to_string(block),
-                                           pack_blocked(w, {2, 3, 1, 0}, block));
+  Tensor packed_weights = pack_blocked(w, {2, 3, 1, 0}, block);
+  const int64_t packed_weight_elements = packed_weights.element_count();
+  LoweredValue packed =
+      ctx.derived_weight(weight, "packed" + std::to_string(block), std::move(packed_weights));
 
   NodeLowering lowering;
   Func input = x.func;
@@ -103,8 +105,7 @@ Result<NodeLowering> conv_channels(LoweringContext& ctx, const Node& node,
   }
   if (!depthwise) {
     lowering.funcs.image_input_bytes = static_image_bytes(*node.input(0), type);
-    lowering.funcs.weight_bytes = (out_channels + block - 1) / block * block *
-                                  in_channels_per_group * kernel_h * kernel_w * type.bytes();
+    lowering.funcs.weight_bytes = packed_weight_elements * type.bytes();
   }
   return lowering;
 }

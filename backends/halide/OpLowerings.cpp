@@ -2,6 +2,7 @@
 #include "backends/halide/OpLowerings.h"
 
 #include <map>
+#include <optional>
 
 namespace kiln::halide_lowering {
 
@@ -33,13 +34,9 @@ NodeLowering single_output(Halide::Func f, std::vector<Halide::Expr> extents, DT
 
 int64_t static_image_bytes(const Value& value, const Halide::Type& type) {
   if (!value.type.shape || value.type.shape->empty()) return 0;
-  int64_t bytes = type.bytes();
-  for (size_t i = 1; i < value.type.shape->size(); ++i) {
-    const Dim& dim = (*value.type.shape)[i];
-    if (!dim.is_static()) return 0;
-    bytes *= dim.value;
-  }
-  return bytes;
+  const Shape image(value.type.shape->begin() + 1, value.type.shape->end());
+  const std::optional<int64_t> elements = static_element_count(image);
+  return elements ? *elements * type.bytes() : 0;
 }
 
 }  // namespace kiln::halide_lowering
